@@ -1,0 +1,81 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// Error codes of the JSON error body. They are stable: clients may switch
+// on them.
+const (
+	CodeInvalidBody          = "invalid_body"
+	CodeBodyTooLarge         = "body_too_large"
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeValidationFailed     = "validation_failed"
+	CodeNotFound             = "not_found"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeUnavailable          = "unavailable"
+	CodeInternal             = "internal_error"
+)
+
+// ErrorBody is the one JSON shape of every failure.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong; Fields names each invalid input.
+type ErrorDetail struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// abortWith writes the error body and stops the handler chain.
+func abortWith(c *gin.Context, status int, code, message string, fields map[string]string) {
+	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{
+		Code:      code,
+		Message:   message,
+		Fields:    fields,
+		RequestID: middleware.RequestIDFrom(c.Request.Context()),
+	}})
+}
+
+// WriteInternalError writes the JSON 500 body, with no internal detail.
+func WriteInternalError(c *gin.Context) {
+	abortWith(c, http.StatusInternalServerError, CodeInternal, "Something went wrong on our side. Please try again later.", nil)
+}
+
+// WriteNotFound writes the JSON 404 body.
+func WriteNotFound(c *gin.Context) {
+	abortWith(c, http.StatusNotFound, CodeNotFound, "There is nothing at this address.", nil)
+}
+
+// WriteMethodNotAllowed writes the JSON 405 body.
+func WriteMethodNotAllowed(c *gin.Context) {
+	abortWith(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This address does not accept that method.", nil)
+}
+
+// respondError maps a domain error to its status and the JSON error body.
+// Errors it does not know are logged and answered with a bare 500.
+func (h *handlers) respondError(c *gin.Context, err error) {
+	var verr *selftest.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.", verr.Fields)
+	case errors.Is(err, selftest.ErrNotFound):
+		WriteNotFound(c)
+	default:
+		h.Log.ErrorContext(c.Request.Context(), "request failed",
+			slog.String("route", c.FullPath()),
+			slog.String("request_id", middleware.RequestIDFrom(c.Request.Context())),
+			slog.String("error", err.Error()))
+		WriteInternalError(c)
+	}
+}

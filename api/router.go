@@ -1,0 +1,151 @@
+// Package api is Haven's JSON API under /api/v1: thin handlers that bind a
+// request, call one domain service and map the result or error to JSON.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the API needs. All of it is wired in cmd/haven.
+type Deps struct {
+	Log      *slog.Logger
+	DB       Pinger
+	Selftest *selftest.Service
+	Advice   *selftest.AdviceCatalog
+	Crisis   *selftest.CrisisContacts
+	// DefaultLanguage is used when neither ?lang= nor Accept-Language
+	// names a supported language.
+	DefaultLanguage string
+	// DefaultCountry selects the crisis lines shown when the visitor does
+	// not say where they are; empty shows every configured country.
+	DefaultCountry string
+	Version        string
+	// MaxBodyBytes caps request bodies (default 64 KiB).
+	MaxBodyBytes int64
+}
+
+// EngineOptions configure the gin engine shared by the API and the web
+// frontend.
+type EngineOptions struct {
+	Log *slog.Logger
+	// TrustedProxies lists the proxies whose X-Forwarded-* headers are
+	// believed. Empty trusts none.
+	TrustedProxies []string
+	// HSTS adds Strict-Transport-Security (only behind HTTPS).
+	HSTS bool
+	// OnPanic writes the answer to a request that panicked outside /api/
+	// (the web's friendly 500 page); API paths always get the JSON 500.
+	OnPanic gin.HandlerFunc
+}
+
+// NewEngine returns a gin engine with Haven's global middleware: request
+// ids, access log, security headers and panic recovery.
+func NewEngine(opts EngineOptions) (*gin.Engine, error) {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RemoteIPHeaders = nil
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
+	onPanic := func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) || opts.OnPanic == nil {
+			WriteInternalError(c)
+			return
+		}
+		opts.OnPanic(c)
+	}
+	r.Use(
+		middleware.RequestID(),
+		middleware.AccessLog(opts.Log),
+		middleware.SecurityHeaders(opts.HSTS),
+		middleware.Recover(opts.Log, onPanic),
+	)
+	return r, nil
+}
+
+func isAPIPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/readyz"
+}
+
+type handlers struct {
+	Deps
+	spec []byte
+}
+
+// Register adds the health checks and every /api/v1 route to r. web, when
+// not nil, answers unmatched paths outside /api/ (the web's 404 page).
+func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 64 << 10
+	}
+	if d.DefaultLanguage == "" {
+		d.DefaultLanguage = "nl"
+	}
+	spec, err := SpecJSON()
+	if err != nil {
+		return err
+	}
+	h := &handlers{Deps: d, spec: spec}
+
+	r.GET("/healthz", h.healthz)
+	r.GET("/readyz", h.readyz)
+
+	v1 := r.Group("/api/v1", middleware.NoStore(), middleware.BodyLimit(d.MaxBodyBytes))
+	v1.GET("/openapi.json", h.openapi)
+	v1.GET("/crisis-lines", h.crisisLines)
+	v1.GET("/selftest/instruments", h.listInstruments)
+	v1.GET("/selftest/instruments/:id", h.getInstrument)
+	v1.POST("/selftest/instruments/:id/submissions", h.submit)
+	v1.GET("/selftest/submissions/:id", h.getSubmission)
+
+	r.NoRoute(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) || web == nil {
+			WriteNotFound(c)
+			return
+		}
+		web(c)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) || web == nil {
+			WriteMethodNotAllowed(c)
+			return
+		}
+		web(c)
+	})
+	return nil
+}
+
+func (h *handlers) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.Version})
+}
+
+func (h *handlers) readyz(c *gin.Context) {
+	if err := h.DB.Ping(c.Request.Context()); err != nil {
+		h.Log.WarnContext(c.Request.Context(), "readiness check failed", "error", err.Error())
+		abortWith(c, http.StatusServiceUnavailable, CodeUnavailable, "The database is not reachable.", nil)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+func (h *handlers) openapi(c *gin.Context) {
+	c.Data(http.StatusOK, "application/json", h.spec)
+}

@@ -1,0 +1,206 @@
+// Command haven runs Haven: the web site, the JSON API and the database
+// migrations, from one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api"
+	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "haven:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `Haven: online mental-health care (self-test, self-help, guided care).
+
+Usage:
+  haven <command> [flags]
+
+Commands:
+  serve     run the web site and the JSON API (migrates first unless
+            HAVEN_MIGRATE_ON_START=false)
+  migrate   apply pending database migrations and exit (safe to repeat)
+  version   print the version
+
+Configuration comes from environment variables; see README.md.
+Without DATABASE_URL Haven uses an embedded SQLite file in HAVEN_DATA_DIR.
+`
+
+// run is the whole program, with its environment passed in so tests can
+// drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("haven "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	switch cmd {
+	case "serve":
+		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n") }
+	case "migrate":
+		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n") }
+	case "version":
+		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "haven", version)
+		return nil
+	}
+
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	database, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxOpenConns: cfg.DBMaxOpenConns, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+
+	switch cmd {
+	case "migrate":
+		return migrate(ctx, database, log)
+	default:
+		if cfg.MigrateOnStart {
+			if err := migrate(ctx, database, log); err != nil {
+				return err
+			}
+		}
+		return serve(ctx, cfg, database, log)
+	}
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
+	if err := db.Migrate(ctx, database); err != nil {
+		return err
+	}
+	applied, err := db.Applied(ctx, database)
+	if err != nil {
+		return err
+	}
+	log.Info("database migrated", "dialect", string(database.Dialect), "migrations", len(applied))
+	return nil
+}
+
+// newHandler wires the domain services, the JSON API and the web site.
+func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, error) {
+	catalog, err := selftest.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	advice, err := selftest.LoadAdvice()
+	if err != nil {
+		return nil, err
+	}
+	crisis, err := selftest.LoadCrisisContacts(cfg.CrisisFile)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DefaultCountry != "" && !crisis.HasCountry(cfg.DefaultCountry) {
+		return nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
+	}
+	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
+
+	gin.SetMode(gin.ReleaseMode)
+	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS})
+	if err != nil {
+		return nil, err
+	}
+	err = api.Register(engine, api.Deps{
+		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
+		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
+		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return engine, nil
+}
+
+func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+	handler, err := newHandler(cfg, database, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("haven listening", "addr", ln.Addr().String(), "dialect", string(database.Dialect), "version", version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

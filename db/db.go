@@ -1,0 +1,204 @@
+// Package db opens Haven's database (PostgreSQL, or an embedded SQLite file
+// by default) and applies its versioned migrations.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database in use.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// (or postgresql://) URL. Empty selects SQLite.
+	URL string
+	// DataDir holds the SQLite file when URL is empty.
+	DataDir string
+	// MaxOpenConns bounds the PostgreSQL pool (default 20).
+	MaxOpenConns int
+	// Logger receives slow-query warnings; never query arguments.
+	Logger *slog.Logger
+}
+
+// DB is an open database and its dialect.
+type DB struct {
+	*gorm.DB
+	Dialect Dialect
+}
+
+// DialectOf returns the dialect a URL selects, or an error for a URL that is
+// neither empty nor PostgreSQL.
+func DialectOf(rawURL string) (Dialect, error) {
+	if rawURL == "" {
+		return SQLite, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("db: DATABASE_URL is not a URL")
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql":
+		return Postgres, nil
+	}
+	return "", fmt.Errorf("db: DATABASE_URL scheme %q is not supported (use postgres://, or leave it empty for the embedded SQLite database)", u.Scheme)
+}
+
+// Open opens the database with pool settings suited to its dialect.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	dialect, err := DialectOf(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	gcfg := &gorm.Config{
+		Logger:                 newGormLogger(log),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var gdb *gorm.DB
+	switch dialect {
+	case Postgres:
+		gdb, err = gorm.Open(postgres.New(postgres.Config{DSN: cfg.URL}), gcfg)
+	case SQLite:
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("db: create data directory %s: %w", dir, err)
+		}
+		gdb, err = gorm.Open(sqlite.Open(SQLiteDSN(filepath.Join(dir, "haven.db"))), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", dialect, redact(err, cfg.URL))
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	switch dialect {
+	case Postgres:
+		n := cfg.MaxOpenConns
+		if n <= 0 {
+			n = 20
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(min(n, 10))
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	case SQLite:
+		// WAL lets readers run beside the one writer; write transactions
+		// start IMMEDIATE and wait up to the busy timeout instead of failing.
+		sqlDB.SetMaxOpenConns(8)
+		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetConnMaxLifetime(0)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", dialect, redact(err, cfg.URL))
+	}
+	return &DB{DB: gdb, Dialect: dialect}, nil
+}
+
+// SQLiteDSN is the DSN Haven uses for an SQLite file: foreign keys on, WAL,
+// a busy timeout, and write transactions that take the lock up front.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return fmt.Errorf("db: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error {
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return fmt.Errorf("db: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+// redact removes a password that a driver error might echo from the URL.
+func redact(err error, rawURL string) error {
+	if rawURL == "" {
+		return err
+	}
+	u, perr := url.Parse(rawURL)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "***"))
+	}
+	return err
+}
+
+// gormLogger reports slow queries and errors without their arguments, so no
+// health data reaches the logs.
+type gormLogger struct {
+	log  *slog.Logger
+	slow time.Duration
+}
+
+func newGormLogger(log *slog.Logger) logger.Interface {
+	return &gormLogger{log: log, slow: 500 * time.Millisecond}
+}
+
+func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l *gormLogger) Info(context.Context, string, ...any)     {}
+func (l *gormLogger) Warn(ctx context.Context, msg string, _ ...any) {
+	l.log.WarnContext(ctx, "database warning", "detail", msg)
+}
+func (l *gormLogger) Error(ctx context.Context, msg string, _ ...any) {
+	l.log.ErrorContext(ctx, "database error", "detail", msg)
+}
+func (l *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	elapsed := time.Since(begin)
+	switch {
+	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
+		l.log.DebugContext(ctx, "query failed", "duration_ms", elapsed.Milliseconds(), "error_kind", fmt.Sprintf("%T", err))
+	case elapsed > l.slow:
+		// The SQL with placeholders only: gorm's fc() would inline arguments.
+		l.log.WarnContext(ctx, "slow query", "duration_ms", elapsed.Milliseconds())
+	}
+}

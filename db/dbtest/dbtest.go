@@ -1,0 +1,90 @@
+// Package dbtest opens a fresh, migrated database for a test: PostgreSQL
+// when TEST_DATABASE_URL is set (each test gets its own schema, dropped at
+// the end), otherwise an SQLite file in the test's temp directory.
+//
+// When CI is set, TEST_DATABASE_URL must be set and reachable: a test that
+// needs PostgreSQL fails instead of quietly running on SQLite.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/haven-mh/haven/db"
+)
+
+// Open returns a migrated database for t, closed and removed at cleanup.
+func Open(t testing.TB) *db.DB {
+	t.Helper()
+	d := OpenUnmigrated(t)
+	if err := db.Migrate(context.Background(), d); err != nil {
+		t.Fatalf("dbtest: migrate: %v", err)
+	}
+	return d
+}
+
+// OpenUnmigrated is Open without the migrations.
+func OpenUnmigrated(t testing.TB) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("dbtest: CI is set but TEST_DATABASE_URL is not: tests must run against PostgreSQL in CI")
+		}
+		d, err := db.Open(ctx, db.Config{DataDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("dbtest: open sqlite: %v", err)
+		}
+		t.Cleanup(func() { _ = d.Close() })
+		return d
+	}
+	schema := "t_" + randomHex(8)
+	admin, err := db.Open(ctx, db.Config{URL: base, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatalf("dbtest: PostgreSQL at TEST_DATABASE_URL is unreachable: %v", err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("dbtest: create schema: %v", err)
+	}
+	d, err := db.Open(ctx, db.Config{URL: withSearchPath(t, base, schema), MaxOpenConns: 10})
+	if err != nil {
+		t.Fatalf("dbtest: open schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		_ = d.Close()
+		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
+		_ = admin.Close()
+	})
+	return d
+}
+
+// Dialect reports which database Open will use.
+func Dialect() db.Dialect {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		return db.Postgres
+	}
+	return db.SQLite
+}
+
+func withSearchPath(t testing.TB, base, schema string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("dbtest: TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToLower(hex.EncodeToString(b))
+}

@@ -1,0 +1,88 @@
+package selftest
+
+import "fmt"
+
+// Answer is the value chosen for one item.
+type Answer struct {
+	Item  string `json:"item"`
+	Value int    `json:"value"`
+}
+
+// Result is the outcome of scoring one complete set of answers.
+type Result struct {
+	Score    int
+	MaxScore int
+	Band     string
+	// Advice lists the next steps in the order they should be shown. When
+	// Crisis is set it starts with AdviceCrisis.
+	Advice []string
+	Crisis bool
+}
+
+// AnswerField is the validation field key for an item's answer.
+func AnswerField(itemID string) string { return "answers." + itemID }
+
+// Score validates answers against the instrument and scores them. It is a
+// pure function: every required item must be answered exactly once with one
+// of its options; optional items may be left out; unknown items are
+// rejected. Problems come back as a *ValidationError naming each item.
+func Score(in *Instrument, answers []Answer) (Result, error) {
+	verr := &ValidationError{}
+	given := make(map[string]int, len(answers))
+	for i, a := range answers {
+		it, ok := in.item(a.Item)
+		if !ok {
+			verr.add(fmt.Sprintf("answers[%d]", i), fmt.Sprintf("unknown item %q", a.Item))
+			continue
+		}
+		if _, dup := given[a.Item]; dup {
+			verr.add(AnswerField(a.Item), fmt.Sprintf("item %q is answered more than once", a.Item))
+			continue
+		}
+		if !validOption(in.ItemOptions(it), a.Value) {
+			verr.add(AnswerField(a.Item), fmt.Sprintf("value %d is not one of the options of item %q", a.Value, a.Item))
+		}
+		given[a.Item] = a.Value
+	}
+	for _, it := range in.Items {
+		if _, ok := given[it.ID]; !ok && it.Required {
+			verr.add(AnswerField(it.ID), fmt.Sprintf("item %q must be answered", it.ID))
+		}
+	}
+	if err := verr.orNil(); err != nil {
+		return Result{}, err
+	}
+
+	total := 0
+	for _, it := range in.Items {
+		if it.Scored {
+			total += given[it.ID]
+		}
+	}
+	res := Result{Score: total, MaxScore: in.MaxScore()}
+	for _, b := range in.Bands {
+		if total >= b.Min && total <= b.Max {
+			res.Band = b.ID
+			res.Advice = append(res.Advice, b.Advice...)
+			break
+		}
+	}
+	for _, r := range in.Safety {
+		if v, ok := given[r.Item]; ok && v >= r.MinValue && r.Flag == FlagCrisis {
+			res.Crisis = true
+		}
+	}
+	if res.Crisis {
+		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
+	}
+	return res, nil
+}
+
+func validOption(opts []Option, v int) bool {
+	for _, o := range opts {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package selftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Submission is one stored, anonymous self-test. It deliberately has no
+// column that could identify the visitor: no IP address, no user agent, no
+// cookie or session, no account.
+type Submission struct {
+	ID                string `gorm:"primaryKey"`
+	InstrumentID      string
+	InstrumentVersion string
+	Language          string
+	Answers           string // JSON array of Answer
+	Score             int
+	Band              string
+	Crisis            bool
+	AgeBand           *string
+	Gender            *string
+	Region            *string
+	SoughtHelpBefore  *string
+	CreatedAt         time.Time
+}
+
+// TableName is the table created by the migrations.
+func (Submission) TableName() string { return "selftest_submissions" }
+
+// Store persists submissions. It is the only code in this package that
+// touches the database.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore returns a store on db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// CreateSubmission inserts a submission.
+func (s *Store) CreateSubmission(ctx context.Context, sub *Submission) error {
+	if err := s.db.WithContext(ctx).Create(sub).Error; err != nil {
+		return fmt.Errorf("selftest: insert submission: %w", err)
+	}
+	return nil
+}
+
+// Submission returns the submission with id, or ErrNotFound.
+func (s *Store) Submission(ctx context.Context, id string) (*Submission, error) {
+	var sub Submission
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&sub).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("selftest: submission %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("selftest: load submission %s: %w", id, err)
+	}
+	return &sub, nil
+}
+
+// CountByMonth counts submissions per instrument created in [from, to).
+func (s *Store) Count(ctx context.Context, instrumentID string, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Submission{}).
+		Where("instrument_id = ? AND created_at >= ? AND created_at < ?", instrumentID, from, to).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("selftest: count submissions: %w", err)
+	}
+	return n, nil
+}
