@@ -25,12 +25,20 @@ type Outcome struct {
 	Language   string
 	Result
 	CreatedAt time.Time
+	// ClaimToken is set only on a fresh submission: the one-time token
+	// that lets the visitor attach it to an account later. Only its hash
+	// is stored.
+	ClaimToken string
 }
 
 // submissionStore is what the service needs from storage.
 type submissionStore interface {
-	CreateSubmission(ctx context.Context, sub *Submission) error
+	CreateClaimable(ctx context.Context, sub *Submission, c *Claim) error
 	Submission(ctx context.Context, id string) (*Submission, error)
+	ClaimSubmission(ctx context.Context, hash, userID string, now time.Time) (string, error)
+	ClaimedBy(ctx context.Context, userID string) ([]Submission, error)
+	Unclaim(ctx context.Context, userID string) error
+	CountClaimed(ctx context.Context) (int64, error)
 }
 
 // Service runs the self-test: it validates, scores and stores submissions.
@@ -86,10 +94,12 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 		SoughtHelpBefore:  optional(in.Profile.SoughtHelpBefore),
 		CreatedAt:         s.now().UTC().Truncate(time.Second),
 	}
-	if err := s.store.CreateSubmission(ctx, sub); err != nil {
+	token := newClaimToken()
+	claim := &Claim{SubmissionID: sub.ID, TokenHash: hashClaimToken(token), ExpiresAt: sub.CreatedAt.Add(ClaimTTL)}
+	if err := s.store.CreateClaimable(ctx, sub, claim); err != nil {
 		return nil, err
 	}
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: lang, Result: res, CreatedAt: sub.CreatedAt}, nil
+	return &Outcome{ID: sub.ID, Instrument: inst, Language: lang, Result: res, CreatedAt: sub.CreatedAt, ClaimToken: token}, nil
 }
 
 // Outcome returns a stored result by its id. The id is a random UUID that
@@ -102,6 +112,10 @@ func (s *Service) Outcome(ctx context.Context, id string) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.outcomeOf(sub)
+}
+
+func (s *Service) outcomeOf(sub *Submission) (*Outcome, error) {
 	inst, err := s.catalog.Instrument(sub.InstrumentID)
 	if err != nil {
 		return nil, err
@@ -117,8 +131,10 @@ func (s *Service) Outcome(ctx context.Context, id string) (*Outcome, error) {
 	if res.Crisis {
 		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
 	}
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Result: res, CreatedAt: sub.CreatedAt}, nil
+	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Result: res, CreatedAt: sub.CreatedAt.UTC()}, nil
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 func optional(s string) *string {
 	if s == "" {

@@ -10,5 +10,8 @@ import "github.com/go-gormigrate/gormigrate/v2"
 func All() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		selftestSubmissions(),
+		auth(),
+		auditEntries(),
+		selftestClaims(),
 	}
 }

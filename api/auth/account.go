@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/haven-mh/haven/api/audit"
+)
+
+// SetEmail adds, changes or (with "") removes the caller's e-mail address,
+// used only for notifications in guided care.
+func (s *Service) SetEmail(ctx context.Context, p Principal, email string) error {
+	email = strings.TrimSpace(email)
+	var v any
+	if email != "" {
+		addr, err := mail.ParseAddress(email)
+		if err != nil || addr.Address != email || len(email) > 254 {
+			return invalid("email", "must be a plain e-mail address such as name@example.org")
+		}
+		v = email
+	}
+	return s.store.UpdateUser(ctx, p.UserID, map[string]any{"email": v, "updated_at": s.now().UTC()})
+}
+
+// Export is everything Haven holds about a user (GDPR article 15 and 20).
+type Export struct {
+	Account  ExportAccount   `json:"account"`
+	Sessions []ExportSession `json:"sessions"`
+	// Domains holds each other domain's part, by DataHolder.DataName.
+	Domains map[string]any `json:"domains"`
+}
+
+// ExportAccount is the account part of an export.
+type ExportAccount struct {
+	ID         string    `json:"id"`
+	Nickname   string    `json:"nickname"`
+	Role       Role      `json:"role"`
+	Email      *string   `json:"email"`
+	MFAEnabled bool      `json:"mfa_enabled"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ExportSession is one sign-in session.
+type ExportSession struct {
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt time.Time  `json:"last_used_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// Export gathers the caller's data from every domain.
+func (s *Service) Export(ctx context.Context, p Principal) (*Export, error) {
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Export{
+		Account: ExportAccount{ID: u.ID, Nickname: u.Name(), Role: u.Role, Email: u.Email, MFAEnabled: u.MFAEnabled(), CreatedAt: u.CreatedAt.UTC()},
+		Domains: map[string]any{}, Sessions: []ExportSession{},
+	}
+	sessions, err := s.store.sessionsOf(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, se := range sessions {
+		out.Sessions = append(out.Sessions, ExportSession{CreatedAt: se.CreatedAt.UTC(), LastUsedAt: se.LastUsedAt.UTC(), ExpiresAt: se.ExpiresAt.UTC(), RevokedAt: utcPtr(se.RevokedAt)})
+	}
+	for _, h := range s.holders {
+		part, err := h.ExportUser(ctx, u.ID)
+		if err != nil {
+			return nil, fmt.Errorf("auth: export %s: %w", h.DataName(), err)
+		}
+		out.Domains[h.DataName()] = part
+	}
+	e := actorEntry(p, audit.ActionAccountExport, "user:"+u.ID, audit.OutcomeSuccess)
+	e.SubjectID = subjectOf(u)
+	if err := s.record(ctx, e); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Erase deletes a client's account for good (GDPR article 17), after
+// checking their password: every domain erases what it holds about them,
+// then the account becomes a tombstone with no personal data (its id, role,
+// creation day and erasure day remain, for anonymous counts). The audit log
+// keeps its entries, which name only the random id, as NEN 7513 requires.
+func (s *Service) Erase(ctx context.Context, p Principal, password string) error {
+	u, err := s.reauthenticate(ctx, p, password)
+	if err != nil {
+		return err
+	}
+	if u.Role != RoleClient {
+		// Staff accounts are closed by a coordinator, not erased: their
+		// actions in the audit log must stay attributable.
+		return ErrForbidden
+	}
+	for _, h := range s.holders {
+		if err := h.EraseUser(ctx, u.ID); err != nil {
+			return fmt.Errorf("auth: erase %s: %w", h.DataName(), err)
+		}
+	}
+	now := s.now().UTC()
+	if err := s.store.Tx(ctx, func(st *Store) error { return st.erase(ctx, u.ID, u.CreatedAt, now) }); err != nil {
+		return err
+	}
+	e := actorEntry(p, audit.ActionAccountErase, "user:"+u.ID, audit.OutcomeSuccess)
+	e.SubjectID = audit.Str(u.ID)
+	return s.record(ctx, e)
+}

@@ -1,0 +1,338 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/haven-mh/haven/api/audit"
+)
+
+// CreateAdmin creates a coordinator from the command line (`haven admin
+// create`), for the first one. They enrol a second factor at first sign-in.
+func (s *Service) CreateAdmin(ctx context.Context, nickname, password string) (*User, error) {
+	display, key, err := nicknameKey(nickname)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.policy.Check("password", password, display); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u := &User{ID: uuid.NewString(), Role: RoleCoordinator, Status: StatusActive, Nickname: &display, NicknameKey: &key,
+		PasswordHash: &hash, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, audit.Entry{ActorRole: "system", Action: audit.ActionAdminCreate, Object: "user:" + u.ID,
+		RequestID: "cli", Outcome: audit.OutcomeSuccess}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// InvitationLink is a new invitation and its one-time token (shown once).
+type InvitationLink struct {
+	Invitation *Invitation
+	Token      string
+}
+
+// Invite creates a one-time invitation for a staff role, valid for
+// Config.InvitationTTL (72 h).
+func (s *Service) Invite(ctx context.Context, p Principal, role Role, capacity int) (*InvitationLink, error) {
+	if !role.Valid() || !role.Staff() {
+		return nil, invalid("role", "must be clinician, coordinator or researcher")
+	}
+	if capacity < 0 || capacity > 1000 {
+		return nil, invalid("capacity", "must be between 0 and 1000")
+	}
+	if role != RoleClinician {
+		capacity = 0
+	}
+	token := randomToken(32)
+	now := s.now().UTC()
+	inv := &Invitation{ID: uuid.NewString(), TokenHash: HashToken(token), Role: role, Capacity: capacity,
+		CreatedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.InvitationTTL)}
+	if err := s.store.CreateInvitation(ctx, inv); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, actorEntry(p, audit.ActionInvite, "invitation:"+inv.ID, audit.OutcomeSuccess)); err != nil {
+		return nil, err
+	}
+	return &InvitationLink{Invitation: inv, Token: token}, nil
+}
+
+// PendingInvitations lists invitations not yet accepted nor expired.
+func (s *Service) PendingInvitations(ctx context.Context) ([]Invitation, error) {
+	return s.store.PendingInvitations(ctx, s.now().UTC())
+}
+
+// AcceptInvitation creates the invited staff account. The token works once
+// and for 72 hours; the new user enrols a second factor at first sign-in.
+func (s *Service) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string) (*User, error) {
+	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
+		return nil, throttled(wait)
+	}
+	if token == "" || len(token) > 256 {
+		return nil, ErrInvalidToken
+	}
+	display, key, err := nicknameKey(nickname)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.policy.Check("password", password, display); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	inv, err := s.store.invitationByHash(ctx, HashToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inv.AcceptedAt != nil || !now.Before(inv.ExpiresAt) {
+		return nil, ErrInvalidToken
+	}
+	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{ID: uuid.NewString(), Role: inv.Role, Status: StatusActive, Nickname: &display, NicknameKey: &key,
+		PasswordHash: &hash, Capacity: inv.Capacity, CreatedAt: now, UpdatedAt: now}
+	err = s.store.Tx(ctx, func(st *Store) error {
+		ok, err := st.acceptInvitation(ctx, inv.ID, u.ID, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrInvalidToken
+		}
+		return st.CreateUser(ctx, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, userEntry(u, "", m.RequestID, audit.ActionInviteAccept, audit.OutcomeSuccess)); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UserSummary is a user as coordinators see them in lists.
+type UserSummary struct {
+	User     User
+	Caseload int64
+}
+
+// Users lists users with the given roles (all when empty).
+func (s *Service) Users(ctx context.Context, roles []Role) ([]UserSummary, error) {
+	users, err := s.store.Users(ctx, roles)
+	if err != nil {
+		return nil, err
+	}
+	sizes, err := s.store.caseloadSizes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UserSummary, 0, len(users))
+	for _, u := range users {
+		out = append(out, UserSummary{User: u, Caseload: sizes[u.ID]})
+	}
+	return out, nil
+}
+
+// UserUpdate changes a staff account. Nil fields stay as they are.
+type UserUpdate struct {
+	Role     *Role
+	Capacity *int
+	Disabled *bool
+}
+
+// UpdateUser changes a staff member's role, caseload capacity or status.
+// A role change or disabling signs them out everywhere. Coordinators cannot
+// change their own role or status (so the last one cannot lock everyone
+// out), clients cannot become staff nor staff clients (staff are invited).
+func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, up UserUpdate) (*User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == StatusErased {
+		return nil, ErrNotFound
+	}
+	fields := map[string]string{}
+	cols := map[string]any{}
+	if up.Role != nil {
+		switch {
+		case !up.Role.Valid() || !up.Role.Staff():
+			fields["role"] = "must be clinician, coordinator or researcher"
+		case !u.Role.Staff():
+			fields["role"] = "a client's role cannot change; invite staff instead"
+		case u.ID == p.UserID && *up.Role != u.Role:
+			fields["role"] = "you cannot change your own role"
+		case *up.Role != u.Role:
+			cols["role"] = *up.Role
+		}
+	}
+	if up.Capacity != nil {
+		if *up.Capacity < 0 || *up.Capacity > 1000 {
+			fields["capacity"] = "must be between 0 and 1000"
+		} else {
+			cols["capacity"] = *up.Capacity
+		}
+	}
+	if up.Disabled != nil {
+		status := StatusActive
+		if *up.Disabled {
+			status = StatusDisabled
+		}
+		switch {
+		case u.ID == p.UserID && status != u.Status:
+			fields["disabled"] = "you cannot disable your own account"
+		case status != u.Status:
+			cols["status"] = status
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
+	}
+	if len(cols) == 0 {
+		return u, nil
+	}
+	now := s.now().UTC()
+	cols["updated_at"] = now
+	_, roleChanged := cols["role"]
+	_, statusChanged := cols["status"]
+	err = s.store.Tx(ctx, func(st *Store) error {
+		if err := st.UpdateUser(ctx, u.ID, cols); err != nil {
+			return err
+		}
+		if roleChanged || statusChanged {
+			return st.RevokeUserSessions(ctx, u.ID, "", "account_changed", now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	action := audit.ActionUserUpdate
+	if roleChanged {
+		action = audit.ActionRoleChange
+	}
+	e := actorEntry(p, action, "user:"+u.ID, audit.OutcomeSuccess)
+	e.SubjectID = subjectOf(u)
+	if err := s.record(ctx, e); err != nil {
+		return nil, err
+	}
+	return s.store.UserByID(ctx, u.ID)
+}
+
+// Clients lists the clients a staff member may see: a clinician's own
+// caseload, or every client for a coordinator.
+func (s *Service) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
+	clinician := ""
+	if p.Role == RoleClinician {
+		clinician = p.UserID
+	}
+	rows, err := s.store.clients(ctx, clinician)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, actorEntry(p, audit.ActionClientList, "clients", audit.OutcomeSuccess)); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// Client returns one client's account summary. Access control and the
+// audit entry are the authz policy's job, before this is called.
+func (s *Service) Client(ctx context.Context, clientID string) (*User, *string, error) {
+	u, err := s.store.UserByID(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Role != RoleClient || u.Status != StatusActive {
+		return nil, nil, ErrNotFound
+	}
+	a, err := s.store.assignmentOf(ctx, clientID)
+	if errors.Is(err, ErrNotFound) {
+		return u, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, &a.ClinicianID, nil
+}
+
+// IsAssigned reports whether the client is on the clinician's caseload.
+func (s *Service) IsAssigned(ctx context.Context, clinicianID, clientID string) (bool, error) {
+	return s.store.IsAssigned(ctx, clinicianID, clientID)
+}
+
+// Assign puts a client on a clinician's caseload (moving them from another
+// one), within the clinician's capacity.
+func (s *Service) Assign(ctx context.Context, p Principal, clientID, clinicianID string) error {
+	now := s.now().UTC()
+	err := s.store.Tx(ctx, func(st *Store) error {
+		c, err := st.UserByID(ctx, clientID)
+		if err != nil {
+			return err
+		}
+		if c.Role != RoleClient || c.Status != StatusActive {
+			return ErrNotFound
+		}
+		k, err := st.UserByID(ctx, clinicianID)
+		if errors.Is(err, ErrNotFound) || (err == nil && (k.Role != RoleClinician || k.Status != StatusActive)) {
+			return invalid("clinician_id", "is not an active clinician")
+		}
+		if err != nil {
+			return err
+		}
+		if already, err := st.IsAssigned(ctx, clinicianID, clientID); err != nil || already {
+			return err
+		}
+		n, err := st.caseloadSize(ctx, clinicianID)
+		if err != nil {
+			return err
+		}
+		if n >= int64(k.Capacity) {
+			return &ConflictError{Field: "clinician_id", Message: "this clinician's caseload is full"}
+		}
+		return st.assign(ctx, &assignment{ClientID: clientID, ClinicianID: clinicianID, AssignedBy: p.UserID, AssignedAt: now})
+	})
+	if err != nil {
+		return err
+	}
+	e := actorEntry(p, audit.ActionClientAssign, "clinician:"+clinicianID, audit.OutcomeSuccess)
+	e.SubjectID = audit.Str(clientID)
+	return s.record(ctx, e)
+}
+
+// Unassign takes a client off their clinician's caseload.
+func (s *Service) Unassign(ctx context.Context, p Principal, clientID string) error {
+	ok, err := s.store.unassign(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	e := actorEntry(p, audit.ActionClientUnassign, "assignment", audit.OutcomeSuccess)
+	e.SubjectID = audit.Str(clientID)
+	return s.record(ctx, e)
+}
+
+// Counts returns anonymous totals for reports.
+func (s *Service) Counts(ctx context.Context) (Counts, error) {
+	return s.store.counts(ctx)
+}
+
+// Now is the service clock (for handlers that compute expiry times).
+func (s *Service) Now() time.Time { return s.now() }
