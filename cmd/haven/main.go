@@ -20,6 +20,7 @@ import (
 
 	"github.com/haven-mh/haven/api"
 	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/frontend"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -147,8 +148,16 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, er
 	}
 	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
 
+	site, err := frontend.New(frontend.Deps{
+		Log: log, Selftest: selftests, Advice: advice, Crisis: crisis,
+		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	gin.SetMode(gin.ReleaseMode)
-	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS})
+	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS, OnPanic: site.InternalError})
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +165,11 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, er
 		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
 		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-	}, nil)
+	}, site.NotFound)
 	if err != nil {
 		return nil, err
 	}
+	site.Register(engine)
 	return engine, nil
 }
 

@@ -1,0 +1,104 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/lang"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// dynamicKeys are the message ids built at run time rather than named in a
+// template.
+func dynamicKeys() []string {
+	var ids []string
+	for _, q := range selftest.ProfileQuestions() {
+		ids = append(ids, "profile."+q.ID+".label")
+		for _, v := range q.Values {
+			ids = append(ids, "profile."+q.ID+"."+v)
+		}
+	}
+	return ids
+}
+
+// selfCheck renders every page in every language once, so that a template
+// that fails on execution, or a message missing at run time, stops the
+// start-up rather than greeting a visitor with the error page.
+func (s *Site) selfCheck() error {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	s.Register(r)
+	r.NoRoute(s.NotFound)
+	var errs []error
+	check := func(target string, status int, body string) {
+		if !strings.Contains(body, "<html lang=") {
+			errs = append(errs, fmt.Errorf("frontend: start-up check: %s: no page rendered (status %d)", target, status))
+		}
+		if i := strings.Index(body, missingMark); i >= 0 {
+			end := min(len(body), i+80)
+			errs = append(errs, fmt.Errorf("frontend: start-up check: %s: missing message %s", target, body[i:end]))
+		}
+	}
+	for _, l := range lang.Supported {
+		paths := []string{"/", "/info", "/crisis", "/selfhelp", "/guided", "/selftest", "/no-such-page"}
+		for _, pg := range s.info.list[l] {
+			paths = append(paths, "/info/"+pg.ID)
+		}
+		for _, in := range s.Selftest.Catalog().Instruments() {
+			paths = append(paths, "/selftest/"+in.ID)
+		}
+		for _, p := range paths {
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/"+l+p, nil))
+			if w.Code != http.StatusOK && p != "/no-such-page" {
+				errs = append(errs, fmt.Errorf("frontend: start-up check: /%s%s: status %d", l, p, w.Code))
+			}
+			check("/"+l+p, w.Code, w.Body.String())
+		}
+		// The pages that need state: a form with every error, a result
+		// with the crisis flag, and the error page.
+		for _, in := range s.Selftest.Catalog().Instruments() {
+			w := httptest.NewRecorder()
+			c, _ := gin.CreateTestContext(w)
+			c.Request = httptest.NewRequest(http.MethodPost, "/"+l+"/selftest/"+in.ID, nil)
+			fieldErrs := map[string]string{}
+			var answers []selftest.Answer
+			for _, it := range in.Items {
+				fieldErrs[selftest.AnswerField(it.ID)] = "x"
+				best := 0
+				for _, o := range in.ItemOptions(it) {
+					best = max(best, o.Value)
+				}
+				answers = append(answers, selftest.Answer{Item: it.ID, Value: best})
+			}
+			for _, q := range selftest.ProfileQuestions() {
+				fieldErrs["profile."+q.ID] = "x"
+			}
+			s.renderForm(c, http.StatusUnprocessableEntity, s.view(c, "", "/selftest/"+in.ID), in, nil, fieldErrs)
+			check("/"+l+"/selftest/"+in.ID+" (errors)", w.Code, w.Body.String())
+
+			res, err := selftest.Score(in, answers)
+			if err != nil {
+				return fmt.Errorf("frontend: start-up check: score %s: %w", in.ID, err)
+			}
+			res.Crisis = true
+			res.Advice = append([]string{selftest.AdviceCrisis}, res.Advice...)
+			w = httptest.NewRecorder()
+			c, _ = gin.CreateTestContext(w)
+			c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/selftest/result/check", nil)
+			s.renderResult(c, s.view(c, "", "/selftest/result/check"), &selftest.Outcome{ID: "check", Instrument: in, Language: l, Result: res})
+			check("/"+l+"/selftest/result (crisis)", w.Code, w.Body.String())
+		}
+		w := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(w)
+		c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/", nil)
+		s.InternalError(c)
+		check("/"+l+" (500 page)", w.Code, w.Body.String())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,131 @@
+package frontend
+
+import (
+	"html/template"
+	"net/http"
+	"regexp"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/haven-mh/haven/selftest"
+)
+
+func (s *Site) home(c *gin.Context) {
+	v := s.view(c, "home.title", "/")
+	v.Description = v.T("home.description")
+	s.render(c, http.StatusOK, "home", v)
+}
+
+func (s *Site) infoList(c *gin.Context) {
+	v := s.view(c, "info.title", "/info")
+	v.Description = v.T("info.description")
+	v.Data = s.info.list[v.Lang]
+	s.render(c, http.StatusOK, "info_list", v)
+}
+
+func (s *Site) infoPage(c *gin.Context) {
+	id := c.Param("id")
+	v := s.view(c, "", "/info/"+id)
+	pg, ok := s.info.get(v.Lang, id)
+	if !ok {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v.Title, v.Description, v.Data = pg.Title, pg.Summary, pg
+	s.render(c, http.StatusOK, "info_page", v)
+}
+
+func (s *Site) crisis(c *gin.Context) {
+	v := s.view(c, "crisis.title", "/crisis")
+	v.Description = v.T("crisis.description")
+	v.Data = s.crisisHelp(v.Lang, "")
+	s.render(c, http.StatusOK, "crisis", v)
+}
+
+func (s *Site) selfhelp(c *gin.Context) {
+	v := s.view(c, "selfhelp.title", "/selfhelp")
+	v.Description = v.T("selfhelp.description")
+	s.render(c, http.StatusOK, "selfhelp", v)
+}
+
+func (s *Site) guided(c *gin.Context) {
+	v := s.view(c, "guided.title", "/guided")
+	v.Description = v.T("guided.description")
+	s.render(c, http.StatusOK, "guided", v)
+}
+
+// crisisHelp is the crisis block: the emergency number and the crisis lines,
+// grouped per country, the deployment's own country first.
+type crisisHelp struct {
+	Emergency phoneView
+	Countries []crisisCountry
+}
+
+type crisisCountry struct {
+	Code  string
+	Name  string
+	Lines []crisisLine
+}
+
+type crisisLine struct {
+	Name   string
+	Text   string
+	URL    string
+	Phones []phoneView
+}
+
+type phoneView struct {
+	Number string
+	Tel    template.URL
+}
+
+var telURI = regexp.MustCompile(`^tel:\+?[0-9]{2,15}$`)
+
+func phone(number string) phoneView {
+	p := phoneView{Number: number}
+	if t := selftest.TelURI(number); telURI.MatchString(t) {
+		p.Tel = template.URL(t) //nolint:gosec // checked to be tel: and digits only
+	}
+	return p
+}
+
+// crisisHelp lists every configured country's lines (the deployment's
+// country first), or only country's lines when country is given and known.
+func (s *Site) crisisHelp(l, country string) crisisHelp {
+	out := crisisHelp{Emergency: phone(s.Crisis.Emergency)}
+	namer := display.Regions(language.Make(l))
+	for _, cc := range s.Crisis.Countries {
+		if country != "" && s.Crisis.HasCountry(country) && cc.Code != country {
+			continue
+		}
+		v := crisisCountry{Code: cc.Code, Name: cc.Code}
+		if r, err := language.ParseRegion(cc.Code); err == nil {
+			if n := namer.Name(r); n != "" {
+				v.Name = n
+			}
+		}
+		for _, line := range cc.Lines {
+			cl := crisisLine{Name: line.Name, Text: line.LineText(l), URL: line.URL}
+			for _, p := range line.Phones {
+				cl.Phones = append(cl.Phones, phone(p))
+			}
+			v.Lines = append(v.Lines, cl)
+		}
+		out.Countries = append(out.Countries, v)
+	}
+	if s.DefaultCountry != "" {
+		slices.SortStableFunc(out.Countries, func(a, b crisisCountry) int {
+			switch {
+			case a.Code == s.DefaultCountry && b.Code != s.DefaultCountry:
+				return -1
+			case b.Code == s.DefaultCountry && a.Code != s.DefaultCountry:
+				return 1
+			}
+			return 0
+		})
+	}
+	return out
+}

@@ -1,0 +1,295 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/selftest"
+)
+
+// maxFormBytes caps a self-test form post; a complete one is under 1 KiB.
+const maxFormBytes = 16 << 10
+
+type instrumentCard struct {
+	ID          string
+	Title       string
+	Description string
+	TextLang    string // set when the texts are not in the page's language
+	Items       int
+}
+
+func (s *Site) selftestStart(c *gin.Context) {
+	v := s.view(c, "selftest.start.title", "/selftest")
+	v.Description = v.T("selftest.start.description")
+	var cards []instrumentCard
+	for _, in := range s.Selftest.Catalog().Instruments() {
+		t, used := in.Text(v.Lang)
+		card := instrumentCard{ID: in.ID, Title: t.Title, Description: t.Description, Items: len(in.Items)}
+		if used != v.Lang {
+			card.TextLang = used
+		}
+		cards = append(cards, card)
+	}
+	v.Data = cards
+	s.render(c, http.StatusOK, "selftest_start", v)
+}
+
+// formView is the questionnaire page.
+type formView struct {
+	ID          string
+	Title       string
+	Description string
+	Stem        string
+	Notice      string
+	NoticeLang  string
+	TextLang    string // set when the texts are not in the page's language
+	Questions   []questionView
+	Profile     []profileView
+}
+
+type questionView struct {
+	ID       string
+	Number   int
+	Total    int
+	Text     string
+	Optional bool
+	Error    string
+	Options  []optionView
+}
+
+type optionView struct {
+	ID      string
+	Value   string
+	Label   string
+	Checked bool
+}
+
+type profileView struct {
+	ID      string
+	Label   string
+	Select  bool // a select rather than radios
+	Error   string
+	Options []optionView
+}
+
+// isRegion is the profile question shown as a select: it has too many
+// values for radios on a phone.
+const isRegion = "region"
+
+func (s *Site) selftestForm(c *gin.Context) {
+	in, err := s.Selftest.Catalog().Instrument(c.Param("instrument"))
+	if err != nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.view(c, "", "/selftest/"+in.ID)
+	s.renderForm(c, http.StatusOK, v, in, nil, nil)
+}
+
+func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Instrument, given map[string]string, fieldErrs map[string]string) {
+	t, used := in.Text(v.Lang)
+	en, _ := in.Text("en")
+	f := formView{ID: in.ID, Title: t.Title, Description: t.Description, Stem: t.Stem, Notice: t.Notice}
+	if used != v.Lang {
+		f.TextLang = used
+	}
+	if used != "en" && t.Notice == en.Notice {
+		f.NoticeLang = "en" // the notice only exists in English
+	}
+	v.Title = t.Title
+	v.Description = t.Description
+	for i, it := range in.Items {
+		q := questionView{ID: it.ID, Number: i + 1, Total: len(in.Items), Text: t.Items[it.ID].Text, Optional: !it.Required}
+		labels := t.Options
+		if len(it.Options) > 0 {
+			labels = t.Items[it.ID].Options
+		}
+		for j, o := range in.ItemOptions(it) {
+			val := strconv.Itoa(o.Value)
+			q.Options = append(q.Options, optionView{
+				ID: it.ID + "-" + strconv.Itoa(j), Value: val, Label: labels[j], Checked: given[it.ID] == val,
+			})
+		}
+		if msg, bad := fieldErrs[selftest.AnswerField(it.ID)]; bad {
+			q.Error = v.T("selftest.error.answer", "N", q.Number)
+			_ = msg // the domain's message is for developers; visitors get ours
+			v.Errors = append(v.Errors, errorLink{Href: "#" + it.ID + "-0", Text: q.Error})
+		}
+		f.Questions = append(f.Questions, q)
+	}
+	for _, pq := range selftest.ProfileQuestions() {
+		p := profileView{ID: pq.ID, Label: v.T("profile." + pq.ID + ".label"), Select: pq.ID == isRegion}
+		opts := pq.Values
+		if pq.ID == isRegion {
+			p.Options = append(p.Options, optionView{ID: pq.ID + "-none", Value: "", Label: v.T("profile.choose"), Checked: given[pq.ID] == ""})
+		}
+		for j, val := range opts {
+			p.Options = append(p.Options, optionView{
+				ID: pq.ID + "-" + strconv.Itoa(j), Value: val, Label: v.T("profile." + pq.ID + "." + val), Checked: given[pq.ID] == val,
+			})
+		}
+		if pq.ID != isRegion {
+			p.Options = append(p.Options, optionView{ID: pq.ID + "-none", Value: "", Label: v.T("profile.prefer_not")})
+		}
+		if _, bad := fieldErrs["profile."+pq.ID]; bad {
+			p.Error = v.T("selftest.error.profile")
+			first := p.Options[0].ID
+			if pq.ID == isRegion {
+				first = pq.ID
+			}
+			v.Errors = append(v.Errors, errorLink{Href: "#" + first, Text: p.Label + ": " + p.Error})
+		}
+		f.Profile = append(f.Profile, p)
+	}
+	v.Data = f
+	v.NoIndex = len(v.Errors) > 0
+	c.Header("Cache-Control", "no-store")
+	s.render(c, status, "selftest_form", v)
+}
+
+func (s *Site) selftestSubmit(c *gin.Context) {
+	if err := http.NewCrossOriginProtection().Check(c.Request); err != nil {
+		c.Header("Cache-Control", "no-store")
+		c.String(http.StatusForbidden, "cross-origin form posts are not accepted")
+		return
+	}
+	in, err := s.Selftest.Catalog().Instrument(c.Param("instrument"))
+	if err != nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBytes)
+	if err := c.Request.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.String(http.StatusRequestEntityTooLarge, "request too large")
+			return
+		}
+		c.String(http.StatusBadRequest, "bad form")
+		return
+	}
+	v := s.view(c, "", "/selftest/"+in.ID)
+	given := map[string]string{}
+	fieldErrs := map[string]string{}
+	input := selftest.SubmitInput{InstrumentID: in.ID, Language: v.Lang}
+	for _, it := range in.Items {
+		raw := strings.TrimSpace(c.Request.PostForm.Get(it.ID))
+		if raw == "" {
+			continue
+		}
+		given[it.ID] = raw
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			fieldErrs[selftest.AnswerField(it.ID)] = "not a number"
+			continue
+		}
+		input.Answers = append(input.Answers, selftest.Answer{Item: it.ID, Value: n})
+	}
+	for _, pq := range selftest.ProfileQuestions() {
+		given[pq.ID] = strings.TrimSpace(c.Request.PostForm.Get(pq.ID))
+	}
+	input.Profile = selftest.Profile{
+		AgeBand: given["age_band"], Gender: given["gender"], Region: given["region"], SoughtHelpBefore: given["sought_help_before"],
+	}
+	var out *selftest.Outcome
+	if len(fieldErrs) == 0 {
+		out, err = s.Selftest.Submit(c.Request.Context(), input)
+		var verr *selftest.ValidationError
+		switch {
+		case errors.As(err, &verr):
+			fieldErrs = verr.Fields
+		case err != nil:
+			s.Log.ErrorContext(c.Request.Context(), "submit self-test", "instrument", in.ID, "error", err.Error())
+			s.InternalError(c)
+			return
+		}
+	}
+	if len(fieldErrs) > 0 {
+		s.renderForm(c, http.StatusUnprocessableEntity, v, in, given, fieldErrs)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusSeeOther, v.Href("/selftest/result/"+out.ID))
+}
+
+// resultView is the result page.
+type resultView struct {
+	Crisis      bool
+	CrisisTitle string
+	CrisisText  string
+	CrisisHelp  crisisHelp
+	Instrument  string
+	Score       int
+	MaxScore    int
+	Band        string
+	Meaning     string
+	Steps       []stepView
+	Bands       []bandView
+	Notice      string
+	NoticeLang  string
+	TextLang    string
+}
+
+type stepView struct {
+	Title string
+	Text  string
+	Href  string
+}
+
+type bandView struct {
+	Min, Max int
+	Label    string
+	Current  bool
+}
+
+func (s *Site) selftestResult(c *gin.Context) {
+	out, err := s.Selftest.Outcome(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, selftest.ErrNotFound) {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.Log.ErrorContext(c.Request.Context(), "load self-test result", "error", err.Error())
+		s.InternalError(c)
+		return
+	}
+	v := s.view(c, "", "/selftest/result/"+out.ID)
+	s.renderResult(c, v, out)
+}
+
+func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
+	in := out.Instrument
+	t, used := in.Text(v.Lang)
+	en, _ := in.Text("en")
+	r := resultView{
+		Crisis: out.Crisis, Instrument: t.Title, Score: out.Score, MaxScore: out.MaxScore,
+		Band: t.Bands[out.Band].Label, Meaning: t.Bands[out.Band].Meaning, Notice: t.Notice,
+	}
+	if used != v.Lang {
+		r.TextLang = used
+	}
+	if used != "en" && t.Notice == en.Notice {
+		r.NoticeLang = "en"
+	}
+	for _, code := range out.Advice {
+		a := s.Advice.Text(code, v.Lang)
+		if code == selftest.AdviceCrisis {
+			r.CrisisTitle, r.CrisisText = a.Title, a.Text
+			r.CrisisHelp = s.crisisHelp(v.Lang, s.DefaultCountry)
+			continue
+		}
+		r.Steps = append(r.Steps, stepView{Title: a.Title, Text: a.Text, Href: v.Href(s.Advice.Path(code))})
+	}
+	for _, b := range in.Bands {
+		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: t.Bands[b.ID].Label, Current: b.ID == out.Band})
+	}
+	v.Title = v.T("result.title")
+	v.NoIndex = true
+	v.Data = r
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "selftest_result", v)
+}
