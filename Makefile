@@ -18,7 +18,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/... ./selftest/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSubmit -fuzztime 60s ./api/

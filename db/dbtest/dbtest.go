@@ -21,29 +21,47 @@ import (
 // Open returns a migrated database for t, closed and removed at cleanup.
 func Open(t testing.TB) *db.DB {
 	t.Helper()
-	d := OpenUnmigrated(t)
+	return Migrated(t, OpenUnmigrated(t))
+}
+
+// OpenUnmigrated is Open without the migrations.
+func OpenUnmigrated(t testing.TB) *db.DB {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("dbtest: CI is set but TEST_DATABASE_URL is not: tests must run against PostgreSQL in CI")
+		}
+		return OpenSQLite(t)
+	}
+	return OpenPostgres(t, base)
+}
+
+// Migrated runs the migrations on d, failing t on error.
+func Migrated(t testing.TB, d *db.DB) *db.DB {
+	t.Helper()
 	if err := db.Migrate(context.Background(), d); err != nil {
 		t.Fatalf("dbtest: migrate: %v", err)
 	}
 	return d
 }
 
-// OpenUnmigrated is Open without the migrations.
-func OpenUnmigrated(t testing.TB) *db.DB {
+// OpenSQLite opens an empty SQLite database in t's temp directory.
+func OpenSQLite(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), db.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("dbtest: open sqlite: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// OpenPostgres opens a fresh, empty schema of its own in the PostgreSQL
+// database at base, dropped at cleanup.
+func OpenPostgres(t testing.TB, base string) *db.DB {
 	t.Helper()
 	ctx := context.Background()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("dbtest: CI is set but TEST_DATABASE_URL is not: tests must run against PostgreSQL in CI")
-		}
-		d, err := db.Open(ctx, db.Config{DataDir: t.TempDir()})
-		if err != nil {
-			t.Fatalf("dbtest: open sqlite: %v", err)
-		}
-		t.Cleanup(func() { _ = d.Close() })
-		return d
-	}
 	schema := "t_" + randomHex(8)
 	admin, err := db.Open(ctx, db.Config{URL: base, MaxOpenConns: 2})
 	if err != nil {

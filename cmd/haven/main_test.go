@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// env builds a getenv for run: a fresh SQLite data directory, or the
+// PostgreSQL test database when TEST_DATABASE_URL is set.
+func env(t *testing.T, extra ...string) func(string) string {
+	t.Helper()
+	m := map[string]string{"HAVEN_DATA_DIR": t.TempDir(), "HAVEN_ADDR": "127.0.0.1:0"}
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		m["DATABASE_URL"] = u
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestRunCommands(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		stdout  string
+		stderr  string
+	}{
+		{"version", []string{"version"}, "", "haven dev", ""},
+		{"help", []string{"-h"}, "", "Commands:", ""},
+		{"no command", nil, "no command given", "Usage:", ""},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`, "", "Usage:"},
+		{"serve -h", []string{"serve", "-h"}, "help requested", "", "HAVEN_ADDR"},
+		{"migrate -h", []string{"migrate", "-h"}, "help requested", "", "migrations"},
+		{"bad flag", []string{"migrate", "--nope"}, "flag provided but not defined", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), tt.args, env(t), &out, &errOut)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !strings.Contains(out.String(), tt.stdout) || !strings.Contains(errOut.String(), tt.stderr) {
+				t.Errorf("stdout %q / stderr %q", out.String(), errOut.String())
+			}
+		})
+	}
+}
+
+func TestMigrateCommandIsIdempotent(t *testing.T) {
+	getenv := env(t)
+	for i := range 2 {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"migrate"}, getenv, &out, &errOut); err != nil {
+			t.Fatalf("migrate run %d: %v\n%s", i+1, err, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), "database migrated") {
+			t.Errorf("run %d log: %s", i+1, errOut.String())
+		}
+	}
+}
+
+func TestRunRejectsBadConfiguration(t *testing.T) {
+	tests := map[string][]string{
+		"log level":        {"HAVEN_LOG_LEVEL", "loud"},
+		"log format":       {"HAVEN_LOG_FORMAT", "xml"},
+		"language":         {"HAVEN_DEFAULT_LANGUAGE", "fr"},
+		"bool":             {"HAVEN_MIGRATE_ON_START", "maybe"},
+		"body limit":       {"HAVEN_MAX_BODY_BYTES", "12"},
+		"shutdown timeout": {"HAVEN_SHUTDOWN_TIMEOUT", "soon"},
+		"database scheme":  {"DATABASE_URL", "mysql://localhost/haven"},
+		"pool size":        {"HAVEN_DB_MAX_OPEN_CONNS", "0"},
+	}
+	for name, kv := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), []string{"migrate"}, env(t, kv...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), strings.SplitN(kv[0], "_", 2)[0]) && !strings.Contains(err.Error(), "DATABASE_URL") {
+				t.Errorf("%s=%s: err = %v", kv[0], kv[1], err)
+			}
+		})
+	}
+	err := run(context.Background(), []string{"serve"}, env(t, "HAVEN_DEFAULT_COUNTRY", "FR"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HAVEN_DEFAULT_COUNTRY") {
+		t.Errorf("unknown default country: %v", err)
+	}
+}
+
+// lockedBuffer is written by the server goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var listening = regexp.MustCompile(`msg="haven listening" addr=(\S+)`)
+
+// TestServeShutsDownGracefully starts the real server, begins a request,
+// sends SIGTERM's equivalent (context cancel) mid-request, and checks the
+// request still completes before serve returns.
+func TestServeShutsDownGracefully(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(t), io.Discard, logs) }()
+
+	var addr string
+	deadline := time.Now().Add(20 * time.Second)
+	for addr == "" && time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatalf("server did not start:\n%s", logs.String())
+	}
+
+	var answers []string
+	for i := 1; i <= 9; i++ {
+		answers = append(answers, fmt.Sprintf(`{"item":"phq9_%d","value":0}`, i))
+	}
+	body := `{"language":"en","answers":[` + strings.Join(answers, ",") + `]}`
+	pr, pw := io.Pipe()
+	type result struct {
+		status int
+		score  float64
+		err    error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/selftest/instruments/phq9/submissions", pr)
+		req.Header.Set("Content-Type", "application/json")
+		req.ContentLength = int64(len(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			resc <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		score, _ := out["score"].(float64)
+		resc <- result{status: resp.StatusCode, score: score}
+	}()
+
+	half := len(body) / 2
+	if _, err := pw.Write([]byte(body[:half])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the request is now in flight
+	cancel()
+	time.Sleep(200 * time.Millisecond) // shutdown has begun
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned before the in-flight request finished: %v", err)
+	default:
+	}
+	if _, err := pw.Write([]byte(body[half:])); err != nil {
+		t.Fatal(err)
+	}
+	_ = pw.Close()
+
+	res := <-resc
+	if res.err != nil || res.status != http.StatusCreated {
+		t.Fatalf("in-flight request: status %d, err %v", res.status, res.err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after shutdown")
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown log:\n%s", logs.String())
+	}
+}
