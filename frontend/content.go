@@ -123,7 +123,7 @@ func loadInfoPages(fsys fs.FS, dir string) (*infoPages, error) {
 			continue
 		}
 		doc := md.Parser().Parse(text.NewReader(body))
-		lineOf := func(n ast.Node) int { return bodyLine + nodeLine(n, body) }
+		lineOf := func(n ast.Node) int { return bodyLine + nodeLine(n, body) - 1 }
 		var pageErrs []error
 		_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 			if !entering {
