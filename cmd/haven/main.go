@@ -68,9 +68,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	switch cmd {
 	case "serve":
-		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n") }
+		fs.Usage = func() {
+			fmt.Fprint(stderr, "Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n")
+		}
 	case "migrate":
-		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n") }
+		fs.Usage = func() {
+			fmt.Fprint(stderr, "Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n")
+		}
 	case "version":
 		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
 	default:
