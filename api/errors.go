@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -22,6 +24,12 @@ const (
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeUnavailable          = "unavailable"
 	CodeInternal             = "internal_error"
+	CodeUnauthenticated      = "unauthenticated"
+	CodeInvalidCredentials   = "invalid_credentials"
+	CodeInvalidToken         = "invalid_token"
+	CodeForbidden            = "forbidden"
+	CodeConflict             = "conflict"
+	CodeRateLimited          = "rate_limited"
 )
 
 // ErrorBody is the one JSON shape of every failure.
@@ -65,11 +73,34 @@ func WriteMethodNotAllowed(c *gin.Context) {
 // respondError maps a domain error to its status and the JSON error body.
 // Errors it does not know are logged and answered with a bare 500.
 func (h *handlers) respondError(c *gin.Context, err error) {
-	var verr *selftest.ValidationError
+	var (
+		verr      *selftest.ValidationError
+		authVerr  *auth.ValidationError
+		conflict  *auth.ConflictError
+		throttled *auth.ThrottledError
+	)
 	switch {
 	case errors.As(err, &verr):
 		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.", verr.Fields)
 	case errors.Is(err, selftest.ErrNotFound):
+		WriteNotFound(c)
+	case errors.As(err, &authVerr):
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", authVerr.Fields)
+	case errors.As(err, &throttled):
+		c.Header("Retry-After", strconv.Itoa(throttled.RetryAfterSeconds))
+		abortWith(c, http.StatusTooManyRequests, CodeRateLimited, "Too many attempts. Please wait a while and try again.", nil)
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		abortWith(c, http.StatusUnauthorized, CodeInvalidCredentials, "That did not match. Check what you typed and try again.", nil)
+	case errors.Is(err, auth.ErrInvalidToken):
+		abortWith(c, http.StatusUnauthorized, CodeInvalidToken, "This token or link is not valid, has expired or was used already.", nil)
+	case errors.Is(err, selftest.ErrClaimInvalid):
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "This self-test cannot be claimed.",
+			map[string]string{"claim_token": "is unknown, expired or already used"})
+	case errors.As(err, &conflict):
+		abortWith(c, http.StatusConflict, CodeConflict, "That conflicts with what is already there.", map[string]string{conflict.Field: conflict.Message})
+	case errors.Is(err, auth.ErrForbidden):
+		abortWith(c, http.StatusForbidden, CodeForbidden, "Your role does not allow this.", nil)
+	case errors.Is(err, auth.ErrNotFound):
 		WriteNotFound(c)
 	default:
 		h.Log.ErrorContext(c.Request.Context(), "request failed",

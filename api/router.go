@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -36,6 +38,10 @@ type Deps struct {
 	Version        string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
+	// Auth and Audit serve accounts, sign-in and the audit log. When Auth
+	// is nil those routes exist but answer 503.
+	Auth  *auth.Service
+	Audit *audit.Log
 }
 
 // EngineOptions configure the gin engine shared by the API and the web
@@ -115,6 +121,7 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	v1.GET("/selftest/instruments/:id", h.getInstrument)
 	v1.POST("/selftest/instruments/:id/submissions", h.submit)
 	v1.GET("/selftest/submissions/:id", h.getSubmission)
+	h.registerAccounts(v1)
 
 	r.NoRoute(func(c *gin.Context) {
 		if isAPIPath(c.Request.URL.Path) || web == nil {

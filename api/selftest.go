@@ -105,6 +105,9 @@ type resultView struct {
 	CreatedAt  time.Time     `json:"created_at"`
 	Notice     string        `json:"notice"`
 	Codes      resultCodings `json:"codes"`
+	// ClaimToken comes only with a fresh submission: the browser keeps it
+	// to attach this result to an account later, if the visitor wants.
+	ClaimToken string `json:"claim_token,omitempty"`
 }
 
 type resultCodings struct {
@@ -238,7 +241,9 @@ func (h *handlers) submit(c *gin.Context) {
 	}
 	c.Header("Content-Language", out.Language)
 	c.Header("Location", "/api/v1/selftest/submissions/"+out.ID)
-	c.JSON(http.StatusCreated, h.result(out, out.Language, country))
+	v := h.result(out, out.Language, country)
+	v.ClaimToken = out.ClaimToken
+	c.JSON(http.StatusCreated, v)
 }
 
 func (h *handlers) getSubmission(c *gin.Context) {

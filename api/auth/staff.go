@@ -336,3 +336,12 @@ func (s *Service) Counts(ctx context.Context) (Counts, error) {
 
 // Now is the service clock (for handlers that compute expiry times).
 func (s *Service) Now() time.Time { return s.now() }
+
+// DisplayName returns a user's nickname, or "" when unknown or erased.
+func (s *Service) DisplayName(ctx context.Context, userID string) string {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return ""
+	}
+	return u.Name()
+}
