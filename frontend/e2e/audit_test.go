@@ -73,6 +73,14 @@ func TestAccessibilityAudit(t *testing.T) {
 						}
 					}
 					where := fmt.Sprintf("%s %s @%dpx", lang, p.name, w)
+					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+					if err != nil {
+						t.Fatalf("%s: screenshot: %v", where, err)
+					}
+					name := fmt.Sprintf("%s-%s-%d.png", lang, p.name, w)
+					if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
+						t.Fatal(err)
+					}
 					runAxe(t, ctx, where)
 					checkCSP(t, ctx, where)
 					pos := crisisPosition(t, ctx, where)
@@ -84,14 +92,6 @@ func TestAccessibilityAudit(t *testing.T) {
 					checkTargetSizes(t, ctx, where)
 					if w == 1280 {
 						checkFocusVisible(t, ctx, where)
-					}
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatalf("%s: screenshot: %v", where, err)
-					}
-					name := fmt.Sprintf("%s-%s-%d.png", lang, p.name, w)
-					if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-						t.Fatal(err)
 					}
 				}
 			}
