@@ -112,23 +112,28 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	return s, nil
 }
 
-// Register adds every page and the static assets to r.
+// Register adds every page and the static assets to r. Every GET route
+// answers HEAD too, for link checkers and uptime monitors.
 func (s *Site) Register(r *gin.Engine) {
-	r.GET("/", s.root)
-	r.GET("/assets/:name", s.assets.serve)
+	get := func(g gin.IRoutes, path string, h gin.HandlerFunc) {
+		g.GET(path, h)
+		g.HEAD(path, h)
+	}
+	get(r, "/", s.root)
+	get(r, "/assets/:name", s.assets.serve)
 	for _, l := range lang.Supported {
 		g := r.Group("/" + l)
-		g.GET("", func(c *gin.Context) { redirect(c, http.StatusMovedPermanently, "/"+l+"/") })
-		g.GET("/", s.home)
-		g.GET("/info", s.infoList)
-		g.GET("/info/:id", s.infoPage)
-		g.GET("/crisis", s.crisis)
-		g.GET("/selfhelp", s.selfhelp)
-		g.GET("/guided", s.guided)
-		g.GET("/selftest", s.selftestStart)
-		g.GET("/selftest/:instrument", s.selftestForm)
+		get(g, "", func(c *gin.Context) { redirect(c, http.StatusMovedPermanently, "/"+l+"/") })
+		get(g, "/", s.home)
+		get(g, "/info", s.infoList)
+		get(g, "/info/:id", s.infoPage)
+		get(g, "/crisis", s.crisis)
+		get(g, "/selfhelp", s.selfhelp)
+		get(g, "/guided", s.guided)
+		get(g, "/selftest", s.selftestStart)
+		get(g, "/selftest/:instrument", s.selftestForm)
 		g.POST("/selftest/:instrument", s.selftestSubmit)
-		g.GET("/selftest/result/:id", s.selftestResult)
+		get(g, "/selftest/result/:id", s.selftestResult)
 	}
 }
 

@@ -391,6 +391,14 @@ func TestPanicShowsFriendlyErrorPage(t *testing.T) {
 	checkPage(t, e, w.Result(), "nl", "Sorry, er ging iets mis – Haven", "/")
 }
 
+func TestHead(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.do(http.MethodHead, "/en/info", nil, "Accept-Encoding", "gzip")
+	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD /en/info: %d, %d body bytes, Content-Length %q", w.Code, w.Body.Len(), w.Header().Get("Content-Length"))
+	}
+}
+
 func TestMethodNotAllowedPage(t *testing.T) {
 	e := newTestEnv(t)
 	w := e.do(http.MethodPost, "/en/info", url.Values{})
