@@ -13,5 +13,6 @@ func All() []*gormigrate.Migration {
 		auth(),
 		auditEntries(),
 		selftestClaims(),
+		selfhelp(),
 	}
 }

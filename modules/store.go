@@ -1,0 +1,409 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Enrolment is one client's place in one programme.
+type Enrolment struct {
+	ID               string `gorm:"primaryKey"`
+	UserID           string
+	ProgrammeID      string
+	ProgrammeVersion int
+	StartedAt        time.Time
+	LastActiveAt     time.Time
+	CompletedAt      *time.Time
+	CurrentLesson    string
+	CurrentStep      string
+	NudgeEmailSealed *string
+}
+
+// TableName is the table created by the migrations.
+func (Enrolment) TableName() string { return "selfhelp_enrolments" }
+
+// LessonState records when a lesson was opened and finished.
+type LessonState struct {
+	EnrolmentID string `gorm:"primaryKey"`
+	LessonID    string `gorm:"primaryKey"`
+	OpenedAt    time.Time
+	CompletedAt *time.Time
+}
+
+// TableName is the table created by the migrations.
+func (LessonState) TableName() string { return "selfhelp_lessons" }
+
+// storedAnswer is a sealed step answer.
+type storedAnswer struct {
+	EnrolmentID      string `gorm:"primaryKey"`
+	LessonID         string `gorm:"primaryKey"`
+	StepID           string `gorm:"primaryKey"`
+	Sealed           string
+	KeyID            string
+	ProgrammeVersion int
+	UpdatedAt        time.Time
+	CompletedAt      *time.Time
+}
+
+func (storedAnswer) TableName() string { return "selfhelp_answers" }
+
+type storedDiaryEntry struct {
+	UserID           string `gorm:"primaryKey"`
+	Day              string `gorm:"primaryKey"`
+	Mood             int
+	NoteSealed       *string
+	ActivitiesSealed *string
+	KeyID            string
+	UpdatedAt        time.Time
+}
+
+func (storedDiaryEntry) TableName() string { return "selfhelp_diary_entries" }
+
+// Measurement is a questionnaire taken at one point of a programme.
+type Measurement struct {
+	EnrolmentID  string `gorm:"primaryKey"`
+	PointID      string `gorm:"primaryKey"`
+	SubmissionID string
+	Score        int
+	Band         string
+	TakenAt      time.Time
+}
+
+// TableName is the table created by the migrations.
+func (Measurement) TableName() string { return "selfhelp_measurements" }
+
+// Nudge is a reminder for one lapse (a week without activity).
+type Nudge struct {
+	EnrolmentID string    `gorm:"primaryKey"`
+	LapseSince  time.Time `gorm:"primaryKey"`
+	CreatedAt   time.Time
+	ShownAt     *time.Time
+	EmailedAt   *time.Time
+}
+
+// TableName is the table created by the migrations.
+func (Nudge) TableName() string { return "selfhelp_nudges" }
+
+// Event kinds counted by reports.
+const (
+	EventStarted         = "selfhelp_started"
+	EventLessonCompleted = "lesson_completed"
+	EventCourseCompleted = "course_completed"
+	EventMeasurement     = "questionnaire_completed"
+)
+
+type event struct {
+	ID          uint64 `gorm:"primaryKey"`
+	Kind        string
+	ProgrammeID string
+	LessonID    *string
+	EnrolmentID *string
+	OccurredAt  time.Time
+}
+
+func (event) TableName() string { return "selfhelp_events" }
+
+// Store persists self-help data. It is the only code in this package that
+// touches the database.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore returns a store on db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Tx runs fn in a transaction; inside it use only the store fn is given.
+func (s *Store) Tx(ctx context.Context, fn func(st *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(&Store{db: tx}) })
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("modules: %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("modules: %s: %w", what, err)
+}
+
+// Enrolment returns the user's enrolment in a programme, or ErrNotFound.
+func (s *Store) Enrolment(ctx context.Context, userID, programmeID string) (*Enrolment, error) {
+	var e Enrolment
+	if err := s.db.WithContext(ctx).Where("user_id = ? AND programme_id = ?", userID, programmeID).Take(&e).Error; err != nil {
+		return nil, notFound(err, "enrolment")
+	}
+	return &e, nil
+}
+
+// Enrolments returns every enrolment of a user.
+func (s *Store) Enrolments(ctx context.Context, userID string) ([]Enrolment, error) {
+	var out []Enrolment
+	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("started_at").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("modules: list enrolments: %w", err)
+	}
+	return out, nil
+}
+
+// CreateEnrolment inserts e unless the user is already enrolled; it
+// returns whether it inserted.
+func (s *Store) CreateEnrolment(ctx context.Context, e *Enrolment) (bool, error) {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(e)
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: create enrolment: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// UpdatePosition moves the client's bookmark and marks activity.
+func (s *Store) UpdatePosition(ctx context.Context, id, lesson, step string, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).
+		Select("current_lesson", "current_step", "last_active_at").
+		Updates(Enrolment{CurrentLesson: lesson, CurrentStep: step, LastActiveAt: now}).Error
+	if err != nil {
+		return fmt.Errorf("modules: update position: %w", err)
+	}
+	return nil
+}
+
+// Touch marks activity without moving the bookmark.
+func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
+	if err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).Update("last_active_at", now).Error; err != nil {
+		return fmt.Errorf("modules: touch enrolment: %w", err)
+	}
+	return nil
+}
+
+// CompleteEnrolment sets completed_at once; it reports whether it did.
+func (s *Store) CompleteEnrolment(ctx context.Context, id string, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Enrolment{}).Where("id = ? AND completed_at IS NULL", id).Update("completed_at", now)
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: complete enrolment: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// SetNudgeEmail stores (or, with nil, removes) the sealed nudge address.
+func (s *Store) SetNudgeEmail(ctx context.Context, id string, sealed *string) error {
+	if err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).Update("nudge_email_sealed", sealed).Error; err != nil {
+		return fmt.Errorf("modules: set nudge e-mail: %w", err)
+	}
+	return nil
+}
+
+// Lessons returns the lesson states of an enrolment.
+func (s *Store) Lessons(ctx context.Context, enrolmentID string) ([]LessonState, error) {
+	var out []LessonState
+	if err := s.db.WithContext(ctx).Where("enrolment_id = ?", enrolmentID).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("modules: list lessons: %w", err)
+	}
+	return out, nil
+}
+
+// OpenLesson records the first opening of a lesson; it reports whether this
+// was the first.
+func (s *Store) OpenLesson(ctx context.Context, enrolmentID, lessonID string, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&LessonState{EnrolmentID: enrolmentID, LessonID: lessonID, OpenedAt: now})
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: open lesson: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CompleteLesson sets a lesson's completed_at once; it reports whether it did.
+func (s *Store) CompleteLesson(ctx context.Context, enrolmentID, lessonID string, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&LessonState{}).
+		Where("enrolment_id = ? AND lesson_id = ? AND completed_at IS NULL", enrolmentID, lessonID).
+		Update("completed_at", now)
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: complete lesson: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// SaveAnswer inserts or replaces the sealed answer to a step. A completed
+// step stays completed when saved again.
+func (s *Store) SaveAnswer(ctx context.Context, a *storedAnswer) error {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "enrolment_id"}, {Name: "lesson_id"}, {Name: "step_id"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"sealed":            a.Sealed,
+			"key_id":            a.KeyID,
+			"programme_version": a.ProgrammeVersion,
+			"updated_at":        a.UpdatedAt,
+			"completed_at":      gorm.Expr("COALESCE(selfhelp_answers.completed_at, ?)", a.CompletedAt),
+		}),
+	}).Create(a).Error
+	if err != nil {
+		return fmt.Errorf("modules: save answer: %w", err)
+	}
+	return nil
+}
+
+// Answers returns the sealed answers of an enrolment, optionally of one lesson.
+func (s *Store) Answers(ctx context.Context, enrolmentID, lessonID string) ([]storedAnswer, error) {
+	q := s.db.WithContext(ctx).Where("enrolment_id = ?", enrolmentID)
+	if lessonID != "" {
+		q = q.Where("lesson_id = ?", lessonID)
+	}
+	var out []storedAnswer
+	if err := q.Order("lesson_id, step_id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("modules: list answers: %w", err)
+	}
+	return out, nil
+}
+
+// SaveDiary inserts or replaces the diary entry of a day.
+func (s *Store) SaveDiary(ctx context.Context, e *storedDiaryEntry) error {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "day"}},
+		DoUpdates: clause.AssignmentColumns([]string{"mood", "note_sealed", "activities_sealed", "key_id", "updated_at"}),
+	}).Create(e).Error
+	if err != nil {
+		return fmt.Errorf("modules: save diary: %w", err)
+	}
+	return nil
+}
+
+// Diary returns the diary entries of a user between two days (inclusive).
+func (s *Store) Diary(ctx context.Context, userID, from, to string) ([]storedDiaryEntry, error) {
+	var out []storedDiaryEntry
+	err := s.db.WithContext(ctx).Where("user_id = ? AND day >= ? AND day <= ?", userID, from, to).Order("day").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: list diary: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteDiary removes the entry of one day; ErrNotFound if there is none.
+func (s *Store) DeleteDiary(ctx context.Context, userID, day string) error {
+	res := s.db.WithContext(ctx).Where("user_id = ? AND day = ?", userID, day).Delete(&storedDiaryEntry{})
+	if res.Error != nil {
+		return fmt.Errorf("modules: delete diary entry: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("modules: diary entry %s: %w", day, ErrNotFound)
+	}
+	return nil
+}
+
+// SaveMeasurement records a questionnaire at a point; a point is taken once.
+func (s *Store) SaveMeasurement(ctx context.Context, m *Measurement) (bool, error) {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(m)
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: save measurement: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// Measurements returns the measurements of an enrolment, oldest first.
+func (s *Store) Measurements(ctx context.Context, enrolmentID string) ([]Measurement, error) {
+	var out []Measurement
+	if err := s.db.WithContext(ctx).Where("enrolment_id = ?", enrolmentID).Order("taken_at").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("modules: list measurements: %w", err)
+	}
+	return out, nil
+}
+
+// RecordEvent appends an anonymous event for reports.
+func (s *Store) RecordEvent(ctx context.Context, kind, programmeID, lessonID, enrolmentID string, now time.Time) error {
+	e := event{Kind: kind, ProgrammeID: programmeID, EnrolmentID: &enrolmentID, OccurredAt: now}
+	if lessonID != "" {
+		e.LessonID = &lessonID
+	}
+	if err := s.db.WithContext(ctx).Create(&e).Error; err != nil {
+		return fmt.Errorf("modules: record event: %w", err)
+	}
+	return nil
+}
+
+// CountEvents counts events of a kind for a programme in [from, to).
+func (s *Store) CountEvents(ctx context.Context, kind, programmeID string, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&event{}).
+		Where("kind = ? AND programme_id = ? AND occurred_at >= ? AND occurred_at < ?", kind, programmeID, from, to).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("modules: count events: %w", err)
+	}
+	return n, nil
+}
+
+// LapsedEnrolments returns unfinished enrolments inactive since before cutoff.
+func (s *Store) LapsedEnrolments(ctx context.Context, cutoff time.Time) ([]Enrolment, error) {
+	var out []Enrolment
+	err := s.db.WithContext(ctx).Where("completed_at IS NULL AND last_active_at < ?", cutoff).Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: list lapsed enrolments: %w", err)
+	}
+	return out, nil
+}
+
+// CreateNudge claims the nudge for one lapse; false when it already exists,
+// so a lapse is never nudged twice, even by two replicas at once.
+func (s *Store) CreateNudge(ctx context.Context, n *Nudge) (bool, error) {
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(n)
+	if res.Error != nil {
+		return false, fmt.Errorf("modules: create nudge: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// MarkNudgeEmailed records that the e-mail for a nudge went out.
+func (s *Store) MarkNudgeEmailed(ctx context.Context, n *Nudge, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Nudge{}).
+		Where("enrolment_id = ? AND lapse_since = ? AND emailed_at IS NULL", n.EnrolmentID, n.LapseSince).
+		Update("emailed_at", now).Error
+	if err != nil {
+		return fmt.Errorf("modules: mark nudge e-mailed: %w", err)
+	}
+	return nil
+}
+
+// TakeUnshownNudge returns the newest nudge not yet shown in the app and
+// marks it shown, or nil.
+func (s *Store) TakeUnshownNudge(ctx context.Context, enrolmentID string, now time.Time) (*Nudge, error) {
+	var n Nudge
+	err := s.db.WithContext(ctx).Where("enrolment_id = ? AND shown_at IS NULL", enrolmentID).Order("lapse_since DESC").Take(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("modules: load nudge: %w", err)
+	}
+	if err := s.db.WithContext(ctx).Model(&Nudge{}).Where("enrolment_id = ? AND shown_at IS NULL", enrolmentID).
+		Update("shown_at", now).Error; err != nil {
+		return nil, fmt.Errorf("modules: mark nudge shown: %w", err)
+	}
+	return &n, nil
+}
+
+// EraseUser removes every self-help row of a user, keeping the anonymous
+// event counts (their link to the enrolment is cut).
+func (s *Store) EraseUser(ctx context.Context, userID string) error {
+	return s.Tx(ctx, func(st *Store) error {
+		var ids []string
+		if err := st.db.Model(&Enrolment{}).Where("user_id = ?", userID).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("modules: erase: %w", err)
+		}
+		if len(ids) > 0 {
+			for _, m := range []any{&storedAnswer{}, &LessonState{}, &Measurement{}, &Nudge{}} {
+				if err := st.db.Where("enrolment_id IN ?", ids).Delete(m).Error; err != nil {
+					return fmt.Errorf("modules: erase: %w", err)
+				}
+			}
+			if err := st.db.Model(&event{}).Where("enrolment_id IN ?", ids).Update("enrolment_id", nil).Error; err != nil {
+				return fmt.Errorf("modules: erase: %w", err)
+			}
+		}
+		for _, m := range []any{&Enrolment{}, &storedDiaryEntry{}} {
+			if err := st.db.Where("user_id = ?", userID).Delete(m).Error; err != nil {
+				return fmt.Errorf("modules: erase: %w", err)
+			}
+		}
+		return nil
+	})
+}
