@@ -27,6 +27,7 @@ type config struct {
 	MaxBodyBytes    int64         // HAVEN_MAX_BODY_BYTES
 	ShutdownTimeout time.Duration // HAVEN_SHUTDOWN_TIMEOUT
 	DBMaxOpenConns  int           // HAVEN_DB_MAX_OPEN_CONNS
+	Auth            authConfig    // accounts.go
 }
 
 // loadConfig reads the configuration through getenv, so tests can pass
@@ -74,6 +75,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
+	c.Auth = loadAuthConfig(getenv, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

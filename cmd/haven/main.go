@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,6 +49,11 @@ Commands:
             HAVEN_MIGRATE_ON_START=false)
   migrate   apply pending database migrations and exit (safe to repeat)
   version   print the version
+  admin create -nickname NAME [-password-file FILE]
+            create a coordinator (the first one); prints a generated
+            password once unless -password-file is given
+  audit verify
+            check the audit log's hash chain; fails if it was tampered with
 
 Configuration comes from environment variables; see README.md.
 Without DATABASE_URL Haven uses an embedded SQLite file in HAVEN_DATA_DIR.
@@ -66,6 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("haven "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var adminNickname, adminPasswordFile *string
 	switch cmd {
 	case "serve":
 		fs.Usage = func() {
@@ -77,6 +84,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "version":
 		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
+	case "admin", "audit":
+		sub := ""
+		if len(rest) > 0 {
+			sub, rest = rest[0], rest[1:]
+		}
+		if (cmd == "admin" && sub != "create") || (cmd == "audit" && sub != "verify") {
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))
+		}
+		cmd += " " + sub
+		if cmd == "admin create" {
+			adminNickname = fs.String("nickname", "", "nickname of the coordinator")
+			adminPasswordFile = fs.String("password-file", "", "file whose first line is the password (default: generate one)")
+		}
+		fs.Usage = func() { fmt.Fprintf(stderr, "Usage: haven %s\n\n", cmd); fs.PrintDefaults() }
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -103,6 +125,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "migrate":
 		return migrate(ctx, database, log)
+	case "audit verify":
+		return auditVerify(ctx, database, stdout)
+	case "admin create":
+		if cfg.MigrateOnStart {
+			if err := migrate(ctx, database, log); err != nil {
+				return err
+			}
+		}
+		return adminCreate(ctx, cfg, database, log, *adminNickname, *adminPasswordFile, stdout)
 	default:
 		if cfg.MigrateOnStart {
 			if err := migrate(ctx, database, log); err != nil {
@@ -151,6 +182,10 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, er
 		return nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
 	}
 	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
+	accounts, auditLog, err := newAccounts(cfg, database, selftests, log)
+	if err != nil {
+		return nil, err
+	}
 
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: selftests, Advice: advice, Crisis: crisis,
@@ -169,6 +204,7 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, er
 		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
 		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		Auth: accounts, Audit: auditLog,
 	}, site.NotFound)
 	if err != nil {
 		return nil, err
