@@ -1,0 +1,414 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/seal"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	svc   *Service
+	store *Store
+	clock *clock
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	lib, err := LoadLibraryFS(fixtureFS(), knownPHQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := NewStore(dbtest.Open(t).DB)
+	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	return &fixture{svc: NewService(lib, store, sealer, c.now), store: store, clock: c}
+}
+
+func raw(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func TestEveryExerciseTypeRoundTrips(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	mood := 6
+	tests := []struct {
+		field string
+		in    any
+		want  string
+	}{
+		{"story", "  I stayed in bed.  ", `"I stayed in bed."`},
+		{"mood", 7, `7`},
+		{"pick", "b", `"b"`},
+		{"several", []string{"z", "x", "x"}, `["x","z"]`},
+		{"todo", []string{"call"}, `["call"]`},
+		{"pleasant", []string{"walk the dog", " ", "music"}, `["walk the dog","music"]`},
+		{"plan", []PlanItem{{ID: "p1", Activity: "Walk", Day: "2026-11-03", Time: "10:30", Done: true, Mood: &mood}},
+			`[{"id":"p1","activity":"Walk","day":"2026-11-03","time":"10:30","done":true,"mood":6}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{tt.field: raw(tt.in)}, false); err != nil {
+				t.Fatalf("save: %v", err)
+			}
+			v, err := f.svc.OpenLesson(ctx, "u1", "demo", "one")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(v.Answers["all-fields"].Values[tt.field])
+			if got != tt.want {
+				t.Errorf("saved %s, read back %s, want %s", raw(tt.in), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAnswerValidation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		values   Values
+		complete bool
+		field    string
+	}{
+		{"scale above 10", Values{"mood": raw(11)}, false, "values.mood"},
+		{"scale not a number", Values{"mood": raw("high")}, false, "values.mood"},
+		{"unknown option", Values{"pick": raw("c")}, false, "values.pick"},
+		{"unknown option in multiple", Values{"several": raw([]string{"x", "q"})}, false, "values.several"},
+		{"text too long", Values{"story": raw(strings.Repeat("a", MaxTextLen+1))}, false, "values.story"},
+		{"unknown field", Values{"nope": raw("x")}, false, "values.nope"},
+		{"planner bad day", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "tomorrow"}})}, false, "values.plan"},
+		{"planner bad time", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "time": "25:00"}})}, false, "values.plan"},
+		{"planner unknown key", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "where": "park"}})}, false, "values.plan"},
+		{"empty list does not fill a required field", Values{"pleasant": raw(make([]string, 0))}, true, "values.story"},
+		{"required missing on complete", Values{"mood": raw(3)}, true, "values.story"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", tt.values, tt.complete)
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("want ValidationError, got %v", err)
+			}
+			if _, ok := verr.Fields[tt.field]; !ok {
+				t.Errorf("field %s not named: %v", tt.field, verr.Fields)
+			}
+		})
+	}
+	// Partial saves are fine: the client's work is kept as they type.
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{"mood": raw(3)}, false); err != nil {
+		t.Errorf("partial save rejected: %v", err)
+	}
+}
+
+func TestAnswersAreEncryptedAndPrivate(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "owner", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	secret := "I feel worthless since my divorce"
+	if _, err := f.svc.SaveStep(ctx, "owner", "demo", "one", "all-fields", Values{"story": raw(secret)}, false); err != nil {
+		t.Fatal(err)
+	}
+	var rows []storedAnswer
+	if err := f.store.db.Find(&rows).Error; err != nil || len(rows) != 1 {
+		t.Fatalf("rows %v %v", rows, err)
+	}
+	if strings.Contains(rows[0].Sealed, "worthless") || rows[0].KeyID != "k1" || !strings.HasPrefix(rows[0].Sealed, "k1:") {
+		t.Errorf("answer stored in the clear or without key id: %+v", rows[0])
+	}
+	got, err := f.svc.Answers(ctx, "owner", "demo")
+	if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Values["story"]), "worthless") {
+		t.Errorf("owner reads %v %v", got, err)
+	}
+	if _, err := f.svc.Answers(ctx, "stranger", "demo"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another client: want ErrNotFound, got %v", err)
+	}
+	if _, err := f.svc.SaveStep(ctx, "stranger", "demo", "one", "all-fields", Values{"story": raw("x")}, false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another client saving: want ErrNotFound, got %v", err)
+	}
+	// A sealed answer moved to another enrolment does not open.
+	if _, err := f.svc.OpenLesson(ctx, "thief", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	thief, _ := f.store.Enrolment(ctx, "thief", "demo")
+	stolen := rows[0]
+	stolen.EnrolmentID = thief.ID
+	if err := f.store.db.Create(&stolen).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Answers(ctx, "thief", "demo"); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("copied ciphertext opened for another enrolment: %v", err)
+	}
+}
+
+func TestProgressUnlockResumeHomeworkAndEvents(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pr, err := f.svc.Start(ctx, "u1", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Lessons[0].State != LessonOpen || pr.Lessons[1].State != LessonLocked {
+		t.Fatalf("states %s %s", pr.Lessons[0].State, pr.Lessons[1].State)
+	}
+	if !pr.Measures[0].Due || pr.Measures[1].Due {
+		t.Errorf("start measurement due %v, end due %v", pr.Measures[0].Due, pr.Measures[1].Due)
+	}
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "two"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("lesson two before one: %v", err)
+	}
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	// Save mid-step: resume must point exactly there.
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "intro", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{"mood": raw(4)}, false); err != nil {
+		t.Fatal(err)
+	}
+	pr, _ = f.svc.Progress(ctx, "u1", "demo")
+	if pr.ResumeLesson != "one" || pr.ResumeStep != "all-fields" {
+		t.Errorf("resume at %s/%s, want one/all-fields", pr.ResumeLesson, pr.ResumeStep)
+	}
+	res, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{"story": raw("ok")}, true)
+	if err != nil || res.NextStep != "homework" {
+		t.Fatalf("complete exercise: %+v %v", res, err)
+	}
+	res, err = f.svc.SaveStep(ctx, "u1", "demo", "one", "homework", Values{"how": raw("I walked twice")}, true)
+	if err != nil || !res.LessonCompleted || res.CourseCompleted || res.NextLesson != "two" || res.NextStep != "welcome" {
+		t.Fatalf("finish lesson one: %+v %v", res, err)
+	}
+	pr, _ = f.svc.Progress(ctx, "u1", "demo")
+	if pr.Lessons[0].State != LessonDone || pr.Lessons[1].State != LessonOpen || pr.ResumeLesson != "two" || pr.ResumeStep != "welcome" {
+		t.Errorf("after lesson one: %s %s resume %s/%s", pr.Lessons[0].State, pr.Lessons[1].State, pr.ResumeLesson, pr.ResumeStep)
+	}
+	v, err := f.svc.OpenLesson(ctx, "u1", "demo", "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.CarriedHomework == nil || v.CarriedHomework.Step.ID != "homework" || v.CarriedHomework.Answer == nil ||
+		string(v.CarriedHomework.Answer.Values["how"]) != `"I walked twice"` {
+		t.Errorf("homework not carried over: %+v", v.CarriedHomework)
+	}
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "two", "welcome", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	res, err = f.svc.SaveStep(ctx, "u1", "demo", "two", "reflect", Values{"learned": raw("a lot")}, true)
+	if err != nil || !res.LessonCompleted || !res.CourseCompleted {
+		t.Fatalf("finish course: %+v %v", res, err)
+	}
+	// Finishing again does not count twice.
+	if res, err = f.svc.SaveStep(ctx, "u1", "demo", "two", "reflect", Values{"learned": raw("more")}, true); err != nil || res.CourseCompleted || res.LessonCompleted {
+		t.Errorf("second finish: %+v %v", res, err)
+	}
+	from, to := f.clock.now().Add(-time.Hour), f.clock.now().Add(time.Hour)
+	for kind, want := range map[string]int64{EventStarted: 1, EventLessonCompleted: 2, EventCourseCompleted: 1} {
+		if n, err := f.store.CountEvents(ctx, kind, "demo", from, to); err != nil || n != want {
+			t.Errorf("%s events = %d (%v), want %d", kind, n, err, want)
+		}
+	}
+	pr, _ = f.svc.Progress(ctx, "u1", "demo")
+	if pr.Enrolment.CompletedAt == nil || !pr.Measures[1].Due {
+		t.Errorf("course not completed or end measurement not due: %+v", pr.Measures)
+	}
+	if err := f.svc.RecordMeasurement(ctx, "u1", "demo", "end", "sub-1", 6, "mild"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RecordMeasurement(ctx, "u1", "demo", "end", "sub-2", 5, "mild"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a point is taken once: %v", err)
+	}
+	if n, _ := f.store.CountEvents(ctx, EventMeasurement, "demo", from, to); n != 1 {
+		t.Errorf("measurement events = %d", n)
+	}
+}
+
+func TestOpenProgrammeUnlocksEverything(t *testing.T) {
+	f := newFixture(t)
+	lib, _ := LoadLibraryFS(fixtureFS(), knownPHQ)
+	p, _ := lib.Programme("demo")
+	p.Unlock = UnlockOpen
+	f.svc.lib = lib
+	if _, err := f.svc.OpenLesson(context.Background(), "u1", "demo", "two"); err != nil {
+		t.Errorf("open programme: %v", err)
+	}
+}
+
+type fakeMailer struct{ sent []string }
+
+func (m *fakeMailer) SendNudge(_ context.Context, to, _, _ string) error {
+	m.sent = append(m.sent, to)
+	return nil
+}
+
+func TestNudgesOncePerLapse(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "quiet", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "not-an-address"); err == nil {
+		t.Error("bad address accepted")
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.store.Enrolment(ctx, "mailme", "demo")
+	if e.NudgeEmailSealed == nil || strings.Contains(*e.NudgeEmailSealed, "example.org") {
+		t.Errorf("nudge address not sealed: %v", e.NudgeEmailSealed)
+	}
+	m := &fakeMailer{}
+	if n, err := f.svc.RunNudges(ctx, f.clock.now().Add(6*24*time.Hour), m); err != nil || n != 0 {
+		t.Fatalf("after 6 days: %d %v", n, err)
+	}
+	later := f.clock.now().Add(8 * 24 * time.Hour)
+	for range 3 { // the job may run many times; one lapse, one nudge
+		if _, err := f.svc.RunNudges(ctx, later, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(m.sent) != 1 || m.sent[0] != "me@example.org" {
+		t.Errorf("e-mails sent: %v", m.sent)
+	}
+	f.clock.add(8 * 24 * time.Hour)
+	pr, _ := f.svc.Progress(ctx, "quiet", "demo")
+	if pr.Nudge == nil {
+		t.Error("in-app nudge not shown on return")
+	}
+	pr, _ = f.svc.Progress(ctx, "quiet", "demo")
+	if pr.Nudge != nil {
+		t.Error("in-app nudge shown twice")
+	}
+	// Coming back ends the lapse; a new week away is a new lapse.
+	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RunNudges(ctx, f.clock.now().Add(8*24*time.Hour), m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.sent) != 2 {
+		t.Errorf("second lapse: %d e-mails, want 2", len(m.sent))
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", ""); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil {
+		t.Error("address not removed")
+	}
+}
+
+func TestDiary(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	today := f.clock.now().Format(time.DateOnly)
+	if _, err := f.svc.SaveDiary(ctx, "u1", DiaryEntry{Day: today, Mood: 3, Note: "Bad night", Activities: []string{"walk", "walk", " "}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveDiary(ctx, "u1", DiaryEntry{Day: today, Mood: 5}); err != nil {
+		t.Fatal(err) // replaces the day
+	}
+	yesterday := f.clock.now().AddDate(0, 0, -1).Format(time.DateOnly)
+	if _, err := f.svc.SaveDiary(ctx, "u1", DiaryEntry{Day: yesterday, Mood: 2, Note: "Stayed in", Activities: []string{"tv"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Diary(ctx, "u1", f.clock.now().AddDate(0, 0, -7), f.clock.now())
+	if err != nil || len(got) != 2 || got[0].Note != "Stayed in" || got[0].Activities[0] != "tv" || got[1].Mood != 5 || got[1].Note != "" {
+		t.Fatalf("diary %+v %v", got, err)
+	}
+	var rows []storedDiaryEntry
+	f.store.db.Find(&rows)
+	for _, r := range rows {
+		if r.NoteSealed != nil && strings.Contains(*r.NoteSealed, "Stayed") {
+			t.Error("diary note stored in the clear")
+		}
+	}
+	if other, _ := f.svc.Diary(ctx, "u2", f.clock.now().AddDate(0, 0, -7), f.clock.now()); len(other) != 0 {
+		t.Error("another client sees the diary")
+	}
+	bad := []DiaryEntry{
+		{Day: "27-11-2026", Mood: 3},
+		{Day: today, Mood: 11},
+		{Day: f.clock.now().AddDate(0, 0, 3).Format(time.DateOnly), Mood: 3},
+		{Day: f.clock.now().AddDate(-2, 0, 0).Format(time.DateOnly), Mood: 3},
+	}
+	for _, b := range bad {
+		var verr *ValidationError
+		if _, err := f.svc.SaveDiary(ctx, "u1", b); !errors.As(err, &verr) {
+			t.Errorf("%+v accepted: %v", b, err)
+		}
+	}
+	if err := f.svc.DeleteDiary(ctx, "u1", yesterday); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DeleteDiary(ctx, "u1", yesterday); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+}
+
+func TestEraseUserKeepsAnonymousCounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "gone", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveStep(ctx, "gone", "demo", "one", "all-fields", Values{"story": raw("x")}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveDiary(ctx, "gone", DiaryEntry{Day: f.clock.now().Format(time.DateOnly), Mood: 4, Note: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EraseUser(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	for table, model := range map[string]any{"enrolments": &Enrolment{}, "answers": &storedAnswer{}, "lessons": &LessonState{}, "diary": &storedDiaryEntry{}} {
+		var n int64
+		f.store.db.Model(model).Count(&n)
+		if n != 0 {
+			t.Errorf("%s: %d rows remain", table, n)
+		}
+	}
+	if n, _ := f.store.CountEvents(ctx, EventStarted, "demo", time.Time{}, f.clock.now().Add(time.Hour)); n != 1 {
+		t.Errorf("anonymous start count lost: %d", n)
+	}
+	var linked int64
+	f.store.db.Model(&event{}).Where("enrolment_id IS NOT NULL").Count(&linked)
+	if linked != 0 {
+		t.Errorf("%d events still linked to the erased enrolment", linked)
+	}
+}
