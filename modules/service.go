@@ -96,7 +96,7 @@ func (s *Service) Progress(ctx context.Context, userID, programmeID string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	pr, err := s.progress(ctx, p, e)
+	pr, err := s.progress(ctx, p, e, true)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,9 @@ func (s *Service) Progress(ctx context.Context, userID, programmeID string) (*Pr
 	return pr, nil
 }
 
-func (s *Service) progress(ctx context.Context, p *Programme, e *Enrolment) (*Progress, error) {
+// progress computes lesson states (and, with measures, the questionnaire
+// points, which the hot save path does not need).
+func (s *Service) progress(ctx context.Context, p *Programme, e *Enrolment, measures bool) (*Progress, error) {
 	states, err := s.store.Lessons(ctx, e.ID)
 	if err != nil {
 		return nil, err
@@ -147,7 +149,7 @@ func (s *Service) progress(ctx context.Context, p *Programme, e *Enrolment) (*Pr
 			}
 		}
 	}
-	if p.Measures != nil {
+	if measures && p.Measures != nil {
 		taken, err := s.store.Measurements(ctx, e.ID)
 		if err != nil {
 			return nil, err
@@ -296,7 +298,7 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	if err != nil {
 		return nil, err
 	}
-	pr, err := s.progress(ctx, p, e)
+	pr, err := s.progress(ctx, p, e, false)
 	if err != nil {
 		return nil, err
 	}
