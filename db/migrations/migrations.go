@@ -14,5 +14,6 @@ func All() []*gormigrate.Migration {
 		auditEntries(),
 		selftestClaims(),
 		selfhelp(),
+		jobRuns(),
 	}
 }
