@@ -228,6 +228,11 @@ func loadProgramme(fsys fs.FS, dir string, knownInstrument func(string) bool) (*
 			return nil, err
 		}
 	}
+	if p.Plan != nil {
+		if err := validatePlan(d, &p); err != nil {
+			return nil, err
+		}
+	}
 	return &p, nil
 }
 
@@ -248,6 +253,29 @@ func validateMeasures(d *doc, p *Programme, knownInstrument func(string) bool) e
 		ref := pt.Before + pt.After
 		if p.Lesson(ref) == nil {
 			return d.at(fmt.Sprintf("measures: point %q refers to unknown lesson %q", pt.ID, ref), "measures", "points", i)
+		}
+	}
+	return nil
+}
+
+func validatePlan(d *doc, p *Programme) error {
+	l := p.Lesson(p.Plan.Lesson)
+	if l == nil {
+		return d.at(fmt.Sprintf("plan: unknown lesson %q", p.Plan.Lesson), "plan", "lesson")
+	}
+	v := &validator{doc: d, langs: p.Languages}
+	v.text(p.Plan.Title, true, "plan", "title")
+	if v.err != nil {
+		return v.err
+	}
+	if len(p.Plan.Fields) == 0 {
+		return d.at("plan: list at least one step-id/field-id", "plan", "fields")
+	}
+	for i, ref := range p.Plan.Fields {
+		stepID, fieldID, _ := strings.Cut(ref, "/")
+		s := l.Step(stepID)
+		if s == nil || s.Field(fieldID) == nil {
+			return d.at(fmt.Sprintf("plan: %q is not a step-id/field-id of lesson %q", ref, l.ID), "plan", "fields", i)
 		}
 	}
 	return nil

@@ -18,6 +18,10 @@ measures:
   points:
     - {id: start, before: one}
     - {id: end, after: two}
+plan:
+  lesson: one
+  title: {nl: Mijn plan, en: My plan}
+  fields: [all-fields/pleasant, all-fields/story, all-fields/several]
 `
 
 const fixtureLessonOne = `id: one
@@ -202,6 +206,9 @@ func TestLoadBrokenContent(t *testing.T) {
 		{"id differs from file name", "demo/lessons/two.yaml", func(s string) string {
 			return strings.Replace(s, "id: two", "id: deux", 1)
 		}, []string{`id "deux" does not match the file name`}},
+		{"broken plan reference", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "all-fields/story", "all-fields/stroy", 1)
+		}, []string{"demo/programme.yaml:16", `plan: "all-fields/stroy"`}},
 		{"bad unlock", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "unlock: sequential", "unlock: weekly", 1)
 		}, []string{`unlock "weekly"`}},

@@ -63,6 +63,7 @@ type Programme struct {
 	Summary   Text      `yaml:"summary"`
 	LessonIDs []string  `yaml:"lessons"`
 	Measures  *Measures `yaml:"measures"`
+	Plan      *PlanSpec `yaml:"plan"`
 
 	Lessons []*Lesson `yaml:"-"`
 	// Images holds the bytes of every image the lessons use, by src.
@@ -81,6 +82,14 @@ type MeasurePoint struct {
 	ID     string `yaml:"id"`
 	Before string `yaml:"before"`
 	After  string `yaml:"after"`
+}
+
+// PlanSpec names the answers that make up a downloadable plan (such as a
+// relapse-prevention plan), as "step-id/field-id" of one lesson.
+type PlanSpec struct {
+	Lesson string   `yaml:"lesson"`
+	Title  Text     `yaml:"title"`
+	Fields []string `yaml:"fields"`
 }
 
 // Lesson is an ordered list of steps.

@@ -412,3 +412,40 @@ func TestEraseUserKeepsAnonymousCounts(t *testing.T) {
 		t.Errorf("%d events still linked to the erased enrolment", linked)
 	}
 }
+
+func TestPlan(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Plan(ctx, "u1", "demo", "en"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("plan before enrolling: %v", err)
+	}
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	vals := Values{"pleasant": raw([]string{"walk", "call Anna"}), "several": raw([]string{"y"})}
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", vals, false); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.svc.Plan(ctx, "u1", "demo", "nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Title != "Mijn plan" || len(plan.Sections) != 3 {
+		t.Fatalf("plan %+v", plan)
+	}
+	if got := plan.Sections[0]; got.Label != "Leuk" || strings.Join(got.Items, ",") != "walk,call Anna" {
+		t.Errorf("list section %+v", got)
+	}
+	if got := plan.Sections[1]; len(got.Items) != 0 {
+		t.Errorf("unanswered section %+v", got)
+	}
+	if got := plan.Sections[2]; strings.Join(got.Items, ",") != "Y" {
+		t.Errorf("choices shown as labels: %+v", got)
+	}
+	text := plan.Text()
+	for _, want := range []string{"Mijn plan", "  - call Anna", "Verhaal\n  -\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+}
