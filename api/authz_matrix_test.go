@@ -48,7 +48,7 @@ func (c *acctClock) Add(d time.Duration) {
 }
 
 type acctAPI struct {
-	t        *testing.T
+	t        testing.TB
 	engine   *gin.Engine
 	db       *db.DB
 	auth     *auth.Service
@@ -59,7 +59,7 @@ type acctAPI struct {
 	secrets  map[string]string // TOTP secret by staff nickname
 }
 
-func newAcctAPI(t *testing.T, throttle auth.ThrottleConfig) *acctAPI {
+func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
 	t.Helper()
 	d := dbtest.Open(t)
 	clock := &acctClock{now: time.Now().UTC()}
