@@ -23,7 +23,7 @@ func dynamicKeys() []string {
 			ids = append(ids, "profile."+q.ID+"."+v)
 		}
 	}
-	return ids
+	return append(ids, accountKeys()...)
 }
 
 // selfCheck renders every page in every language once, so that a template

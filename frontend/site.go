@@ -21,6 +21,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/lang"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -40,6 +42,10 @@ type Deps struct {
 	// DefaultCountry puts that country's crisis lines first; empty shows
 	// every configured country.
 	DefaultCountry string
+	// Auth and Audit serve the account pages (account.go); without them
+	// those pages are not registered.
+	Auth  *auth.Service
+	Audit *audit.Log
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -57,6 +63,15 @@ type Site struct {
 var pageNames = []string{
 	"home", "info_list", "info_page", "crisis", "selfhelp", "guided",
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
+	"account_home", "account_form", "account_message", "account_table",
+}
+
+// pagePartials are extra template files a page needs (by name prefix).
+func pagePartials(page string) []string {
+	if strings.HasPrefix(page, "account_") {
+		return []string{"templates/account_fields.html"}
+	}
+	return nil
 }
 
 // New loads and checks the templates, message catalogues, info content and
@@ -92,6 +107,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	for _, p := range pageNames {
 		files = append(files, "templates/"+p+".html")
 	}
+	files = append(files, pagePartials("account_")...)
 	if err := s.msgs.checkTemplateKeys(fsys, files); err != nil {
 		return nil, err
 	}
@@ -100,7 +116,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	}
 	funcs := template.FuncMap{"asset": s.assets.url}
 	for _, p := range pageNames {
-		t, err := template.New(p).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/"+p+".html")
+		t, err := template.New(p).Funcs(funcs).ParseFS(fsys, append([]string{"templates/layout.html", "templates/" + p + ".html"}, pagePartials(p)...)...)
 		if err != nil {
 			return nil, fmt.Errorf("frontend: templates: %w", err)
 		}
@@ -134,6 +150,9 @@ func (s *Site) Register(r *gin.Engine) {
 		get(g, "/selftest/:instrument", s.selftestForm)
 		g.POST("/selftest/:instrument", s.selftestSubmit)
 		get(g, "/selftest/result/:id", s.selftestResult)
+		if s.Auth != nil && s.Audit != nil {
+			s.registerAccount(g)
+		}
 	}
 }
 

@@ -1,0 +1,517 @@
+package frontend
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/api/auth"
+)
+
+func (s *Site) accountHome(c *gin.Context) {
+	v := s.accountView(c, "account.home.title", "/account")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	u, err := s.Auth.Me(c.Request.Context(), p)
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	v.Data = struct {
+		Nickname    string
+		Client      bool
+		Coordinator bool
+		CSRF        string
+	}{u.Name(), u.Role == auth.RoleClient, u.Role == auth.RoleCoordinator, csrfToken(c)}
+	s.render(c, http.StatusOK, "account_home", v)
+}
+
+func credentialFields(v *view, newPassword bool) []field {
+	pwHint, pwAuto := "", "current-password"
+	if newPassword {
+		pwHint, pwAuto = v.T("account.field.password_hint"), "new-password"
+	}
+	return []field{
+		{Name: "nickname", Type: "text", Label: v.T("account.field.nickname"), Hint: hintIf(newPassword, v.T("account.field.nickname_hint")), Autocomplete: "username"},
+		{Name: "password", Type: "password", Label: v.T("account.field.password"), Hint: pwHint, Autocomplete: pwAuto},
+	}
+}
+
+func hintIf(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+func (s *Site) signupPage(v *view) formPage {
+	return formPage{Heading: v.T("account.signup.title"), Lead: []string{v.T("account.signup.lead")},
+		Action: v.Href("/account/signup"), Submit: v.T("account.signup.submit"), Fields: credentialFields(v, true),
+		Links: []linkView{{Href: v.Href("/account/login"), Text: v.T("account.login.title")}}}
+}
+
+func (s *Site) signupForm(c *gin.Context) {
+	v := s.accountView(c, "account.signup.title", "/account/signup")
+	s.renderAccountForm(c, http.StatusOK, v, s.signupPage(v), "")
+}
+
+func (s *Site) signupSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.signup.title", "/account/signup")
+	nick := c.PostForm("nickname")
+	res, err := s.Auth.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
+	if err != nil {
+		f := s.signupPage(v)
+		f.Fields[0].Value = nick
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		return
+	}
+	s.setSession(c, res.Session)
+	v.Title = v.T("account.signup.done_title")
+	v.Data = messagePage{Heading: v.T("account.signup.done_title"),
+		Paragraphs: []string{v.T("account.recovery.explain"), v.T("account.recovery.keep")},
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
+		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	s.render(c, http.StatusCreated, "account_message", v)
+}
+
+func (s *Site) loginPage(v *view) formPage {
+	return formPage{Heading: v.T("account.login.title"), Action: v.Href("/account/login"), Submit: v.T("account.login.submit"),
+		Fields: credentialFields(v, false),
+		Links: []linkView{{Href: v.Href("/account/recover"), Text: v.T("account.recover.title")},
+			{Href: v.Href("/account/signup"), Text: v.T("account.signup.title")}}}
+}
+
+func (s *Site) loginForm(c *gin.Context) {
+	v := s.accountView(c, "account.login.title", "/account/login")
+	s.renderAccountForm(c, http.StatusOK, v, s.loginPage(v), "")
+}
+
+func (s *Site) loginSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.login.title", "/account/login")
+	nick := c.PostForm("nickname")
+	res, err := s.Auth.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
+	if err != nil {
+		f := s.loginPage(v)
+		f.Fields[0].Value = nick
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		status := http.StatusUnauthorized
+		if msg == "" || c.Writer.Status() == http.StatusTooManyRequests {
+			status = http.StatusUnprocessableEntity
+		}
+		s.renderAccountForm(c, status, v, f, msg)
+		return
+	}
+	switch res.Status {
+	case auth.LoginOK:
+		s.setSession(c, res.Session)
+		redirect(c, http.StatusSeeOther, v.Href("/account"))
+	case auth.LoginMFARequired:
+		s.renderAccountForm(c, http.StatusOK, v, s.mfaPage(v, res.Challenge), "")
+	default:
+		en, err := s.Auth.StartEnrolment(c.Request.Context(), res.Challenge)
+		if err != nil {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusOK, v, s.enrolPage(v, res.Challenge, en), "")
+	}
+}
+
+func (s *Site) mfaPage(v *view, challenge string) formPage {
+	return formPage{Heading: v.T("account.mfa.title"), Lead: []string{v.T("account.mfa.lead")},
+		Action: v.Href("/account/login/mfa"), Submit: v.T("account.login.submit"),
+		Hidden: map[string]string{"challenge": challenge},
+		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.field.code"), Autocomplete: "one-time-code"}}}
+}
+
+func (s *Site) enrolPage(v *view, challenge string, en *auth.Enrolment) formPage {
+	return formPage{Heading: v.T("account.enrol.title"),
+		Lead:   []string{v.T("account.enrol.lead"), v.T("account.enrol.secret", "Secret", en.Secret)},
+		Action: v.Href("/account/login/enrol"), Submit: v.T("account.enrol.submit"),
+		Hidden: map[string]string{"challenge": challenge, "secret": en.Secret},
+		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.field.code"), Autocomplete: "one-time-code"}}}
+}
+
+func (s *Site) mfaSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.mfa.title", "/account/login")
+	challenge := c.PostForm("challenge")
+	se, err := s.Auth.VerifyMFA(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
+	if err != nil {
+		f := s.mfaPage(v, challenge)
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnauthorized, v, f, msg)
+		return
+	}
+	s.setSession(c, se)
+	redirect(c, http.StatusSeeOther, v.Href("/account"))
+}
+
+func (s *Site) enrolSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.enrol.title", "/account/login")
+	challenge := c.PostForm("challenge")
+	res, err := s.Auth.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
+	if err != nil {
+		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret")})
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnauthorized, v, f, msg)
+		return
+	}
+	s.setSession(c, res.Session)
+	v.Data = messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
+		Codes: res.RecoveryCodes, CodesLabel: v.T("account.recovery.label"),
+		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	s.render(c, http.StatusOK, "account_message", v)
+}
+
+func (s *Site) logoutSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.home.title", "/account")
+	if p, ok := s.principal(c); ok {
+		if err := s.Auth.Logout(c.Request.Context(), p); err != nil {
+			s.InternalError(c)
+			return
+		}
+	}
+	s.clearSession(c)
+	redirect(c, http.StatusSeeOther, v.Href("/"))
+}
+
+func (s *Site) recoverPage(v *view) formPage {
+	return formPage{Heading: v.T("account.recover.title"), Lead: []string{v.T("account.recover.lead")},
+		Action: v.Href("/account/recover"), Submit: v.T("account.recover.submit"),
+		Fields: []field{
+			{Name: "nickname", Type: "text", Label: v.T("account.field.nickname"), Autocomplete: "username"},
+			{Name: "recovery_code", Type: "text", Label: v.T("account.recovery.label"), Autocomplete: "off"},
+			{Name: "new_password", Type: "password", Label: v.T("account.field.new_password"), Hint: v.T("account.field.password_hint"), Autocomplete: "new-password"},
+		}}
+}
+
+func (s *Site) recoverForm(c *gin.Context) {
+	v := s.accountView(c, "account.recover.title", "/account/recover")
+	s.renderAccountForm(c, http.StatusOK, v, s.recoverPage(v), "")
+}
+
+func (s *Site) recoverSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.recover.title", "/account/recover")
+	nick := c.PostForm("nickname")
+	res, err := s.Auth.Recover(c.Request.Context(), accountMeta(c), nick, c.PostForm("recovery_code"), c.PostForm("new_password"))
+	if err != nil {
+		f := s.recoverPage(v)
+		f.Fields[0].Value = nick
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		return
+	}
+	s.setSession(c, res.Session)
+	v.Data = messagePage{Heading: v.T("account.recover.done_title"),
+		Paragraphs: []string{v.T("account.recover.done"), v.T("account.recovery.keep")},
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
+		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	s.render(c, http.StatusOK, "account_message", v)
+}
+
+func (s *Site) passwordPage(v *view) formPage {
+	return formPage{Heading: v.T("account.password.title"), Action: v.Href("/account/password"), Submit: v.T("account.password.submit"),
+		Fields: []field{
+			{Name: "current_password", Type: "password", Label: v.T("account.field.current_password"), Autocomplete: "current-password"},
+			{Name: "new_password", Type: "password", Label: v.T("account.field.new_password"), Hint: v.T("account.field.password_hint"), Autocomplete: "new-password"},
+		},
+		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+}
+
+func (s *Site) passwordForm(c *gin.Context) {
+	v := s.accountView(c, "account.password.title", "/account/password")
+	if _, ok := s.requireUser(c, v); !ok {
+		return
+	}
+	s.renderAccountForm(c, http.StatusOK, v, s.passwordPage(v), "")
+}
+
+func (s *Site) passwordSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.password.title", "/account/password")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	err := s.Auth.ChangePassword(c.Request.Context(), p, c.PostForm("current_password"), c.PostForm("new_password"))
+	if err != nil {
+		f := s.passwordPage(v)
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		return
+	}
+	v.Data = messagePage{Heading: v.T("account.password.done"), Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	s.render(c, http.StatusOK, "account_message", v)
+}
+
+func (s *Site) deletePage(v *view) formPage {
+	return formPage{Heading: v.T("account.data.title"),
+		Lead:   []string{v.T("account.data.download_text"), v.T("account.data.delete_text")},
+		Action: v.Href("/account/delete"), Submit: v.T("account.data.delete_submit"), Danger: true,
+		Fields: []field{{Name: "password", Type: "password", Label: v.T("account.field.password"), Autocomplete: "current-password"}},
+		Links: []linkView{{Href: v.Href("/account/data/export"), Text: v.T("account.data.download")},
+			{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+}
+
+func (s *Site) dataPage(c *gin.Context) {
+	v := s.accountView(c, "account.data.title", "/account/data")
+	if _, ok := s.requireUser(c, v); !ok {
+		return
+	}
+	s.renderAccountForm(c, http.StatusOK, v, s.deletePage(v), "")
+}
+
+func (s *Site) dataExport(c *gin.Context) {
+	v := s.accountView(c, "account.data.title", "/account/data")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	ex, err := s.Auth.Export(c.Request.Context(), p)
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	s.writeJSONDownload(c, "haven-my-data.json", ex)
+}
+
+func (s *Site) deleteSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.data.title", "/account/data")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	if err := s.Auth.Erase(c.Request.Context(), p, c.PostForm("password")); err != nil {
+		f := s.deletePage(v)
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			msg = v.T("account.data.staff")
+		}
+		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		return
+	}
+	s.clearSession(c)
+	v.Data = messagePage{Heading: v.T("account.data.deleted"), Paragraphs: []string{v.T("account.data.deleted_text")},
+		Links: []linkView{{Href: v.Href("/"), Text: v.T("layout.home")}}}
+	s.render(c, http.StatusOK, "account_message", v)
+}
+
+func (s *Site) invitationPage(v *view, token string) formPage {
+	return formPage{Heading: v.T("account.invitation.title"), Lead: []string{v.T("account.invitation.lead")},
+		Action: v.Href("/account/invitation"), Submit: v.T("account.invitation.submit"),
+		Hidden: map[string]string{"token": token}, Fields: credentialFields(v, true)}
+}
+
+func (s *Site) invitationForm(c *gin.Context) {
+	v := s.accountView(c, "account.invitation.title", "/account/invitation")
+	s.renderAccountForm(c, http.StatusOK, v, s.invitationPage(v, c.Query("token")), "")
+}
+
+func (s *Site) invitationSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.invitation.title", "/account/invitation")
+	token, nick := c.PostForm("token"), c.PostForm("nickname")
+	if _, err := s.Auth.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
+		f := s.invitationPage(v, token)
+		f.Fields[0].Value = nick
+		msg, known := formError(v, err, f.Fields)
+		if !known {
+			s.InternalError(c)
+			return
+		}
+		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		return
+	}
+	v.Data = messagePage{Heading: v.T("account.invitation.done"), Paragraphs: []string{v.T("account.invitation.next")},
+		Links: []linkView{{Href: v.Href("/account/login"), Text: v.T("account.login.title")}}}
+	s.render(c, http.StatusCreated, "account_message", v)
+}
+
+// tablePage is what account_table.html renders: an optional form above a
+// table.
+type tablePage struct {
+	Heading string
+	Form    *formPage
+	Search  *formPage // a GET form, no CSRF
+	Caption string
+	Head    []string
+	Rows    [][]string
+	Empty   string
+	Notice  string
+}
+
+func (s *Site) requireCoordinator(c *gin.Context, v *view) (auth.Principal, bool) {
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return p, false
+	}
+	if p.Role != auth.RoleCoordinator {
+		v.Data = messagePage{Heading: v.T("account.forbidden"), Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		s.render(c, http.StatusForbidden, "account_message", v)
+		return p, false
+	}
+	return p, true
+}
+
+func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
+	users, err := s.Auth.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice,
+		Head:  []string{v.T("account.field.nickname"), v.T("account.staff.role"), v.T("account.staff.caseload"), v.T("account.staff.mfa")},
+		Empty: v.T("account.staff.empty")}
+	for _, u := range users {
+		mfa := v.T("account.no")
+		if u.User.MFAEnabled() {
+			mfa = v.T("account.yes")
+		}
+		t.Rows = append(t.Rows, []string{u.User.Name(), v.T("account.role." + string(u.User.Role)),
+			strconv.FormatInt(u.Caseload, 10) + " / " + strconv.Itoa(u.User.Capacity), mfa})
+	}
+	var roles []optionView
+	for _, r := range []auth.Role{auth.RoleClinician, auth.RoleResearcher, auth.RoleCoordinator} {
+		roles = append(roles, optionView{Value: string(r), Label: v.T("account.role." + string(r))})
+	}
+	t.Form = &formPage{Heading: v.T("account.staff.invite"), Action: v.Href("/account/staff/invite"), Submit: v.T("account.staff.invite_submit"),
+		CSRF: csrfToken(c), Fields: []field{
+			{Name: "role", Type: "select", Label: v.T("account.staff.role"), Options: roles},
+			{Name: "capacity", Type: "number", Label: v.T("account.staff.capacity"), Value: "10"},
+		}}
+	v.Data = t
+	s.render(c, status, "account_table", v)
+}
+
+func (s *Site) staffPage(c *gin.Context) {
+	v := s.accountView(c, "account.staff.title", "/account/staff")
+	if _, ok := s.requireCoordinator(c, v); !ok {
+		return
+	}
+	s.staffTable(c, v, "", http.StatusOK)
+}
+
+func (s *Site) inviteSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.staff.title", "/account/staff")
+	p, ok := s.requireCoordinator(c, v)
+	if !ok {
+		return
+	}
+	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
+	link, err := s.Auth.Invite(c.Request.Context(), p, auth.Role(c.PostForm("role")), capacity)
+	if err != nil {
+		s.staffTable(c, v, v.T("account.error.invalid"), http.StatusUnprocessableEntity)
+		return
+	}
+	url := v.Href("/account/invitation") + "?token=" + link.Token
+	s.staffTable(c, v, v.T("account.staff.invited", "Link", url, "Hours", 72), http.StatusCreated)
+}
+
+func (s *Site) auditPage(c *gin.Context) {
+	v := s.accountView(c, "account.audit.title", "/account/audit")
+	p, ok := s.requireCoordinator(c, v)
+	if !ok {
+		return
+	}
+	f := audit.Filter{SubjectID: c.Query("client"), ActorID: c.Query("user"), Limit: 100}
+	if d, err := time.Parse("2006-01-02", c.Query("from")); err == nil {
+		f.From = d
+	}
+	if d, err := time.Parse("2006-01-02", c.Query("to")); err == nil {
+		f.To = d.Add(24 * time.Hour)
+	}
+	if len(f.SubjectID) > 36 || len(f.ActorID) > 36 {
+		f.SubjectID, f.ActorID = "", ""
+	}
+	if err := s.Audit.Append(c.Request.Context(), audit.Entry{ActorID: audit.Str(p.UserID), ActorRole: string(p.Role),
+		SessionID: audit.Str(p.SessionID), SubjectID: audit.Str(f.SubjectID), Action: audit.ActionAuditSearch,
+		Object: "audit_entries", RequestID: p.RequestID, Outcome: audit.OutcomeSuccess}); err != nil {
+		s.InternalError(c)
+		return
+	}
+	entries, err := s.Audit.Search(c.Request.Context(), f)
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	t := tablePage{Heading: v.T("account.audit.title"), Caption: v.T("account.audit.caption"), Empty: v.T("account.audit.empty"),
+		Head: []string{v.T("account.audit.when"), v.T("account.audit.who"), v.T("account.audit.client"), v.T("account.audit.action"), v.T("account.audit.outcome")},
+		Search: &formPage{Heading: v.T("account.audit.search"), Action: v.Href("/account/audit"), Submit: v.T("account.audit.search_submit"),
+			Fields: []field{
+				{Name: "client", Type: "text", Label: v.T("account.audit.client"), Value: c.Query("client")},
+				{Name: "user", Type: "text", Label: v.T("account.audit.who"), Value: c.Query("user")},
+				{Name: "from", Type: "date", Label: v.T("account.audit.from"), Value: c.Query("from")},
+				{Name: "to", Type: "date", Label: v.T("account.audit.to"), Value: c.Query("to")},
+			}}}
+	for _, e := range entries {
+		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04:05 UTC"), deref(e.ActorID) + " (" + e.ActorRole + ")",
+			deref(e.SubjectID), e.Action + " " + e.Object, e.Outcome})
+	}
+	v.Data = t
+	s.render(c, http.StatusOK, "account_table", v)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "–"
+	}
+	return *s
+}
