@@ -42,6 +42,15 @@ type Config struct {
 	Throttle ThrottleConfig
 	// TOTPIssuer names Haven in authenticator apps (default "Haven").
 	TOTPIssuer string
+	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
+	// the clear, for tests only.
+	Sealer Sealer
+}
+
+// Sealer encrypts and decrypts small secrets bound to a context.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
 }
 
 func (c Config) withDefaults() Config {
@@ -379,7 +388,11 @@ func (s *Service) VerifyMFA(ctx context.Context, m Meta, challenge, code string)
 }
 
 func (s *Service) checkSecondFactor(ctx context.Context, u *User, code string) (bool, error) {
-	if step := matchTOTP(*u.TOTPSecret, code, s.now()); step != 0 {
+	secret, err := s.openTOTP(u)
+	if err != nil {
+		return false, err
+	}
+	if step := matchTOTP(secret, code, s.now()); step != 0 {
 		// A code works once: a replay within its 90-second window fails.
 		return s.store.AdvanceTOTPStep(ctx, u.ID, step)
 	}
@@ -411,7 +424,11 @@ func (s *Service) StartEnrolment(ctx context.Context, challenge string) (*Enrolm
 	if err != nil {
 		return nil, fmt.Errorf("auth: totp secret: %w", err)
 	}
-	if err := s.store.UpdateUser(ctx, u.ID, map[string]any{"totp_secret": secret, "updated_at": s.now().UTC()}); err != nil {
+	sealed, err := s.sealTOTP(u.ID, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateUser(ctx, u.ID, map[string]any{"totp_secret": sealed, "updated_at": s.now().UTC()}); err != nil {
 		return nil, err
 	}
 	return &Enrolment{Secret: secret, URL: url}, nil
@@ -439,7 +456,11 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code 
 	if err != nil || u.Status != StatusActive || u.MFAEnabled() || u.TOTPSecret == nil {
 		return nil, ErrInvalidToken
 	}
-	step := matchTOTP(*u.TOTPSecret, code, s.now())
+	secret, err := s.openTOTP(u)
+	if err != nil {
+		return nil, err
+	}
+	step := matchTOTP(secret, code, s.now())
 	if step == 0 {
 		s.failAttempt(key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionMFAEnrol)
@@ -707,4 +728,28 @@ func equalHash(a, b string) bool {
 		v |= a[i] ^ b[i]
 	}
 	return v == 0
+}
+
+func totpContext(userID string) string { return "users.totp_secret:" + userID }
+
+func (s *Service) sealTOTP(userID, secret string) (string, error) {
+	if s.cfg.Sealer == nil {
+		return secret, nil
+	}
+	sealed, err := s.cfg.Sealer.Seal([]byte(secret), totpContext(userID))
+	if err != nil {
+		return "", fmt.Errorf("auth: seal totp secret: %w", err)
+	}
+	return sealed, nil
+}
+
+func (s *Service) openTOTP(u *User) (string, error) {
+	if s.cfg.Sealer == nil {
+		return *u.TOTPSecret, nil
+	}
+	plain, err := s.cfg.Sealer.Open(*u.TOTPSecret, totpContext(u.ID))
+	if err != nil {
+		return "", fmt.Errorf("auth: open totp secret: %w", err)
+	}
+	return string(plain), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -55,7 +56,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	st := selftest.NewService(catalog, selftest.NewStore(d.DB), c.Now)
 	log := audit.NewLog(d.DB, c.Now)
-	svc, err := auth.NewService(auth.NewStore(d.DB), tokens, log, auth.Config{Argon2: fastArgon2}, c.Now, st)
+	sealer, err := seal.New([]seal.Key{{ID: "t1", Secret: []byte("0123456789abcdef0123456789abcdef")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.NewService(auth.NewStore(d.DB), tokens, log, auth.Config{Argon2: fastArgon2, Sealer: sealer}, c.Now, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +363,11 @@ func TestStaffInvitationAndSecondFactor(t *testing.T) {
 	}
 
 	_, secret := f.enrol("dr-jansen")
+	var stored string
+	f.db.Table("users").Where("id = ?", u.ID).Select("totp_secret").Scan(&stored)
+	if stored == secret || !strings.HasPrefix(stored, "t1:") {
+		t.Errorf("the TOTP secret is stored as %q, not sealed", stored)
+	}
 	f.clock.Add(time.Minute)
 	lr, err := f.svc.Login(ctx, meta("x"), "dr-jansen", goodPassword)
 	if err != nil || lr.Status != auth.LoginMFARequired || lr.Session != nil {

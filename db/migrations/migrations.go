@@ -15,5 +15,6 @@ func All() []*gormigrate.Migration {
 		selftestClaims(),
 		selfhelp(),
 		jobRuns(),
+		totpSecretSealed(),
 	}
 }
