@@ -10,6 +10,7 @@ import (
 
 	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -30,6 +31,7 @@ const (
 	CodeForbidden            = "forbidden"
 	CodeConflict             = "conflict"
 	CodeRateLimited          = "rate_limited"
+	CodeLessonLocked         = "lesson_locked"
 )
 
 // ErrorBody is the one JSON shape of every failure.
@@ -78,6 +80,7 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 		authVerr  *auth.ValidationError
 		conflict  *auth.ConflictError
 		throttled *auth.ThrottledError
+		modVerr   *modules.ValidationError
 	)
 	switch {
 	case errors.As(err, &verr):
@@ -100,8 +103,12 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 		abortWith(c, http.StatusConflict, CodeConflict, "That conflicts with what is already there.", map[string]string{conflict.Field: conflict.Message})
 	case errors.Is(err, auth.ErrForbidden):
 		abortWith(c, http.StatusForbidden, CodeForbidden, "Your role does not allow this.", nil)
-	case errors.Is(err, auth.ErrNotFound):
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, modules.ErrNotFound):
 		WriteNotFound(c)
+	case errors.As(err, &modVerr):
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", modVerr.Fields)
+	case errors.Is(err, modules.ErrLocked):
+		abortWith(c, http.StatusConflict, CodeLessonLocked, "This lesson opens when you have finished the one before.", nil)
 	default:
 		h.Log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("route", c.FullPath()),

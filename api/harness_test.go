@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
+	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -72,18 +73,7 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 		f(&o)
 	}
 	database := dbtest.Open(t)
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	advice, err := selftest.LoadAdvice()
-	if err != nil {
-		t.Fatal(err)
-	}
-	crisis, err := selftest.LoadCrisisContacts("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newServices(t, database, time.Now, auth.ThrottleConfig{})
 	store := selftest.NewStore(database.DB)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -99,9 +89,9 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 		o.extraRoutes(engine)
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, DB: p, Selftest: selftest.NewService(catalog, store, time.Now),
-		Advice: advice, Crisis: crisis, DefaultLanguage: "nl", Version: "test",
-		MaxBodyBytes: o.maxBodyBytes,
+		Log: log, DB: p, Selftest: svc.selftest, Advice: svc.advice, Crisis: svc.crisis,
+		Auth: svc.auth, Audit: svc.audit, Selfhelp: svc.selfhelp,
+		DefaultLanguage: "nl", Version: "test", MaxBodyBytes: o.maxBodyBytes,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

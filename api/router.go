@@ -14,6 +14,7 @@ import (
 	"github.com/haven-mh/haven/api/audit"
 	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -38,10 +39,11 @@ type Deps struct {
 	Version        string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
-	// Auth and Audit serve accounts, sign-in and the audit log. When Auth
-	// is nil those routes exist but answer 503.
+	// Auth and Audit serve accounts, sign-in and the audit log.
 	Auth  *auth.Service
 	Audit *audit.Log
+	// Selfhelp serves the self-help programmes.
+	Selfhelp *modules.Service
 }
 
 // EngineOptions configure the gin engine shared by the API and the web
@@ -104,6 +106,9 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	}
 	if d.DefaultLanguage == "" {
 		d.DefaultLanguage = "nl"
+	}
+	if d.Selftest == nil || d.Advice == nil || d.Crisis == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.DB == nil {
+		return fmt.Errorf("api: Register needs every service (DB, Selftest, Advice, Crisis, Auth, Audit, Selfhelp)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {

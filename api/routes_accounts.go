@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/auth"
@@ -14,10 +12,6 @@ import (
 // token on every route, then RequireUser, RequireRole or the per-resource
 // ClientRecord policy. The authorisation matrix test walks these routes.
 func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
-	if h.Auth == nil || h.Audit == nil {
-		h.registerAccountsUnavailable(v1)
-		return
-	}
 	g := authz.New(h.Auth, h.Auth, h.Audit, func(c *gin.Context, status int, code, message string) {
 		abortWith(c, status, code, message, nil)
 	})
@@ -30,15 +24,17 @@ func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
 	)
 	a := v1.Group("", g.Authenticate())
 
-	// Public: signing up, in and back in. Throttled in auth.Service.
-	a.POST("/auth/signup", h.signUp)
-	a.POST("/auth/login", h.login)
-	a.POST("/auth/mfa", h.verifyMFA)
-	a.POST("/auth/mfa/enrolment", h.startEnrolment)
-	a.POST("/auth/mfa/enrolment/confirm", h.confirmEnrolment)
-	a.POST("/auth/refresh", h.refresh)
-	a.POST("/auth/recover", h.recoverAccount)
-	a.POST("/auth/invitations/accept", h.acceptInvitation)
+	// Public: signing up, in and back in. Throttled in auth.Service. They
+	// ignore any Authorization header, so a client whose access token has
+	// expired can still refresh or sign in.
+	v1.POST("/auth/signup", h.signUp)
+	v1.POST("/auth/login", h.login)
+	v1.POST("/auth/mfa", h.verifyMFA)
+	v1.POST("/auth/mfa/enrolment", h.startEnrolment)
+	v1.POST("/auth/mfa/enrolment/confirm", h.confirmEnrolment)
+	v1.POST("/auth/refresh", h.refresh)
+	v1.POST("/auth/recover", h.recoverAccount)
+	v1.POST("/auth/invitations/accept", h.acceptInvitation)
 	a.POST("/auth/logout", user, h.logout)
 
 	// The caller's own account and data.
@@ -68,31 +64,26 @@ func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
 
 	// Aggregates only.
 	a.GET("/reports/accounts", reports, h.accountReport)
-}
 
-// accountRoutes lists the routes registerAccounts adds, for the fallback
-// below (kept in step by the authorisation matrix test).
-var accountRoutes = [][2]string{
-	{http.MethodPost, "/auth/signup"}, {http.MethodPost, "/auth/login"}, {http.MethodPost, "/auth/mfa"},
-	{http.MethodPost, "/auth/mfa/enrolment"}, {http.MethodPost, "/auth/mfa/enrolment/confirm"},
-	{http.MethodPost, "/auth/refresh"}, {http.MethodPost, "/auth/recover"}, {http.MethodPost, "/auth/invitations/accept"},
-	{http.MethodPost, "/auth/logout"},
-	{http.MethodGet, "/me"}, {http.MethodPost, "/me/password"}, {http.MethodPost, "/me/recovery-code"},
-	{http.MethodPut, "/me/email"}, {http.MethodDelete, "/me/email"}, {http.MethodGet, "/me/export"},
-	{http.MethodDelete, "/me"}, {http.MethodGet, "/me/access-log"}, {http.MethodPost, "/me/selftests/claim"},
-	{http.MethodGet, "/me/selftests"},
-	{http.MethodGet, "/clients"}, {http.MethodGet, "/clients/:id"}, {http.MethodPut, "/clients/:id/assignment"},
-	{http.MethodDelete, "/clients/:id/assignment"},
-	{http.MethodGet, "/users"}, {http.MethodPatch, "/users/:id"}, {http.MethodPost, "/invitations"},
-	{http.MethodGet, "/invitations"}, {http.MethodGet, "/audit"}, {http.MethodGet, "/reports/accounts"},
-}
-
-// registerAccountsUnavailable keeps the routes (so the API and its
-// OpenAPI document agree) but answers 503 when accounts are not wired.
-func (h *handlers) registerAccountsUnavailable(v1 *gin.RouterGroup) {
-	for _, r := range accountRoutes {
-		v1.Handle(r[0], r[1], func(c *gin.Context) {
-			abortWith(c, http.StatusServiceUnavailable, CodeUnavailable, "Accounts are not available on this server.", nil)
-		})
+	// Self-help: public content to try, the client's own course work, and
+	// previews for coordinators.
+	{
+		a.GET("/selfhelp/programmes", h.listProgrammes)
+		a.GET("/selfhelp/programmes/:programme", h.getProgramme)
+		a.GET("/selfhelp/programmes/:programme/trial", h.trialLesson)
+		a.GET("/selfhelp/programmes/:programme/lessons/:lesson", coordinator, h.previewLesson)
+		a.GET("/me/selfhelp", client, h.myProgrammes)
+		a.POST("/me/selfhelp/:programme", client, h.startProgramme)
+		a.GET("/me/selfhelp/:programme", client, h.myProgress)
+		a.GET("/me/selfhelp/:programme/lessons/:lesson", client, h.openLesson)
+		a.PUT("/me/selfhelp/:programme/lessons/:lesson/steps/:step", client, h.saveStep)
+		a.GET("/me/selfhelp/:programme/answers", client, h.myAnswers)
+		a.GET("/me/selfhelp/:programme/plan", client, h.myPlan)
+		a.PUT("/me/selfhelp/:programme/nudge-email", client, h.setNudgeEmail)
+		a.DELETE("/me/selfhelp/:programme/nudge-email", client, h.deleteNudgeEmail)
+		a.POST("/me/selfhelp/:programme/measurements/:point", client, h.takeMeasurement)
+		a.GET("/me/diary", client, h.myDiary)
+		a.PUT("/me/diary/:day", client, h.saveDiary)
+		a.DELETE("/me/diary/:day", client, h.deleteDiary)
 	}
 }

@@ -449,3 +449,41 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestExportKeepsRemovedSteps(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{"story": raw("kept")}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SaveDiary(ctx, "u1", DiaryEntry{Day: f.clock.now().Format(time.DateOnly), Mood: 6, Note: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	// A new version of the content drops the step; the answer stays readable.
+	fsys := fixtureFS()
+	lesson := strings.Replace(string(fsys["demo/lessons/one.yaml"].Data), "- id: all-fields", "- id: renamed-fields", 1)
+	fsys["demo/lessons/one.yaml"].Data = []byte(lesson)
+	fsys["demo/programme.yaml"].Data = []byte(strings.Replace(strings.Replace(string(fsys["demo/programme.yaml"].Data),
+		"version: 1", "version: 2", 1), "all-fields/", "renamed-fields/", -1))
+	lib, err := LoadLibraryFS(fsys, knownPHQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.lib = lib
+	exp, err := f.svc.ExportUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := exp.(Export)
+	if len(ex.Enrolments) != 1 || len(ex.Enrolments[0].Answers) != 1 || !ex.Enrolments[0].Answers[0].Removed ||
+		string(ex.Enrolments[0].Answers[0].Values["story"]) != `"kept"` || len(ex.Diary) != 1 || ex.Diary[0].Note != "ok" {
+		t.Errorf("export %+v", ex)
+	}
+	pr, err := f.svc.Progress(ctx, "u1", "demo")
+	if err != nil || pr.ResumeLesson != "one" || pr.ResumeStep != "intro" {
+		t.Errorf("resume after the bookmarked step was removed: %+v %v", pr, err)
+	}
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/haven-mh/haven/api/audit"
 	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/db"
-	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/db/seal"
 )
 
 // authConfig is the part of the configuration about accounts and tokens.
@@ -54,7 +54,7 @@ func loadAuthConfig(getenv func(string) string, errs *[]string) authConfig {
 // HAVEN_JWT_KEYS it signs with a random key that lives as long as the
 // process: access tokens then stop working at restart (clients refresh),
 // and several replicas would not accept each other's tokens.
-func newAccounts(cfg config, database *db.DB, selftests *selftest.Service, log *slog.Logger) (*auth.Service, *audit.Log, error) {
+func newAccounts(cfg config, database *db.DB, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, *audit.Log, error) {
 	keys := cfg.Auth.JWTKeys
 	if len(keys) == 0 {
 		keys = []auth.Key{auth.RandomKey()}
@@ -64,10 +64,20 @@ func newAccounts(cfg config, database *db.DB, selftests *selftest.Service, log *
 	if err != nil {
 		return nil, nil, err
 	}
+	// TOTP secrets are sealed with the same keys as other sensitive
+	// content (HAVEN_ENCRYPTION_KEYS).
+	sealKeys, err := encryptionKeys(cfg, database.Dialect, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	sealer, err := seal.New(sealKeys)
+	if err != nil {
+		return nil, nil, err
+	}
 	auditLog := audit.NewLog(database.DB, time.Now)
 	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, auditLog, auth.Config{
-		RefreshTTL: cfg.Auth.RefreshTokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge,
-	}, time.Now, selftests)
+		RefreshTTL: cfg.Auth.RefreshTokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, Sealer: sealer,
+	}, time.Now, holders...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,11 +105,7 @@ func adminCreate(ctx context.Context, cfg config, database *db.DB, log *slog.Log
 		_, _ = rand.Read(b)
 		password, generated = base64.RawURLEncoding.EncodeToString(b), true
 	}
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		return err
-	}
-	svc, _, err := newAccounts(cfg, database, selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now), log)
+	svc, _, err := newAccounts(cfg, database, log)
 	if err != nil {
 		return err
 	}

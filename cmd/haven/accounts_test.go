@@ -9,8 +9,12 @@ import (
 	"testing"
 )
 
+// testEncryptionKey is HAVEN_ENCRYPTION_KEYS for these tests (required on
+// PostgreSQL).
+const testEncryptionKey = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 func TestAdminCreateAndAuditVerify(t *testing.T) {
-	getenv := env(t)
+	getenv := env(t, "HAVEN_ENCRYPTION_KEYS", testEncryptionKey)
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"admin", "create", "-nickname", "eerste-coordinator"}, getenv, &out, &errOut)
 	if err != nil {
@@ -56,7 +60,7 @@ func TestAccountCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), tt.args, env(t), &out, &errOut)
+		err := run(context.Background(), tt.args, env(t, "HAVEN_ENCRYPTION_KEYS", testEncryptionKey), &out, &errOut)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
 		}

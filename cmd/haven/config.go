@@ -13,21 +13,22 @@ import (
 // config is everything Haven reads from its environment. Every variable is
 // listed, with its default, in README.md.
 type config struct {
-	Addr            string        // HAVEN_ADDR
-	DatabaseURL     string        // DATABASE_URL
-	DataDir         string        // HAVEN_DATA_DIR
-	LogLevel        slog.Level    // HAVEN_LOG_LEVEL
-	LogFormat       string        // HAVEN_LOG_FORMAT
-	MigrateOnStart  bool          // HAVEN_MIGRATE_ON_START
-	DefaultLanguage string        // HAVEN_DEFAULT_LANGUAGE
-	DefaultCountry  string        // HAVEN_DEFAULT_COUNTRY
-	CrisisFile      string        // HAVEN_CRISIS_FILE
-	TrustedProxies  []string      // HAVEN_TRUSTED_PROXIES
-	HSTS            bool          // HAVEN_HSTS
-	MaxBodyBytes    int64         // HAVEN_MAX_BODY_BYTES
-	ShutdownTimeout time.Duration // HAVEN_SHUTDOWN_TIMEOUT
-	DBMaxOpenConns  int           // HAVEN_DB_MAX_OPEN_CONNS
-	Auth            authConfig    // accounts.go
+	Addr            string         // HAVEN_ADDR
+	DatabaseURL     string         // DATABASE_URL
+	DataDir         string         // HAVEN_DATA_DIR
+	LogLevel        slog.Level     // HAVEN_LOG_LEVEL
+	LogFormat       string         // HAVEN_LOG_FORMAT
+	MigrateOnStart  bool           // HAVEN_MIGRATE_ON_START
+	DefaultLanguage string         // HAVEN_DEFAULT_LANGUAGE
+	DefaultCountry  string         // HAVEN_DEFAULT_COUNTRY
+	CrisisFile      string         // HAVEN_CRISIS_FILE
+	TrustedProxies  []string       // HAVEN_TRUSTED_PROXIES
+	HSTS            bool           // HAVEN_HSTS
+	MaxBodyBytes    int64          // HAVEN_MAX_BODY_BYTES
+	ShutdownTimeout time.Duration  // HAVEN_SHUTDOWN_TIMEOUT
+	DBMaxOpenConns  int            // HAVEN_DB_MAX_OPEN_CONNS
+	Auth            authConfig     // accounts.go
+	Selfhelp        selfhelpConfig // selfhelp.go
 }
 
 // loadConfig reads the configuration through getenv, so tests can pass
@@ -76,6 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	c.Auth = loadAuthConfig(getenv, &errs)
+	c.Selfhelp = loadSelfhelpConfig(getenv, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

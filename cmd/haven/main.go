@@ -21,6 +21,7 @@ import (
 
 	"github.com/haven-mh/haven/api"
 	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/frontend"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -54,6 +55,8 @@ Commands:
             password once unless -password-file is given
   audit verify
             check the audit log's hash chain; fails if it was tampered with
+  run-job NAME
+            run a scheduled job once, now (selfhelp-nudges)
 
 Configuration comes from environment variables; see README.md.
 Without DATABASE_URL Haven uses an embedded SQLite file in HAVEN_DATA_DIR.
@@ -84,6 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "version":
 		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
+	case "run-job":
+		fs.Usage = func() {
+			fmt.Fprint(stderr, "Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges.\n")
+		}
 	case "admin", "audit":
 		sub := ""
 		if len(rest) > 0 {
@@ -127,6 +134,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, database, log)
 	case "audit verify":
 		return auditVerify(ctx, database, stdout)
+	case "run-job":
+		if cfg.MigrateOnStart {
+			if err := migrate(ctx, database, log); err != nil {
+				return err
+			}
+		}
+		return runJob(ctx, cfg, database, log, fs.Arg(0))
 	case "admin create":
 		if cfg.MigrateOnStart {
 			if err := migrate(ctx, database, log); err != nil {
@@ -165,56 +179,65 @@ func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
 }
 
 // newHandler wires the domain services, the JSON API and the web site.
-func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, error) {
+func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *jobs.Runner, error) {
 	catalog, err := selftest.LoadCatalog()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	advice, err := selftest.LoadAdvice()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	crisis, err := selftest.LoadCrisisContacts(cfg.CrisisFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.DefaultCountry != "" && !crisis.HasCountry(cfg.DefaultCountry) {
-		return nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
+		return nil, nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
 	}
 	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
-	accounts, auditLog, err := newAccounts(cfg, database, selftests, log)
+	selfhelp, err := newSelfhelp(cfg, database, catalog, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	accounts, auditLog, err := newAccounts(cfg, database, log, selftests, selfhelp)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: selftests, Advice: advice, Crisis: crisis,
 		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
+		Auth: accounts, Audit: auditLog,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	gin.SetMode(gin.ReleaseMode)
 	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS, OnPanic: site.InternalError})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = api.Register(engine, api.Deps{
 		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
 		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-		Auth: accounts, Audit: auditLog,
+		Auth: accounts, Audit: auditLog, Selfhelp: selfhelp,
 	}, site.NotFound)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	site.Register(engine)
-	return engine, nil
+	runner, err := newJobs(cfg, database, selfhelp, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine, runner, nil
 }
 
 func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
-	handler, err := newHandler(cfg, database, log)
+	handler, runner, err := newHandler(cfg, database, log)
 	if err != nil {
 		return err
 	}
@@ -235,6 +258,12 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 	}
 	log.Info("haven listening", "addr", ln.Addr().String(), "dialect", string(database.Dialect), "version", version)
 
+	if cfg.Selfhelp.Jobs {
+		jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+		wait := runner.Start(jobsCtx)
+		defer func() { stopJobs(); wait() }()
+		log.Info("scheduled jobs started", "jobs", strings.Join(runner.Names(), ","))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

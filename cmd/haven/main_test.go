@@ -22,6 +22,8 @@ func env(t *testing.T, extra ...string) func(string) string {
 	m := map[string]string{"HAVEN_DATA_DIR": t.TempDir(), "HAVEN_ADDR": "127.0.0.1:0"}
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		m["DATABASE_URL"] = u
+		// PostgreSQL deployments must bring their own encryption key.
+		m["HAVEN_ENCRYPTION_KEYS"] = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]

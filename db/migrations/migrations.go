@@ -13,8 +13,8 @@ func All() []*gormigrate.Migration {
 		auth(),
 		auditEntries(),
 		selftestClaims(),
+		totpSecretSealed(),
 		selfhelp(),
 		jobRuns(),
-		totpSecretSealed(),
 	}
 }

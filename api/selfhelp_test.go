@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/haven-mh/haven/api/auth"
+)
+
+func TestSelfhelpOverHTTP(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{})
+	_, token := a.signUp("lotte")
+	_, other := a.signUp("pieter")
+	base := "/api/v1/me/selfhelp/depression"
+
+	// Anyone can read the programme and try the first lesson.
+	if r := a.do("GET", "/api/v1/selfhelp/programmes/depression?lang=en", "", nil); r.code != 200 || len(r.body["lessons"].([]any)) != 7 {
+		t.Fatalf("programme: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", "/api/v1/selfhelp/programmes/depression/trial?lang=nl", "", nil); r.code != 200 || r.body["id"] != "understanding" {
+		t.Fatalf("trial: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", "/api/v1/selfhelp/programmes/nope", "", nil); r.code != 404 {
+		t.Errorf("unknown programme: %d", r.code)
+	}
+
+	if r := a.do("GET", base, token, nil); r.code != 404 {
+		t.Errorf("progress before starting: %d", r.code)
+	}
+	if r := a.do("POST", base, token, nil); r.code != 200 || r.obj("resume")["lesson"] != "understanding" {
+		t.Fatalf("start: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", base+"/lessons/activation", token, nil); r.code != 409 || r.errorCode() != "lesson_locked" {
+		t.Errorf("locked lesson: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", base+"/lessons/understanding", token, nil); r.code != 200 || r.body["state"] != "in_progress" {
+		t.Fatalf("open: %d %s", r.code, r.raw)
+	}
+
+	// Save an exercise; the plaintext is only in the owner's API answers.
+	secret := "Ik lig hele dagen in bed"
+	r := a.do("PUT", base+"/lessons/understanding/steps/my-circle", token, map[string]any{
+		"values": map[string]any{"situation": secret},
+	})
+	if r.code != 200 {
+		t.Fatalf("save: %d %s", r.code, r.raw)
+	}
+	var sealed []string
+	if err := a.db.Table("selfhelp_answers").Pluck("sealed", &sealed).Error; err != nil || len(sealed) != 1 {
+		t.Fatalf("stored answers %v %v", sealed, err)
+	}
+	if strings.Contains(sealed[0], "bed") {
+		t.Error("answer stored in the clear")
+	}
+	if r := a.do("GET", base+"/answers", token, nil); r.code != 200 || !strings.Contains(r.raw, secret) {
+		t.Errorf("owner's answers: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", base+"/answers", other, nil); r.code != 404 || strings.Contains(r.raw, secret) {
+		t.Errorf("another client: %d %s", r.code, r.raw)
+	}
+	if r := a.do("PUT", base+"/lessons/understanding/steps/my-circle", other, map[string]any{"values": map[string]any{}}); r.code != 404 {
+		t.Errorf("another client saving: %d", r.code)
+	}
+
+	// Resume exactly where the client was.
+	if r := a.do("GET", base, token, nil); r.obj("resume")["step"] != "my-circle" {
+		t.Errorf("resume: %s", r.raw)
+	}
+
+	// Bad input is a 4xx with the error shape.
+	bad := []struct {
+		path string
+		body any
+		code int
+	}{
+		{base + "/lessons/understanding/steps/my-circle", map[string]any{"values": map[string]any{"nope": 1}}, 422},
+		{base + "/lessons/understanding/steps/my-circle", map[string]any{"values": "x"}, 400},
+		{base + "/lessons/understanding/steps/my-circle", map[string]any{"values": map[string]any{}, "extra": true}, 400},
+		{base + "/lessons/understanding/steps/no-such-step", map[string]any{"values": map[string]any{}}, 404},
+	}
+	for _, b := range bad {
+		if r := a.do("PUT", b.path, token, b.body); r.code != b.code || r.errorCode() == "" {
+			t.Errorf("PUT %s %v: %d %s", b.path, b.body, r.code, r.raw)
+		}
+	}
+
+	// Diary.
+	if r := a.do("PUT", "/api/v1/me/diary/2026-11-20", token, map[string]any{"mood": 4, "note": "moe", "activities": []string{"wandelen"}}); r.code != 200 {
+		t.Errorf("diary: %d %s", r.code, r.raw)
+	}
+	if r := a.do("PUT", "/api/v1/me/diary/2026-11-21", token, map[string]any{"mood": 11}); r.code != 422 {
+		t.Errorf("mood 11: %d", r.code)
+	}
+	if r := a.do("GET", "/api/v1/me/diary?from=2026-11-01&to=2026-11-30", token, nil); r.code != 200 || !strings.Contains(r.raw, "wandelen") {
+		t.Errorf("diary read: %d %s", r.code, r.raw)
+	}
+	if r := a.do("GET", "/api/v1/me/diary?from=2026-11-01&to=2026-11-30", other, nil); strings.Contains(r.raw, "wandelen") {
+		t.Error("another client reads the diary")
+	}
+
+	// The start questionnaire, with a crisis answer, leads with crisis help.
+	answers := []map[string]any{}
+	for i := 1; i <= 9; i++ {
+		v := 0
+		if i == 9 {
+			v = 1
+		}
+		answers = append(answers, map[string]any{"item": "phq9_" + string(rune('0'+i)), "value": v})
+	}
+	r = a.do("POST", base+"/measurements/start", token, map[string]any{"answers": answers})
+	if r.code != 201 || r.body["crisis"] != true {
+		t.Fatalf("measurement: %d %s", r.code, r.raw)
+	}
+	if r := a.do("POST", base+"/measurements/start", token, map[string]any{"answers": answers}); r.code != 404 {
+		t.Errorf("a point is taken once: %d", r.code)
+	}
+	r = a.do("GET", base, token, nil)
+	if ms := r.body["measures"].([]any); ms[0].(map[string]any)["taken"] == nil {
+		t.Errorf("measurement not shown in progress: %s", r.raw)
+	}
+
+	// The plan downloads as text.
+	if r := a.do("GET", base+"/plan?format=text", token, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("plan: %d %v", r.code, r.header)
+	}
+
+	// The export carries the self-help data; erasure removes it.
+	if r := a.do("GET", "/api/v1/me/export", token, nil); r.code != 200 || !strings.Contains(r.raw, secret) || !strings.Contains(r.raw, "wandelen") {
+		t.Errorf("export lacks self-help data: %d %s", r.code, r.raw)
+	}
+	if r := a.do("DELETE", "/api/v1/me", token, map[string]any{"password": acctPassword}); r.code != 204 {
+		t.Fatalf("erase: %d %s", r.code, r.raw)
+	}
+	for _, table := range []string{"selfhelp_enrolments", "selfhelp_answers", "selfhelp_diary_entries", "selfhelp_measurements", "selfhelp_lessons"} {
+		var n int64
+		a.db.Table(table).Count(&n)
+		if n != 0 {
+			t.Errorf("%s: %d rows after erasure", table, n)
+		}
+	}
+	var events int64
+	a.db.Table("selfhelp_events").Count(&events)
+	if events == 0 {
+		t.Error("anonymous counts lost at erasure")
+	}
+}
