@@ -10,7 +10,7 @@ import (
 // enforce VARCHAR lengths, so only PostgreSQL needs the change.
 func totpSecretSealed() *gormigrate.Migration {
 	return &gormigrate.Migration{
-		ID: "0012_totp_secret_sealed",
+		ID: "0005_totp_secret_sealed",
 		Migrate: func(tx *gorm.DB) error {
 			if tx.Dialector.Name() != "postgres" {
 				return nil
