@@ -103,3 +103,25 @@ func TestOpenRejectsUnreachablePostgres(t *testing.T) {
 		t.Errorf("error leaks the password: %v", err)
 	}
 }
+
+// TestMigrationsRollBackAndReapply checks every Rollback: all migrations
+// are undone one by one down to none, then applied again.
+func TestMigrationsRollBackAndReapply(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	m := db.Migrator(ctx, d)
+	for range migrations.All() {
+		if err := m.RollbackLast(); err != nil {
+			t.Fatalf("rollback: %v", err)
+		}
+	}
+	if applied, _ := db.Applied(ctx, d); len(applied) != 0 {
+		t.Fatalf("still applied after rolling back everything: %v", applied)
+	}
+	if d.Migrator().HasTable("selftest_submissions") || d.Migrator().HasTable("users") {
+		t.Error("tables left behind by rollbacks")
+	}
+	if err := db.Migrate(ctx, d); err != nil {
+		t.Fatalf("re-apply: %v", err)
+	}
+}

@@ -32,17 +32,22 @@ func Migrate(ctx context.Context, d *DB) error {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck // released with the session anyway
 	}
-	m := gormigrate.New(d.DB.WithContext(ctx), &gormigrate.Options{
+	if err := Migrator(ctx, d).Migrate(); err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	return nil
+}
+
+// Migrator returns the gormigrate runner with Haven's options (one
+// transaction, unknown ids rejected), for Migrate and for rollbacks.
+func Migrator(ctx context.Context, d *DB) *gormigrate.Gormigrate {
+	return gormigrate.New(d.DB.WithContext(ctx), &gormigrate.Options{
 		TableName:                 "schema_migrations",
 		IDColumnName:              "id",
 		IDColumnSize:              255,
 		UseTransaction:            true,
 		ValidateUnknownMigrations: true,
 	}, migrations.All())
-	if err := m.Migrate(); err != nil {
-		return fmt.Errorf("db: migrate: %w", err)
-	}
-	return nil
 }
 
 // Applied returns the ids of the migrations recorded in the database.

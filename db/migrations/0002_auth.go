@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
-	"gorm.io/gorm"
 )
 
 // auth creates the identity tables: users (pseudonymous clients and invited
@@ -70,34 +69,12 @@ func auth() *gormigrate.Migration {
 		AssignedBy  string    `gorm:"size:36;not null"`
 		AssignedAt  time.Time `gorm:"not null"`
 	}
-	tables := []struct {
-		name  string
-		model any
-	}{
-		{"users", &user{}},
-		{"auth_sessions", &authSession{}},
-		{"auth_refresh_tokens", &authRefreshToken{}},
-		{"auth_recovery_codes", &authRecoveryCode{}},
-		{"auth_invitations", &authInvitation{}},
-		{"client_assignments", &clientAssignment{}},
-	}
-	return &gormigrate.Migration{
-		ID: "0002_auth",
-		Migrate: func(tx *gorm.DB) error {
-			for _, t := range tables {
-				if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Rollback: func(tx *gorm.DB) error {
-			for i := len(tables) - 1; i >= 0; i-- {
-				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	}
+	return createTables("0002_auth",
+		table{"users", &user{}},
+		table{"auth_sessions", &authSession{}},
+		table{"auth_refresh_tokens", &authRefreshToken{}},
+		table{"auth_recovery_codes", &authRecoveryCode{}},
+		table{"auth_invitations", &authInvitation{}},
+		table{"client_assignments", &clientAssignment{}},
+	)
 }

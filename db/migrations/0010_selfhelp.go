@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
-	"gorm.io/gorm"
 )
 
 // selfhelp creates the tables of the self-help programmes: enrolments and
@@ -72,35 +71,13 @@ func selfhelp() *gormigrate.Migration {
 		EnrolmentID *string   `gorm:"size:36;index"`
 		OccurredAt  time.Time `gorm:"not null;index:idx_selfhelp_events_kind_time,priority:2"`
 	}
-	tables := []struct {
-		name  string
-		model any
-	}{
-		{"selfhelp_enrolments", &selfhelpEnrolment{}},
-		{"selfhelp_lessons", &selfhelpLesson{}},
-		{"selfhelp_answers", &selfhelpAnswer{}},
-		{"selfhelp_diary_entries", &selfhelpDiaryEntry{}},
-		{"selfhelp_measurements", &selfhelpMeasurement{}},
-		{"selfhelp_nudges", &selfhelpNudge{}},
-		{"selfhelp_events", &selfhelpEvent{}},
-	}
-	return &gormigrate.Migration{
-		ID: "0010_selfhelp",
-		Migrate: func(tx *gorm.DB) error {
-			for _, t := range tables {
-				if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Rollback: func(tx *gorm.DB) error {
-			for i := len(tables) - 1; i >= 0; i-- {
-				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	}
+	return createTables("0010_selfhelp",
+		table{"selfhelp_enrolments", &selfhelpEnrolment{}},
+		table{"selfhelp_lessons", &selfhelpLesson{}},
+		table{"selfhelp_answers", &selfhelpAnswer{}},
+		table{"selfhelp_diary_entries", &selfhelpDiaryEntry{}},
+		table{"selfhelp_measurements", &selfhelpMeasurement{}},
+		table{"selfhelp_nudges", &selfhelpNudge{}},
+		table{"selfhelp_events", &selfhelpEvent{}},
+	)
 }

@@ -4,7 +4,12 @@
 // Always use the tx a migration is handed.
 package migrations
 
-import "github.com/go-gormigrate/gormigrate/v2"
+import (
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
 
 // All returns every migration in the order it must run. Append only.
 func All() []*gormigrate.Migration {
@@ -16,5 +21,36 @@ func All() []*gormigrate.Migration {
 		totpSecretSealed(),
 		selfhelp(),
 		jobRuns(),
+	}
+}
+
+// table is one table a migration creates, with its frozen model.
+type table struct {
+	name  string
+	model any
+}
+
+// createTables is a migration that creates tables in order and drops them
+// in reverse order on rollback. Helpers here may be shared; the structs a
+// migration creates stay frozen in its own file.
+func createTables(id string, tables ...table) *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: id,
+		Migrate: func(tx *gorm.DB) error {
+			for _, t := range tables {
+				if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
+					return fmt.Errorf("create %s: %w", t.name, err)
+				}
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			for i := len(tables) - 1; i >= 0; i-- {
+				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
+					return fmt.Errorf("drop %s: %w", tables[i].name, err)
+				}
+			}
+			return nil
+		},
 	}
 }
