@@ -107,7 +107,13 @@ func csrfToken(c *gin.Context) string {
 // checkForm applies the body limit, the cross-origin check and the CSRF
 // token to a form post; on failure it answers 403 and returns false.
 func (s *Site) checkForm(c *gin.Context) bool {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxAccountForm)
+	return s.checkFormSize(c, maxAccountForm)
+}
+
+// checkFormSize is checkForm with another body limit, for forms that carry
+// more than credentials (the self-help exercises).
+func (s *Site) checkFormSize(c *gin.Context, limit int64) bool {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if err := http.NewCrossOriginProtection().Check(c.Request); err != nil {
 		s.formRejected(c)
 		return false
@@ -244,7 +250,8 @@ func fieldKind(name string) string {
 func accountKeys() []string {
 	return []string{"account.error.nickname", "account.error.password", "account.error.email", "account.error.invalid",
 		"account.error.taken", "account.error.throttled", "account.error.credentials", "account.error.token",
-		"account.role.clinician", "account.role.coordinator", "account.role.researcher"}
+		"account.role.clinician", "account.role.coordinator", "account.role.researcher",
+		"account.access.system", "account.access.read", "account.access.change", "account.access.denied"}
 }
 
 func (s *Site) registerAccount(g *gin.RouterGroup) {
@@ -265,6 +272,7 @@ func (s *Site) registerAccount(g *gin.RouterGroup) {
 	get("/account/password", s.passwordForm)
 	g.POST("/account/password", s.passwordSubmit)
 	get("/account/data", s.dataPage)
+	get("/account/access", s.accessPage)
 	get("/account/data/export", s.dataExport)
 	g.POST("/account/delete", s.deleteSubmit)
 	get("/account/invitation", s.invitationForm)

@@ -49,15 +49,16 @@ func hintIf(b bool, s string) string {
 	return ""
 }
 
-func (s *Site) signupPage(v *view) formPage {
+func (s *Site) signupPage(v *view, next string) formPage {
 	return formPage{Heading: v.T("account.signup.title"), Lead: []string{v.T("account.signup.lead")},
 		Action: v.Href("/account/signup"), Submit: v.T("account.signup.submit"), Fields: credentialFields(v, true),
-		Links: []linkView{{Href: v.Href("/account/login"), Text: v.T("account.login.title")}}}
+		Hidden: nextHidden(next),
+		Links:  []linkView{{Href: v.Href("/account/login") + nextQuery(next), Text: v.T("account.login.title")}}}
 }
 
 func (s *Site) signupForm(c *gin.Context) {
 	v := s.accountView(c, "account.signup.title", "/account/signup")
-	s.renderAccountForm(c, http.StatusOK, v, s.signupPage(v), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.signupPage(v, safeNext(c.Query("next"))), "")
 }
 
 func (s *Site) signupSubmit(c *gin.Context) {
@@ -65,10 +66,10 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		return
 	}
 	v := s.accountView(c, "account.signup.title", "/account/signup")
-	nick := c.PostForm("nickname")
+	nick, next := c.PostForm("nickname"), safeNext(c.PostForm("next"))
 	res, err := s.Auth.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
-		f := s.signupPage(v)
+		f := s.signupPage(v, next)
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
 		if !known {
@@ -80,23 +81,27 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	}
 	s.setSession(c, res.Session)
 	v.Title = v.T("account.signup.done_title")
+	then := linkView{Href: v.Href("/account"), Text: v.T("account.home.title")}
+	if next != "" {
+		then = linkView{Href: v.Href(next), Text: v.T("account.continue")}
+	}
 	v.Data = messagePage{Heading: v.T("account.signup.done_title"),
 		Paragraphs: []string{v.T("account.recovery.explain"), v.T("account.recovery.keep")},
 		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		Links: []linkView{then}}
 	s.render(c, http.StatusCreated, "account_message", v)
 }
 
-func (s *Site) loginPage(v *view) formPage {
+func (s *Site) loginPage(v *view, next string) formPage {
 	return formPage{Heading: v.T("account.login.title"), Action: v.Href("/account/login"), Submit: v.T("account.login.submit"),
-		Fields: credentialFields(v, false),
+		Fields: credentialFields(v, false), Hidden: nextHidden(next),
 		Links: []linkView{{Href: v.Href("/account/recover"), Text: v.T("account.recover.title")},
-			{Href: v.Href("/account/signup"), Text: v.T("account.signup.title")}}}
+			{Href: v.Href("/account/signup") + nextQuery(next), Text: v.T("account.signup.title")}}}
 }
 
 func (s *Site) loginForm(c *gin.Context) {
 	v := s.accountView(c, "account.login.title", "/account/login")
-	s.renderAccountForm(c, http.StatusOK, v, s.loginPage(v), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.loginPage(v, safeNext(c.Query("next"))), "")
 }
 
 func (s *Site) loginSubmit(c *gin.Context) {
@@ -104,10 +109,10 @@ func (s *Site) loginSubmit(c *gin.Context) {
 		return
 	}
 	v := s.accountView(c, "account.login.title", "/account/login")
-	nick := c.PostForm("nickname")
+	nick, next := c.PostForm("nickname"), safeNext(c.PostForm("next"))
 	res, err := s.Auth.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
-		f := s.loginPage(v)
+		f := s.loginPage(v, next)
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
 		if !known {
@@ -124,7 +129,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	switch res.Status {
 	case auth.LoginOK:
 		s.setSession(c, res.Session)
-		redirect(c, http.StatusSeeOther, v.Href("/account"))
+		redirect(c, http.StatusSeeOther, v.Href(or(next, "/account")))
 	case auth.LoginMFARequired:
 		s.renderAccountForm(c, http.StatusOK, v, s.mfaPage(v, res.Challenge), "")
 	default:

@@ -190,6 +190,9 @@ func TestAccountLifecycleInTheBrowser(t *testing.T) {
 	if w := e.do(http.MethodGet, "/nl/account", nil); w.Code != 200 || e.jar[cookieRefresh] == oldRefresh {
 		t.Fatalf("refresh by cookie: %d", w.Code)
 	}
+	if w := e.do(http.MethodGet, "/nl/account/access", nil); w.Code != 200 || !strings.Contains(w.Body.String(), "Niemand heeft je dossier al bekeken") {
+		t.Fatalf("access log page: %d\n%s", w.Code, w.Body.String())
+	}
 	if w := e.do(http.MethodGet, "/nl/account/data/export", nil); w.Code != 200 || !strings.Contains(w.Header().Get("Content-Disposition"), "attachment") ||
 		!strings.Contains(w.Body.String(), `"nickname": "webgebruiker"`) {
 		t.Fatalf("export: %d %s", w.Code, w.Body.String())
@@ -239,6 +242,9 @@ func TestStaffPagesInTheBrowser(t *testing.T) {
 	w = e.post("/en/account/staff", "/en/account/staff/invite", url.Values{"role": {"clinician"}, "capacity": {"5"}})
 	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), "/en/account/invitation?token=") {
 		t.Fatalf("invite: %d\n%s", w.Code, w.Body.String())
+	}
+	if w := e.do(http.MethodGet, "/en/account/access", nil); w.Code != http.StatusForbidden {
+		t.Errorf("a coordinator's own access-log page: %d", w.Code)
 	}
 	if w := e.do(http.MethodGet, "/en/account/audit?from=2020-01-01", nil); w.Code != 200 || !strings.Contains(w.Body.String(), "user.invite") {
 		t.Fatalf("audit page: %d\n%s", w.Code, w.Body.String())

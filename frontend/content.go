@@ -80,11 +80,7 @@ func loadInfoPages(fsys fs.FS, dir string) (*infoPages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend: info content: %w", err)
 	}
-	md := goldmark.New(goldmark.WithParserOptions(
-		parser.WithASTTransformers(util.Prioritized(telLinks{}, 100)),
-	))
-	policy := bluemonday.UGCPolicy()
-	policy.AllowURLSchemes("mailto", "http", "https", "tel")
+	md, policy := newMarkdown()
 
 	p := &infoPages{list: map[string][]*infoPage{}, byID: map[string]map[string]*infoPage{}}
 	type link struct {
@@ -223,6 +219,18 @@ func loadInfoPages(fsys fs.FS, dir string) (*infoPages, error) {
 		return nil, errors.Join(errs...)
 	}
 	return p, nil
+}
+
+// newMarkdown returns the renderer of content Markdown (info pages and the
+// self-help course): goldmark with bold phone numbers as tap-to-call links,
+// and the bluemonday policy its output is sanitised with.
+func newMarkdown() (goldmark.Markdown, *bluemonday.Policy) {
+	md := goldmark.New(goldmark.WithParserOptions(
+		parser.WithASTTransformers(util.Prioritized(telLinks{}, 100)),
+	))
+	policy := bluemonday.UGCPolicy()
+	policy.AllowURLSchemes("mailto", "http", "https", "tel")
+	return md, policy
 }
 
 // splitFrontMatter separates the YAML front matter from the Markdown body.

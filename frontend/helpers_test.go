@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/seal"
+	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -58,11 +61,20 @@ func testDeps(t *testing.T) (Deps, *db.DB) {
 		t.Fatal(err)
 	}
 	database := dbtest.Open(t)
+	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return Deps{
 		Selftest:        selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now),
 		Advice:          advice,
 		Crisis:          crisis,
 		DefaultLanguage: "nl",
+		Selfhelp:        modules.NewService(lib, modules.NewStore(database.DB), sealer, time.Now),
 	}, database
 }
 

@@ -45,12 +45,6 @@ func (s *Site) crisis(c *gin.Context) {
 	s.render(c, http.StatusOK, "crisis", v)
 }
 
-func (s *Site) selfhelp(c *gin.Context) {
-	v := s.view(c, "selfhelp.title", "/selfhelp")
-	v.Description = v.T("selfhelp.description")
-	s.render(c, http.StatusOK, "selfhelp", v)
-}
-
 func (s *Site) guided(c *gin.Context) {
 	v := s.view(c, "guided.title", "/guided")
 	v.Description = v.T("guided.description")

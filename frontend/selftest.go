@@ -49,6 +49,13 @@ type formView struct {
 	TextLang    string // set when the texts are not in the page's language
 	Questions   []questionView
 	Profile     []profileView
+	// Action, the back link, a CSRF token and a lead paragraph: set when
+	// the questionnaire is part of the self-help course.
+	Action   string
+	BackHref string
+	BackText string
+	CSRF     string
+	Lead     string
 }
 
 type questionView struct {
@@ -91,9 +98,19 @@ func (s *Site) selftestForm(c *gin.Context) {
 }
 
 func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Instrument, given map[string]string, fieldErrs map[string]string) {
+	v.Data = s.buildForm(v, in, given, fieldErrs, true)
+	v.NoIndex = len(v.Errors) > 0
+	c.Header("Cache-Control", "no-store")
+	s.render(c, status, "selftest_form", v)
+}
+
+// buildForm prepares the questionnaire form, with the anonymous profile
+// questions when profile is set; errors go to v's error summary.
+func (s *Site) buildForm(v *view, in *selftest.Instrument, given map[string]string, fieldErrs map[string]string, profile bool) formView {
 	t, used := in.Text(v.Lang)
 	en, _ := in.Text("en")
-	f := formView{ID: in.ID, Title: t.Title, Description: t.Description, Stem: t.Stem, Notice: t.Notice}
+	f := formView{ID: in.ID, Title: t.Title, Description: t.Description, Stem: t.Stem, Notice: t.Notice,
+		Action: v.Href("/selftest/" + in.ID), BackHref: v.Href("/selftest"), BackText: v.T("selftest.form.back")}
 	if used != v.Lang {
 		f.TextLang = used
 	}
@@ -122,6 +139,9 @@ func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Inst
 		f.Questions = append(f.Questions, q)
 	}
 	for _, pq := range selftest.ProfileQuestions() {
+		if !profile {
+			break
+		}
 		p := profileView{ID: pq.ID, Label: v.T("profile." + pq.ID + ".label"), Select: pq.ID == isRegion}
 		opts := pq.Values
 		if pq.ID == isRegion {
@@ -145,10 +165,7 @@ func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Inst
 		}
 		f.Profile = append(f.Profile, p)
 	}
-	v.Data = f
-	v.NoIndex = len(v.Errors) > 0
-	c.Header("Cache-Control", "no-store")
-	s.render(c, status, "selftest_form", v)
+	return f
 }
 
 func (s *Site) selftestSubmit(c *gin.Context) {
@@ -262,6 +279,16 @@ func (s *Site) selftestResult(c *gin.Context) {
 }
 
 func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
+	r := s.buildResult(v, out)
+	v.Title = v.T("result.title")
+	v.NoIndex = true
+	v.Data = r
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "selftest_result", v)
+}
+
+// buildResult prepares a scored questionnaire for the result partials.
+func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
 	in := out.Instrument
 	t, used := in.Text(v.Lang)
 	en, _ := in.Text("en")
@@ -287,9 +314,5 @@ func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
 	for _, b := range in.Bands {
 		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: t.Bands[b.ID].Label, Current: b.ID == out.Band})
 	}
-	v.Title = v.T("result.title")
-	v.NoIndex = true
-	v.Data = r
-	c.Header("Cache-Control", "no-store")
-	s.render(c, http.StatusOK, "selftest_result", v)
+	return r
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/haven-mh/haven/api/audit"
 	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/lang"
+	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -46,6 +47,9 @@ type Deps struct {
 	// those pages are not registered.
 	Auth  *auth.Service
 	Audit *audit.Log
+	// Selfhelp serves the self-help course pages (selfhelp.go); they need
+	// Auth and Audit too. Without it /selfhelp is an introduction only.
+	Selfhelp *modules.Service
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -56,6 +60,7 @@ type Site struct {
 	pages  map[string]*template.Template
 	assets *assets
 	info   *infoPages
+	course courseText
 }
 
 // pageNames are the templates in templates/ besides layout.html; each
@@ -64,12 +69,16 @@ var pageNames = []string{
 	"home", "info_list", "info_page", "crisis", "selfhelp", "guided",
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
+	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).
 func pagePartials(page string) []string {
-	if strings.HasPrefix(page, "account_") {
+	switch {
+	case strings.HasPrefix(page, "account_"):
 		return []string{"templates/account_fields.html"}
+	case strings.HasPrefix(page, "selfhelp_"):
+		return []string{"templates/selfhelp_fields.html"}
 	}
 	return nil
 }
@@ -103,11 +112,17 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	if s.info, err = loadInfoPages(fsys, "content/info"); err != nil {
 		return nil, err
 	}
+	if d.Selfhelp != nil {
+		if s.course, err = renderCourse(d.Selfhelp.Library()); err != nil {
+			return nil, err
+		}
+	}
 	files := []string{"templates/layout.html"}
 	for _, p := range pageNames {
 		files = append(files, "templates/"+p+".html")
 	}
 	files = append(files, pagePartials("account_")...)
+	files = append(files, pagePartials("selfhelp_")...)
 	if err := s.msgs.checkTemplateKeys(fsys, files); err != nil {
 		return nil, err
 	}
@@ -152,6 +167,9 @@ func (s *Site) Register(r *gin.Engine) {
 		get(g, "/selftest/result/:id", s.selftestResult)
 		if s.Auth != nil && s.Audit != nil {
 			s.registerAccount(g)
+		}
+		if s.Selfhelp != nil {
+			s.registerSelfhelp(g)
 		}
 	}
 }

@@ -43,6 +43,13 @@ func visitorPages(e *testEnv, l string) []pageCase {
 		t, _ := in.Text(l)
 		pages = append(pages, pageCase{"/selftest/" + in.ID, 200, "=" + t.Title})
 	}
+	// The trial: every step of the first lesson, read-only.
+	first := e.site.programme().Lessons[0]
+	for _, st := range first.Steps {
+		title, _ := e.site.msgs.translate(l, "selfhelp.step.page_title", "Step", st.Title.In(l), "N", 1)
+		pages = append(pages, pageCase{"/selfhelp/lesson/" + first.ID + "/" + st.ID, 200, "=" + title})
+	}
+	pages = append(pages, pageCase{"/selfhelp/lesson/no-such-lesson/x", 404, "not_found.title"})
 	return pages
 }
 

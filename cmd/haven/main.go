@@ -208,7 +208,7 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *j
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: selftests, Advice: advice, Crisis: crisis,
 		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
-		Auth: accounts, Audit: auditLog,
+		Auth: accounts, Audit: auditLog, Selfhelp: selfhelp,
 	})
 	if err != nil {
 		return nil, nil, err

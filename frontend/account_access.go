@@ -1,0 +1,58 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/api/auth"
+)
+
+// accessPage shows a client who looked at or changed their record, and
+// when: the view NEN 7513 gives patients of the audit log.
+func (s *Site) accessPage(c *gin.Context) {
+	v := s.accountView(c, "account.access.title", "/account/access")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	if p.Role != auth.RoleClient {
+		v.Data = messagePage{Heading: v.T("account.forbidden"), Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		s.render(c, http.StatusForbidden, "account_message", v)
+		return
+	}
+	entries, err := s.Audit.Search(c.Request.Context(), audit.Filter{SubjectID: p.UserID, ExcludeActor: p.UserID, Limit: 200})
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	t := tablePage{Heading: v.T("account.access.title"), Notice: v.T("account.access.lead"), Caption: v.T("account.access.caption"),
+		Head:  []string{v.T("account.audit.when"), v.T("account.access.who"), v.T("account.audit.action")},
+		Empty: v.T("account.access.empty")}
+	names := map[string]string{}
+	for _, e := range entries {
+		who := v.T("account.access.system")
+		if e.ActorID != nil {
+			name, seen := names[*e.ActorID]
+			if !seen {
+				name = s.Auth.DisplayName(c.Request.Context(), *e.ActorID)
+				names[*e.ActorID] = name
+			}
+			who = name
+			if r := auth.Role(e.ActorRole); r.Valid() && r.Staff() {
+				who += " (" + v.T("account.role."+e.ActorRole) + ")"
+			}
+		}
+		what := v.T("account.access.read")
+		if e.Action != audit.ActionClientRead {
+			what = v.T("account.access.change")
+		}
+		if e.Outcome == audit.OutcomeDenied {
+			what = v.T("account.access.denied")
+		}
+		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04 UTC"), who, what})
+	}
+	v.Data = t
+	s.render(c, http.StatusOK, "account_table", v)
+}

@@ -1,0 +1,280 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/modules"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// Questionnaires at the course's measurement points (the PHQ-9), scored
+// by the self-test service so the crisis rule applies, then recorded with
+// the course; and the plan.
+
+func (s *Site) measureInstrument(p *modules.Programme) *selftest.Instrument {
+	if p.Measures == nil {
+		return nil
+	}
+	in, err := s.Selftest.Catalog().Instrument(p.Measures.Instrument)
+	if err != nil {
+		return nil
+	}
+	return in
+}
+
+// measureState finds the client's measurement point of the URL.
+func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Programme, *modules.MeasureState, *selftest.Instrument, bool) {
+	p := s.programme()
+	in := s.measureInstrument(p)
+	if in == nil {
+		s.notFound(c, http.StatusNotFound)
+		return nil, nil, nil, false
+	}
+	pr, err := s.Selfhelp.Progress(c.Request.Context(), userID, p.ID)
+	if err != nil {
+		s.selfhelpError(c, v, err)
+		return nil, nil, nil, false
+	}
+	for i := range pr.Measures {
+		if pr.Measures[i].Point.ID == c.Param("point") {
+			return p, &pr.Measures[i], in, true
+		}
+	}
+	s.notFound(c, http.StatusNotFound)
+	return nil, nil, nil, false
+}
+
+func (s *Site) measureForm(c *gin.Context) {
+	if s.Selfhelp == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
+	who, ok := s.requireClient(c, v)
+	if !ok {
+		return
+	}
+	p, ms, in, ok := s.measureState(c, v, who.UserID)
+	if !ok {
+		return
+	}
+	if !ms.Due {
+		if ms.Taken != nil {
+			redirect(c, http.StatusSeeOther, v.Href("/selfhelp/questionnaire/"+ms.Point.ID+"/result"))
+			return
+		}
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	finished, _ := strconv.Atoi(c.Query("finished"))
+	s.renderMeasureForm(c, http.StatusOK, v, p, ms, in, nil, nil, finished)
+}
+
+func (s *Site) renderMeasureForm(c *gin.Context, status int, v *view, p *modules.Programme, ms *modules.MeasureState,
+	in *selftest.Instrument, given, fieldErrs map[string]string, finished int) {
+	f := s.buildForm(v, in, given, fieldErrs, false)
+	f.Action = v.Href("/selfhelp/questionnaire/" + ms.Point.ID)
+	f.BackHref, f.BackText = v.Href("/selfhelp"), v.T("selfhelp.back_to_course")
+	f.CSRF = csrfToken(c)
+	f.Lead = v.T("selfhelp.measure.lead", "When", s.pointName(v, p, ms.Point))
+	if finished > 0 {
+		f.Lead = v.T("selfhelp.measure.finished", "N", finished) + " " + f.Lead
+	}
+	v.Data = f
+	v.NoIndex = true
+	c.Header("Cache-Control", "no-store")
+	s.render(c, status, "selftest_form", v)
+}
+
+func (s *Site) measureSubmit(c *gin.Context) {
+	if s.Selfhelp == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
+	who, ok := s.requireClient(c, v)
+	if !ok {
+		return
+	}
+	p, ms, in, ok := s.measureState(c, v, who.UserID)
+	if !ok {
+		return
+	}
+	if !ms.Due {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	given := map[string]string{}
+	fieldErrs := map[string]string{}
+	input := selftest.SubmitInput{InstrumentID: in.ID, Language: v.Lang}
+	for _, it := range in.Items {
+		raw := strings.TrimSpace(c.Request.PostForm.Get(it.ID))
+		if raw == "" {
+			continue
+		}
+		given[it.ID] = raw
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			fieldErrs[selftest.AnswerField(it.ID)] = "not a number"
+			continue
+		}
+		input.Answers = append(input.Answers, selftest.Answer{Item: it.ID, Value: n})
+	}
+	ctx := c.Request.Context()
+	var out *selftest.Outcome
+	if len(fieldErrs) == 0 {
+		var err error
+		out, err = s.Selftest.Submit(ctx, input)
+		var verr *selftest.ValidationError
+		switch {
+		case errors.As(err, &verr):
+			fieldErrs = verr.Fields
+		case err != nil:
+			s.selfhelpError(c, v, err)
+			return
+		}
+	}
+	if len(fieldErrs) > 0 {
+		s.renderMeasureForm(c, http.StatusUnprocessableEntity, v, p, ms, in, given, fieldErrs, 0)
+		return
+	}
+	if err := s.Selfhelp.RecordMeasurement(ctx, who.UserID, p.ID, ms.Point.ID, out.ID, out.Score, out.Band); err != nil {
+		s.selfhelpError(c, v, err)
+		return
+	}
+	redirect(c, http.StatusSeeOther, v.Href("/selfhelp/questionnaire/"+ms.Point.ID+"/result"))
+}
+
+type measureResultView struct {
+	resultView
+	When         string
+	ContinueHref string
+	ContinueText string
+}
+
+func (s *Site) measureResult(c *gin.Context) {
+	if s.Selfhelp == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point")+"/result")
+	who, ok := s.requireClient(c, v)
+	if !ok {
+		return
+	}
+	p, ms, _, ok := s.measureState(c, v, who.UserID)
+	if !ok {
+		return
+	}
+	if ms.Taken == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	out, err := s.Selftest.Outcome(c.Request.Context(), ms.Taken.SubmissionID)
+	if err != nil {
+		if errors.Is(err, selftest.ErrNotFound) {
+			err = modules.ErrNotFound
+		}
+		s.selfhelpError(c, v, err)
+		return
+	}
+	r := measureResultView{resultView: s.buildResult(v, out), When: s.pointName(v, p, ms.Point)}
+	steps := r.Steps[:0]
+	for _, st := range r.Steps {
+		if st.Href != v.Href("/selfhelp") { // they are on the course already
+			steps = append(steps, st)
+		}
+	}
+	r.Steps = steps
+	pr, err := s.Selfhelp.Progress(c.Request.Context(), who.UserID, p.ID)
+	if err != nil {
+		s.selfhelpError(c, v, err)
+		return
+	}
+	r.ContinueHref, r.ContinueText = v.Href("/selfhelp"), v.T("selfhelp.back_to_course")
+	if pr.Enrolment.CompletedAt == nil {
+		if l := p.Lesson(pr.ResumeLesson); l != nil {
+			r.ContinueHref = v.Href("/selfhelp/lesson/" + l.ID + "/" + pr.ResumeStep)
+			r.ContinueText = v.T("selfhelp.resume")
+		}
+	}
+	v.Title = v.T("selfhelp.measure.result_title")
+	v.Data = r
+	s.render(c, http.StatusOK, "selfhelp_measure_result", v)
+}
+
+type planPageView struct {
+	Title        string
+	TextLang     string
+	Sections     []modules.PlanSection
+	Enrolled     bool
+	LessonNumber int
+	LessonHref   string
+	DownloadHref string
+}
+
+func (s *Site) planPage(c *gin.Context) {
+	if s.Selfhelp == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
+	who, ok := s.requireClient(c, v)
+	if !ok {
+		return
+	}
+	p := s.programme()
+	if p.Plan == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	tl := textLang(p, v.Lang)
+	pv := planPageView{Title: p.Plan.Title.In(tl), DownloadHref: v.Href("/selfhelp/plan.txt")}
+	if tl != v.Lang {
+		pv.TextLang = tl
+	}
+	if l := p.Lesson(p.Plan.Lesson); l != nil {
+		pv.LessonNumber, pv.LessonHref = l.Number, v.Href("/selfhelp/lesson/"+l.ID)
+	}
+	plan, err := s.Selfhelp.Plan(c.Request.Context(), who.UserID, p.ID, tl)
+	switch {
+	case errors.Is(err, modules.ErrNotFound):
+	case err != nil:
+		s.selfhelpError(c, v, err)
+		return
+	default:
+		pv.Enrolled, pv.Sections = true, plan.Sections
+	}
+	v.Title = pv.Title
+	v.Data = pv
+	s.render(c, http.StatusOK, "selfhelp_plan", v)
+}
+
+func (s *Site) planDownload(c *gin.Context) {
+	if s.Selfhelp == nil {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
+	who, ok := s.requireClient(c, v)
+	if !ok {
+		return
+	}
+	p := s.programme()
+	plan, err := s.Selfhelp.Plan(c.Request.Context(), who.UserID, p.ID, textLang(p, v.Lang))
+	if err != nil {
+		s.selfhelpError(c, v, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+v.T("selfhelp.plan.filename")+`"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(plan.Text()))
+}
