@@ -58,6 +58,9 @@ type EngineOptions struct {
 	// OnPanic writes the answer to a request that panicked outside /api/
 	// (the web's friendly 500 page); API paths always get the JSON 500.
 	OnPanic gin.HandlerFunc
+	// Visits, when set, counts web page views and daily unique visitors
+	// (privacy-preserving: a daily-salted hash, never the address).
+	Visits middleware.VisitRecorder
 }
 
 // NewEngine returns a gin engine with Haven's global middleware: request
@@ -66,7 +69,9 @@ func NewEngine(opts EngineOptions) (*gin.Engine, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
-	r.RemoteIPHeaders = nil
+	// X-Forwarded-For / X-Real-IP are believed only from the trusted
+	// proxies (none by default). The address is used in memory only: for
+	// throttling and the daily visitor hash, never stored.
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
@@ -83,6 +88,9 @@ func NewEngine(opts EngineOptions) (*gin.Engine, error) {
 		middleware.SecurityHeaders(opts.HSTS),
 		middleware.Recover(opts.Log, onPanic),
 	)
+	if opts.Visits != nil {
+		r.Use(middleware.CountPageViews(opts.Visits, opts.Log))
+	}
 	return r, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
+	"github.com/haven-mh/haven/api/visits"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/frontend"
@@ -214,8 +215,10 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *j
 		return nil, nil, err
 	}
 
+	counter := visits.NewCounter(database.DB, time.Now)
 	gin.SetMode(gin.ReleaseMode)
-	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS, OnPanic: site.InternalError})
+	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS,
+		OnPanic: site.InternalError, Visits: counter})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,7 +232,7 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *j
 		return nil, nil, err
 	}
 	site.Register(engine)
-	runner, err := newJobs(cfg, database, selfhelp, log)
+	runner, err := newJobs(cfg, database, selfhelp, counter, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,6 +282,10 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
+	}
+	// Page views still buffered in memory.
+	if err := runner.RunNow(sctx, "visits-flush", time.Now()); err != nil {
+		log.Warn("final flush of page views failed", "error", err.Error())
 	}
 	log.Info("stopped")
 	return nil

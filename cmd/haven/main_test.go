@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/dbtest"
 )
 
 // env builds a getenv for run: a fresh SQLite data directory, or the
@@ -21,7 +24,7 @@ func env(t *testing.T, extra ...string) func(string) string {
 	t.Helper()
 	m := map[string]string{"HAVEN_DATA_DIR": t.TempDir(), "HAVEN_ADDR": "127.0.0.1:0"}
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
-		m["DATABASE_URL"] = u
+		m["DATABASE_URL"] = dbtest.PostgresURL(t, u)
 		// PostgreSQL deployments must bring their own encryption key.
 		m["HAVEN_ENCRYPTION_KEYS"] = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 	}
@@ -127,7 +130,8 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	defer cancel()
 	logs := &lockedBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(t), io.Discard, logs) }()
+	getenv := env(t)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, logs) }()
 
 	var addr string
 	deadline := time.Now().Add(20 * time.Second)
@@ -169,6 +173,15 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		resc <- result{status: resp.StatusCode, score: score}
 	}()
 
+	// A page view, counted in memory and written at shutdown.
+	pageReq, _ := http.NewRequest("GET", "http://"+addr+"/en/", nil)
+	pageReq.Header.Set("User-Agent", "Mozilla/5.0 (test)")
+	if resp, err := http.DefaultClient.Do(pageReq); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("home page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	half := len(body) / 2
 	if _, err := pw.Write([]byte(body[:half])); err != nil {
 		t.Fatal(err)
@@ -200,5 +213,32 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown log:\n%s", logs.String())
+	}
+	d, err := db.Open(context.Background(), db.Config{URL: getenv("DATABASE_URL"), DataDir: getenv("HAVEN_DATA_DIR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var views int64
+	if err := d.Table("visit_days").Select("COALESCE(SUM(page_views), 0)").Scan(&views).Error; err != nil || views != 1 {
+		t.Errorf("page views flushed at shutdown: %d (%v), want 1", views, err)
+	}
+}
+
+func TestRunJob(t *testing.T) {
+	getenv := env(t)
+	if err := run(context.Background(), []string{"run-job", "visits-close-days"}, getenv, io.Discard, io.Discard); err != nil {
+		t.Errorf("run-job visits-close-days: %v", err)
+	}
+	if err := run(context.Background(), []string{"run-job", "selfhelp-nudges"}, getenv, io.Discard, io.Discard); err != nil {
+		t.Errorf("run-job selfhelp-nudges: %v", err)
+	}
+	err := run(context.Background(), []string{"run-job", "nope"}, getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "unknown job") {
+		t.Errorf("unknown job: %v", err)
+	}
+	err = run(context.Background(), []string{"run-job"}, getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "selfhelp-nudges") {
+		t.Errorf("no job named: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haven-mh/haven/api/visits"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/db/seal"
@@ -89,7 +90,7 @@ func newSelfhelp(cfg config, database *db.DB, catalog *selftest.Catalog, log *sl
 }
 
 // newJobs lists Haven's scheduled jobs.
-func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, log *slog.Logger) (*jobs.Runner, error) {
+func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, counter *visits.Counter, log *slog.Logger) (*jobs.Runner, error) {
 	var mailer modules.Mailer
 	if cfg.Selfhelp.SMTPURL != "" {
 		m, err := modules.NewSMTPMailer(cfg.Selfhelp.SMTPURL, cfg.Selfhelp.MailFrom, cfg.Selfhelp.PublicURL)
@@ -106,6 +107,15 @@ func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, log *slog.L
 			log.InfoContext(ctx, "self-help nudges", "emails_sent", sent)
 			return err
 		},
+	}, jobs.Job{
+		Name:         "visits-flush",
+		Schedule:     "* * * * *", // each process's buffered page views reach the database every minute
+		Run:          func(ctx context.Context, _ time.Time) error { return counter.Flush(ctx) },
+		EveryReplica: true,
+	}, jobs.Job{
+		Name:     "visits-close-days",
+		Schedule: "10 0 * * *", // after midnight UTC: count yesterday, delete its hashes and salt
+		Run:      counter.CloseDays,
 	})
 }
 
@@ -119,7 +129,7 @@ func runJob(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	runner, err := newJobs(cfg, database, selfhelp, log)
+	runner, err := newJobs(cfg, database, selfhelp, visits.NewCounter(database.DB, time.Now), log)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,20 @@ func OpenSQLite(t testing.TB) *db.DB {
 // database at base, dropped at cleanup.
 func OpenPostgres(t testing.TB, base string) *db.DB {
 	t.Helper()
+	d, err := db.Open(context.Background(), db.Config{URL: PostgresURL(t, base), MaxOpenConns: 10})
+	if err != nil {
+		t.Fatalf("dbtest: open schema: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// PostgresURL creates a fresh schema in the PostgreSQL database at base and
+// returns a URL whose search_path selects it, for code that opens its own
+// connections (such as the haven command). The schema is dropped at
+// cleanup, after the caller's own cleanups.
+func PostgresURL(t testing.TB, base string) string {
+	t.Helper()
 	ctx := context.Background()
 	schema := "t_" + randomHex(8)
 	admin, err := db.Open(ctx, db.Config{URL: base, MaxOpenConns: 2})
@@ -70,16 +84,11 @@ func OpenPostgres(t testing.TB, base string) *db.DB {
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatalf("dbtest: create schema: %v", err)
 	}
-	d, err := db.Open(ctx, db.Config{URL: withSearchPath(t, base, schema), MaxOpenConns: 10})
-	if err != nil {
-		t.Fatalf("dbtest: open schema %s: %v", schema, err)
-	}
 	t.Cleanup(func() {
-		_ = d.Close()
 		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
 		_ = admin.Close()
 	})
-	return d
+	return withSearchPath(t, base, schema)
 }
 
 // Dialect reports which database Open will use.

@@ -27,6 +27,9 @@ type Job struct {
 	// Schedule is a standard 5-field cron spec, in UTC.
 	Schedule string
 	Run      func(ctx context.Context, now time.Time) error
+	// EveryReplica jobs run in every process without claiming a slot
+	// (work on process-local state, such as flushing a buffer).
+	EveryReplica bool
 }
 
 type run struct {
@@ -120,6 +123,12 @@ func (r *Runner) Start(ctx context.Context) (wait func()) {
 	for _, name := range r.Names() {
 		j := r.jobs[name]
 		_, _ = c.AddFunc(j.Schedule, func() { // the spec was checked in New
+			if j.EveryReplica {
+				if err := j.Run(ctx, time.Now()); err != nil {
+					r.log.ErrorContext(ctx, "job failed", "job", j.Name, "error", err.Error())
+				}
+				return
+			}
 			ran, err := r.RunSlot(ctx, j.Name, time.Now())
 			switch {
 			case err != nil:

@@ -21,6 +21,7 @@ func All() []*gormigrate.Migration {
 		totpSecretSealed(),
 		selfhelp(),
 		jobRuns(),
+		visits(),
 	}
 }
 
