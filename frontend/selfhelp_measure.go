@@ -35,7 +35,9 @@ func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Pr
 		s.notFound(c, http.StatusNotFound)
 		return nil, nil, nil, false
 	}
-	pr, err := s.Selfhelp.Progress(c.Request.Context(), userID, p.ID)
+	// Start enrols a client who has not opened a lesson yet: the first
+	// questionnaire comes before lesson 1.
+	pr, err := s.Selfhelp.Start(c.Request.Context(), userID, p.ID)
 	if err != nil {
 		s.selfhelpError(c, v, err)
 		return nil, nil, nil, false
