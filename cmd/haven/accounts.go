@@ -54,7 +54,7 @@ func loadAuthConfig(getenv func(string) string, errs *[]string) authConfig {
 // HAVEN_JWT_KEYS it signs with a random key that lives as long as the
 // process: access tokens then stop working at restart (clients refresh),
 // and several replicas would not accept each other's tokens.
-func newAccounts(cfg config, database *db.DB, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, *audit.Log, error) {
+func newAccounts(cfg config, database *db.DB, sealer *seal.Sealer, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, *audit.Log, error) {
 	keys := cfg.Auth.JWTKeys
 	if len(keys) == 0 {
 		keys = []auth.Key{auth.RandomKey()}
@@ -64,16 +64,8 @@ func newAccounts(cfg config, database *db.DB, log *slog.Logger, holders ...auth.
 	if err != nil {
 		return nil, nil, err
 	}
-	// TOTP secrets are sealed with the same keys as other sensitive
-	// content (HAVEN_ENCRYPTION_KEYS).
-	sealKeys, err := encryptionKeys(cfg, database.Dialect, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	sealer, err := seal.New(sealKeys)
-	if err != nil {
-		return nil, nil, err
-	}
+	// TOTP secrets are sealed like all other sensitive content
+	// (HAVEN_ENCRYPTION_KEYS).
 	auditLog := audit.NewLog(database.DB, time.Now)
 	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.Auth.RefreshTokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, Sealer: sealer,
@@ -105,7 +97,11 @@ func adminCreate(ctx context.Context, cfg config, database *db.DB, log *slog.Log
 		_, _ = rand.Read(b)
 		password, generated = base64.RawURLEncoding.EncodeToString(b), true
 	}
-	svc, _, err := newAccounts(cfg, database, log)
+	sealer, err := newSealer(cfg, database.Dialect, log)
+	if err != nil {
+		return err
+	}
+	svc, _, err := newAccounts(cfg, database, sealer, log)
 	if err != nil {
 		return err
 	}

@@ -197,11 +197,15 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *j
 		return nil, nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
 	}
 	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
-	selfhelp, err := newSelfhelp(cfg, database, catalog, log)
+	sealer, err := newSealer(cfg, database.Dialect, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	accounts, auditLog, err := newAccounts(cfg, database, log, selftests, selfhelp)
+	selfhelp, err := newSelfhelp(database, catalog, sealer)
+	if err != nil {
+		return nil, nil, err
+	}
+	accounts, auditLog, err := newAccounts(cfg, database, sealer, log, selftests, selfhelp)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -50,10 +50,19 @@ func loadSelfhelpConfig(getenv func(string) string, errs *[]string) selfhelpConf
 	return c
 }
 
-// encryptionKeys returns the configured keys. Without HAVEN_ENCRYPTION_KEYS
-// the embedded SQLite default keeps a generated key next to its database
-// file (so `make run` needs no set-up); PostgreSQL deployments must set it,
-// since a key lost means encrypted answers lost.
+// newSealer builds the one sealer for all sensitive content (exercise
+// answers, diary notes, reminder addresses, TOTP secrets). Without
+// HAVEN_ENCRYPTION_KEYS the embedded SQLite default keeps a generated key
+// next to its database file (so `make run` needs no set-up); PostgreSQL
+// deployments must set it, since a key lost means encrypted data lost.
+func newSealer(cfg config, dialect db.Dialect, log *slog.Logger) (*seal.Sealer, error) {
+	keys, err := encryptionKeys(cfg, dialect, log)
+	if err != nil {
+		return nil, err
+	}
+	return seal.New(keys)
+}
+
 func encryptionKeys(cfg config, dialect db.Dialect, log *slog.Logger) ([]seal.Key, error) {
 	if len(cfg.Selfhelp.EncryptionKeys) > 0 {
 		return cfg.Selfhelp.EncryptionKeys, nil
@@ -73,16 +82,8 @@ func encryptionKeys(cfg config, dialect db.Dialect, log *slog.Logger) ([]seal.Ke
 }
 
 // newSelfhelp wires the self-help service.
-func newSelfhelp(cfg config, database *db.DB, catalog *selftest.Catalog, log *slog.Logger) (*modules.Service, error) {
+func newSelfhelp(database *db.DB, catalog *selftest.Catalog, sealer *seal.Sealer) (*modules.Service, error) {
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
-	if err != nil {
-		return nil, err
-	}
-	keys, err := encryptionKeys(cfg, database.Dialect, log)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := seal.New(keys)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,11 @@ func runJob(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	selfhelp, err := newSelfhelp(cfg, database, catalog, log)
+	sealer, err := newSealer(cfg, database.Dialect, log)
+	if err != nil {
+		return err
+	}
+	selfhelp, err := newSelfhelp(database, catalog, sealer)
 	if err != nil {
 		return err
 	}
