@@ -31,6 +31,7 @@ type auditPage struct {
 	name  string
 	url   string
 	setup func(ctx context.Context) error
+	only  int64 // audit at this width only; 0: at every width
 }
 
 var widths = []int64{375, 1280}
@@ -51,53 +52,68 @@ func TestAccessibilityAudit(t *testing.T) {
 		pages := auditPages(t, lang, errorBase)
 		t.Run(lang, func(t *testing.T) {
 			ctx := newTab(t)
-			// Record Content-Security-Policy violations from the first
-			// moment of every document.
-			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-					Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
-				})
-				return err
-			})); err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range widths {
-				var crisisRef *crisisPos
-				for _, p := range pages {
-					if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 800), chromedp.Navigate(p.url)); err != nil {
-						t.Fatalf("%s: %v", p.name, err)
-					}
-					if p.setup != nil {
-						if err := p.setup(ctx); err != nil {
-							t.Fatalf("%s: %v", p.name, err)
-						}
-					}
-					where := fmt.Sprintf("%s %s @%dpx", lang, p.name, w)
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatalf("%s: screenshot: %v", where, err)
-					}
-					name := fmt.Sprintf("%s-%s-%d.png", lang, p.name, w)
-					if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					runAxe(t, ctx, where)
-					checkCSP(t, ctx, where)
-					pos := crisisPosition(t, ctx, where)
-					if crisisRef == nil {
-						crisisRef = &pos
-					} else if pos != *crisisRef {
-						t.Errorf("%s: crisis link at %+v, but at %+v on %s (consistent help)", where, pos, *crisisRef, pages[0].name)
-					}
-					checkTargetSizes(t, ctx, where)
-					if w == 1280 {
-						checkFocusVisible(t, ctx, where)
-					}
-				}
-			}
+			recordCSP(t, ctx)
+			audit(t, ctx, lang, pages)
 		})
 	}
 	t.Logf("screenshots in %s", shots)
+}
+
+// recordCSP records Content-Security-Policy violations from the first
+// moment of every document in the tab.
+func recordCSP(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+		})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// audit checks pages (in order, at each width) in the tab ctx.
+func audit(t *testing.T, ctx context.Context, lang string, pages []auditPage) {
+	t.Helper()
+	shots := filepath.Join(outDir, "screenshots")
+	for _, w := range widths {
+		var crisisRef *crisisPos
+		for _, p := range pages {
+			if p.only != 0 && p.only != w {
+				continue
+			}
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 800), chromedp.Navigate(p.url)); err != nil {
+				t.Fatalf("%s: %v", p.name, err)
+			}
+			if p.setup != nil {
+				if err := p.setup(ctx); err != nil {
+					t.Fatalf("%s: %v", p.name, err)
+				}
+			}
+			where := fmt.Sprintf("%s %s @%dpx", lang, p.name, w)
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("%s: screenshot: %v", where, err)
+			}
+			name := fmt.Sprintf("%s-%s-%d.png", lang, p.name, w)
+			if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			runAxe(t, ctx, where)
+			checkCSP(t, ctx, where)
+			pos := crisisPosition(t, ctx, where)
+			if crisisRef == nil {
+				crisisRef = &pos
+			} else if pos != *crisisRef {
+				t.Errorf("%s: crisis link at %+v, but at %+v on %s (consistent help)", where, pos, *crisisRef, pages[0].name)
+			}
+			checkTargetSizes(t, ctx, where)
+			if w == 1280 {
+				checkFocusVisible(t, ctx, where)
+			}
+		}
+	}
 }
 
 func auditPages(t *testing.T, lang, errorBase string) []auditPage {
@@ -113,6 +129,9 @@ func auditPages(t *testing.T, lang, errorBase string) []auditPage {
 	pages = append(pages,
 		auditPage{name: "crisis", url: u("/crisis")},
 		auditPage{name: "selfhelp", url: u("/selfhelp")},
+		auditPage{name: "selfhelp-trial", url: u("/selfhelp/lesson/understanding/welcome")},
+		auditPage{name: "selfhelp-trial-exercise", url: u("/selfhelp/lesson/understanding/starting-point")},
+		auditPage{name: "selfhelp-trial-end", url: u("/selfhelp/lesson/understanding/homework")},
 		auditPage{name: "guided", url: u("/guided")},
 		auditPage{name: "selftest", url: u("/selftest")},
 		auditPage{name: "selftest-phq9", url: u("/selftest/phq9")},
