@@ -283,7 +283,8 @@ func (s *Site) moodChart(v *view, from time.Time, entries []modules.DiaryEntry) 
 	if len(entries) == 0 {
 		return nil
 	}
-	ch := &chartView{Width: 640, Height: 260, Left: 40, Right: 630, Top: 16, Bottom: 220, YLabelX: 32, XLabelY: 244}
+	// Small enough that its 12-unit labels stay readable on a phone.
+	ch := &chartView{Width: 360, Height: 200, Left: 28, Right: 352, Top: 10, Bottom: 170, YLabelX: 22, XLabelY: 190}
 	x := func(d time.Time) float64 {
 		i := d.Sub(from).Hours() / 24
 		return float64(ch.Left) + 10 + i*float64(ch.Right-ch.Left-20)/float64(diaryDays-1)

@@ -153,6 +153,8 @@ func answer(t *testing.T, ctx context.Context, lessonID, stepID string) {
 		tabTo(t, ctx, "done", func(f focused) bool { return f.ID == "f-planner-0-done" })
 		key(t, ctx, " ")
 		do(t, ctx, chromedp.SetValue(chromedp.CSS("#f-planner-0-mood"), "7"))
+		// app.js saves in the background when an answer changes.
+		waitFor(t, ctx, `document.querySelector('.autosave').textContent === 'Saved'`)
 		shot(t, ctx, "en-flow-planner-375")
 	case "activation/confidence":
 		choose("f-confidence", 6)

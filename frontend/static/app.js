@@ -19,3 +19,34 @@
     input.focus({ preventScroll: true });
   });
 })();
+// Self-help exercises: besides "Save and continue", save a form in the
+// background whenever an answer changes (the same form post, marked as an
+// autosave, which never completes the step).
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-autosave]');
+  if (!form || !window.fetch || !window.URLSearchParams) { return; }
+  var status = form.querySelector('.autosave');
+  var timer, inflight;
+  // A pending autosave must not land after "Save and continue".
+  form.addEventListener('submit', function (event) {
+    clearTimeout(timer);
+    if (inflight) {
+      event.preventDefault();
+      var button = event.submitter;
+      inflight.then(function () { inflight = null; form.requestSubmit(button); });
+    }
+  });
+  form.addEventListener('change', function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      inflight = fetch(form.getAttribute('action'), {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'X-Haven-Autosave': '1' },
+        body: new URLSearchParams(new FormData(form))
+      }).then(function (r) {
+        if (status) { status.textContent = r.status === 204 ? status.getAttribute('data-saved') : ''; }
+      }).catch(function () {}).then(function () { inflight = null; });
+    }, 800);
+  });
+})();
