@@ -500,7 +500,18 @@ func (s *Site) renderStep(c *gin.Context, status int, v *view, lv *modules.Lesso
 		sp.Finished = finished
 	}
 	for _, fv := range sp.Fields {
-		if fv.Error != "" {
+		rowErrors := false
+		for _, r := range fv.PlanRows { // each planner row's own error
+			if r.Error != "" {
+				target := r.Prefix + "activity"
+				if r.BadDay {
+					target = r.Prefix + "day"
+				}
+				v.Errors = append(v.Errors, errorLink{Href: "#" + target, Text: r.Error})
+				rowErrors = true
+			}
+		}
+		if fv.Error != "" && !rowErrors {
 			v.Errors = append(v.Errors, errorLink{Href: "#" + errorTarget(fv), Text: fv.Label + ": " + fv.Error})
 		}
 	}

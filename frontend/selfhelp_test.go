@@ -245,6 +245,13 @@ func TestSelfhelpSaveValidateResume(t *testing.T) {
 			t.Errorf("no row error %s", id)
 		}
 	}
+	var links []string
+	for _, a := range findAll(find(doc, func(n *html.Node) bool { return hasClass(n, "error-summary") }), func(n *html.Node) bool { return n.Data == "a" }) {
+		links = append(links, attr(a, "href"))
+	}
+	if strings.Join(links, " ") != "#f-planner-0-day #f-planner-1-activity" {
+		t.Errorf("planner error summary links %v", links)
+	}
 	w = postStep(e, act, url.Values{"action": {"continue"}, "f-planner-rows": {"3"}, "f-planner-0-activity": {"Walk in the park"},
 		"f-planner-0-day": {"2026-11-30"}, "f-planner-0-time": {"10:00"}, "f-planner-0-done": {"1"}, "f-planner-0-mood": {"7"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/en/selfhelp/lesson/activation/confidence" {
