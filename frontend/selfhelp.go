@@ -234,6 +234,7 @@ func (s *Site) selfhelp(c *gin.Context) {
 }
 
 func (s *Site) renderCourse(c *gin.Context, status int, email, emailErr string) {
+	c.Header("Vary", "Cookie") // a visitor's page differs from a client's
 	v := s.view(c, "selfhelp.title", "/selfhelp")
 	v.Description = v.T("selfhelp.description")
 	p := s.programme()

@@ -435,6 +435,7 @@ func (s *Site) stepPage(c *gin.Context) {
 		return
 	}
 	v := s.selfhelpView(c, "", "/selfhelp/lesson/"+l.ID+"/"+st.ID)
+	c.Header("Vary", "Cookie") // the trial, or a client's own work
 	who, signedIn := s.who(c)
 	if !signedIn && l.Number == 1 {
 		s.renderTrial(c, v, p, l, st)

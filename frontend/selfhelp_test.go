@@ -107,6 +107,11 @@ func TestSelfhelpPagesInBothLanguages(t *testing.T) {
 		} {
 			t.Run(l+pg.path, func(t *testing.T) {
 				checkSelfhelpPage(t, e.do(http.MethodGet, "/"+l+pg.path, nil), 200, l, pg.title)
+				// The page's share of the 100 KB budget (TestPageWeight
+				// counts the assets, about 10 KB gzipped).
+				if w := e.do(http.MethodGet, "/"+l+pg.path, nil, "Accept-Encoding", "gzip"); w.Body.Len() > 60<<10 {
+					t.Errorf("%d bytes gzipped", w.Body.Len())
+				}
 			})
 		}
 	}
