@@ -4,8 +4,9 @@
 // static assets are embedded and checked at start-up, so a broken one stops
 // the binary from starting instead of failing a visitor.
 //
-// Every page works without JavaScript, sets no cookies and loads nothing
-// from another origin.
+// Every page works without JavaScript and loads nothing from another
+// origin. Visitors get no cookies; only the account and course pages set
+// strictly necessary ones (account.go).
 package frontend
 
 import (
