@@ -36,6 +36,7 @@ type stepPageView struct {
 	Title        string
 	Type         string
 	Body         template.HTML
+	Image        *stepImage // a text step's illustration
 	Fields       []fieldView
 	Exercise     bool // has fields
 	Carried      *carriedView
@@ -53,6 +54,11 @@ type stepPageView struct {
 	SignupHref string
 	LoginHref  string
 	AskedFor   []string // the exercise's questions, for the sign-up call
+}
+
+type stepImage struct {
+	Src string
+	Alt string
 }
 
 type carriedView struct {
@@ -462,6 +468,11 @@ func (s *Site) stepBase(v *view, p *modules.Programme, l *modules.Lesson, st *mo
 		Body: s.course[tl][l.ID][st.ID], Exercise: len(st.Fields) > 0, IsLast: idx == len(l.Steps)-1}
 	if tl != v.Lang {
 		sp.TextLang = tl
+	}
+	if st.Image != nil {
+		if src := s.images.url(p.ID, st.Image.Src); src != "" {
+			sp.Image = &stepImage{Src: src, Alt: st.Image.Alt.In(tl)}
+		}
 	}
 	if idx > 0 {
 		sp.BackHref, sp.BackText = v.Href("/selfhelp/lesson/"+l.ID+"/"+l.Steps[idx-1].ID), v.T("selfhelp.step.previous")

@@ -62,6 +62,7 @@ type Site struct {
 	assets *assets
 	info   *infoPages
 	course courseText
+	images courseImages
 }
 
 // pageNames are the templates in templates/ besides layout.html; each
@@ -117,6 +118,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 		if s.course, err = renderCourse(d.Selfhelp.Library()); err != nil {
 			return nil, err
 		}
+		s.images = loadCourseImages(d.Selfhelp.Library())
 	}
 	files := []string{"templates/layout.html"}
 	for _, p := range pageNames {
@@ -153,6 +155,9 @@ func (s *Site) Register(r *gin.Engine) {
 	}
 	get(r, "/", s.root)
 	get(r, "/assets/:name", s.assets.serve)
+	if s.Selfhelp != nil {
+		get(r, "/selfhelp-images/:programme/*src", s.serveCourseImage)
+	}
 	for _, l := range lang.Supported {
 		g := r.Group("/" + l)
 		get(g, "", func(c *gin.Context) { redirect(c, http.StatusMovedPermanently, "/"+l+"/") })
