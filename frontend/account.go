@@ -168,6 +168,9 @@ type formPage struct {
 	Hidden  map[string]string
 	Fields  []field
 	Links   []linkView
+	// Second is a form of its own below this one (removing the e-mail
+	// address); it gets the same CSRF token.
+	Second *formPage
 }
 
 type linkView struct {
@@ -188,6 +191,9 @@ type messagePage struct {
 // renderForm fills in the error summary from the fields' errors.
 func (s *Site) renderAccountForm(c *gin.Context, status int, v *view, f formPage, formErr string) {
 	f.CSRF = csrfToken(c)
+	if f.Second != nil {
+		f.Second.CSRF = f.CSRF
+	}
 	if formErr != "" {
 		v.Errors = append(v.Errors, errorLink{Href: "#" + f.Fields[0].Name, Text: formErr})
 	}
@@ -277,6 +283,11 @@ func (s *Site) registerAccount(g *gin.RouterGroup) {
 	g.POST("/account/delete", s.deleteSubmit)
 	get("/account/invitation", s.invitationForm)
 	g.POST("/account/invitation", s.invitationSubmit)
+	get("/account/email", s.emailForm)
+	g.POST("/account/email", s.emailSubmit)
+	g.POST("/account/email/delete", s.emailDelete)
+	get("/account/claim", s.claimForm)
+	g.POST("/account/claim", s.claimSubmit)
 	get("/account/staff", s.staffPage)
 	g.POST("/account/staff/invite", s.inviteSubmit)
 	get("/account/audit", s.auditPage)

@@ -22,13 +22,57 @@ func (s *Site) accountHome(c *gin.Context) {
 		s.InternalError(c)
 		return
 	}
-	v.Data = struct {
-		Nickname    string
-		Client      bool
-		Coordinator bool
-		CSRF        string
-	}{u.Name(), u.Role == auth.RoleClient, u.Role == auth.RoleCoordinator, csrfToken(c)}
+	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Coordinator: u.Role == auth.RoleCoordinator,
+		Selfhelp: s.Selfhelp != nil, HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
+	if h.Client {
+		h.Claimed = c.Query("claimed") == "1"
+		if h.Selftests, err = s.claimedSelftests(c, v, p.UserID); err != nil {
+			s.InternalError(c)
+			return
+		}
+	}
+	v.Data = h
 	s.render(c, http.StatusOK, "account_home", v)
+}
+
+type accountHomeView struct {
+	Nickname    string
+	Client      bool
+	Coordinator bool
+	Selfhelp    bool // the course is served
+	HasEmail    bool
+	Claimed     bool // a self-test was just added
+	Selftests   []claimedRow
+	CSRF        string
+}
+
+// claimedRow is a self-test kept in the account.
+type claimedRow struct {
+	Date       string
+	Instrument string
+	Band       string
+	Score      string
+	Href       string
+	TextLang   string
+}
+
+func (s *Site) claimedSelftests(c *gin.Context, v *view, userID string) ([]claimedRow, error) {
+	outs, err := s.Selftest.Claimed(c.Request.Context(), userID)
+	if err != nil {
+		s.Log.ErrorContext(c.Request.Context(), "claimed self-tests", "error", err.Error())
+		return nil, err
+	}
+	rows := make([]claimedRow, 0, len(outs))
+	for _, o := range outs {
+		t, used := o.Instrument.Text(v.Lang)
+		r := claimedRow{Date: o.CreatedAt.Format("2006-01-02"), Instrument: t.Title, Band: t.Bands[o.Band].Label,
+			Score: v.T("result.score", "Score", o.Score, "Max", o.MaxScore), Href: v.Href("/selftest/result/" + o.ID)}
+		if used != v.Lang {
+			r.TextLang = used
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 func credentialFields(v *view, newPassword bool) []field {
@@ -49,16 +93,20 @@ func hintIf(b bool, s string) string {
 	return ""
 }
 
-func (s *Site) signupPage(v *view, next string) formPage {
-	return formPage{Heading: v.T("account.signup.title"), Lead: []string{v.T("account.signup.lead")},
+func (s *Site) signupPage(v *view, next, claim string) formPage {
+	f := formPage{Heading: v.T("account.signup.title"), Lead: []string{v.T("account.signup.lead")},
 		Action: v.Href("/account/signup"), Submit: v.T("account.signup.submit"), Fields: credentialFields(v, true),
-		Hidden: nextHidden(next),
-		Links:  []linkView{{Href: v.Href("/account/login") + nextQuery(next), Text: v.T("account.login.title")}}}
+		Hidden: carried(next, claim),
+		Links:  []linkView{{Href: v.Href("/account/login") + carriedQuery(next, claim), Text: v.T("account.login.title")}}}
+	if claim != "" {
+		f.Lead = append(f.Lead, v.T("account.signup.claim"))
+	}
+	return f
 }
 
 func (s *Site) signupForm(c *gin.Context) {
 	v := s.accountView(c, "account.signup.title", "/account/signup")
-	s.renderAccountForm(c, http.StatusOK, v, s.signupPage(v, safeNext(c.Query("next"))), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.signupPage(v, safeNext(c.Query("next")), validClaim(c.Query("claim"))), "")
 }
 
 func (s *Site) signupSubmit(c *gin.Context) {
@@ -66,10 +114,10 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		return
 	}
 	v := s.accountView(c, "account.signup.title", "/account/signup")
-	nick, next := c.PostForm("nickname"), safeNext(c.PostForm("next"))
+	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
 	res, err := s.Auth.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
-		f := s.signupPage(v, next)
+		f := s.signupPage(v, next, validClaim(claim))
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
 		if !known {
@@ -85,23 +133,39 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	if next != "" {
 		then = linkView{Href: v.Href(next), Text: v.T("account.continue")}
 	}
+	var claimed []string
+	if claim != "" {
+		done, msg, err := s.claim(c, v, res.Session.UserID, res.Session.Role, claim)
+		if err != nil {
+			s.InternalError(c)
+			return
+		}
+		if done {
+			msg = v.T("account.claim.done")
+		}
+		claimed = []string{msg}
+	}
 	v.Data = messagePage{Heading: v.T("account.signup.done_title"),
-		Paragraphs: []string{v.T("account.recovery.explain"), v.T("account.recovery.keep")},
+		Paragraphs: append(claimed, v.T("account.recovery.explain"), v.T("account.recovery.keep")),
 		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
 		Links: []linkView{then}}
 	s.render(c, http.StatusCreated, "account_message", v)
 }
 
-func (s *Site) loginPage(v *view, next string) formPage {
-	return formPage{Heading: v.T("account.login.title"), Action: v.Href("/account/login"), Submit: v.T("account.login.submit"),
-		Fields: credentialFields(v, false), Hidden: nextHidden(next),
+func (s *Site) loginPage(v *view, next, claim string) formPage {
+	f := formPage{Heading: v.T("account.login.title"), Action: v.Href("/account/login"), Submit: v.T("account.login.submit"),
+		Fields: credentialFields(v, false), Hidden: carried(next, claim),
 		Links: []linkView{{Href: v.Href("/account/recover"), Text: v.T("account.recover.title")},
-			{Href: v.Href("/account/signup") + nextQuery(next), Text: v.T("account.signup.title")}}}
+			{Href: v.Href("/account/signup") + carriedQuery(next, claim), Text: v.T("account.signup.title")}}}
+	if claim != "" {
+		f.Lead = []string{v.T("account.login.claim")}
+	}
+	return f
 }
 
 func (s *Site) loginForm(c *gin.Context) {
 	v := s.accountView(c, "account.login.title", "/account/login")
-	s.renderAccountForm(c, http.StatusOK, v, s.loginPage(v, safeNext(c.Query("next"))), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.loginPage(v, safeNext(c.Query("next")), validClaim(c.Query("claim"))), "")
 }
 
 func (s *Site) loginSubmit(c *gin.Context) {
@@ -109,10 +173,10 @@ func (s *Site) loginSubmit(c *gin.Context) {
 		return
 	}
 	v := s.accountView(c, "account.login.title", "/account/login")
-	nick, next := c.PostForm("nickname"), safeNext(c.PostForm("next"))
+	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
 	res, err := s.Auth.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
-		f := s.loginPage(v, next)
+		f := s.loginPage(v, next, validClaim(claim))
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
 		if !known {
@@ -129,6 +193,18 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	switch res.Status {
 	case auth.LoginOK:
 		s.setSession(c, res.Session)
+		if claim != "" {
+			done, msg, err := s.claim(c, v, res.Session.UserID, res.Session.Role, claim)
+			if err != nil {
+				s.InternalError(c)
+				return
+			}
+			if !done {
+				s.claimFailed(c, v, http.StatusOK, msg)
+				return
+			}
+			next = "/account?claimed=1"
+		}
 		redirect(c, http.StatusSeeOther, v.Href(or(next, "/account")))
 	case auth.LoginMFARequired:
 		s.renderAccountForm(c, http.StatusOK, v, s.mfaPage(v, res.Challenge), "")

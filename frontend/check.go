@@ -24,6 +24,7 @@ func dynamicKeys() []string {
 		}
 	}
 	ids = append(ids, selfhelpKeys()...)
+	ids = append(ids, claimKeys()...)
 	return append(ids, accountKeys()...)
 }
 
@@ -97,7 +98,7 @@ func (s *Site) selfCheck() error {
 			res.Advice = append([]string{selftest.AdviceCrisis}, res.Advice...)
 			w = httptest.NewRecorder()
 			c, _ = gin.CreateTestContext(w)
-			c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/selftest/result/check", nil)
+			c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/selftest/result/check?claim="+strings.Repeat("A", 43), nil)
 			s.renderResult(c, s.view(c, "", "/selftest/result/check"), &selftest.Outcome{ID: "check", Instrument: in, Language: l, Result: res})
 			check("/"+l+"/selftest/result (crisis)", w.Code, w.Body.String())
 		}

@@ -230,7 +230,12 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusSeeOther, v.Href("/selftest/result/"+out.ID))
+	to := v.Href("/selftest/result/" + out.ID)
+	if tok := validClaim(out.ClaimToken); tok != "" && s.accounts() {
+		// Only the visitor's browser keeps it (account_claim.go).
+		to += "?claim=" + tok
+	}
+	c.Redirect(http.StatusSeeOther, to)
 }
 
 // resultView is the result page.
@@ -249,6 +254,7 @@ type resultView struct {
 	Notice      string
 	NoticeLang  string
 	TextLang    string
+	Claim       *claimOffer // "keep this result in your account"
 }
 
 type stepView struct {
@@ -280,6 +286,12 @@ func (s *Site) selftestResult(c *gin.Context) {
 
 func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
 	r := s.buildResult(v, out)
+	if tok := validClaim(c.Query("claim")); tok != "" {
+		r.Claim = s.claimOfferFor(v, tok)
+		if r.Claim != nil {
+			v.Path += "?claim=" + tok // the language switch keeps it
+		}
+	}
 	v.Title = v.T("result.title")
 	v.NoIndex = true
 	v.Data = r

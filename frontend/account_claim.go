@@ -1,0 +1,158 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// Keeping a self-test in an account. A valid self-test submit redirects to
+// its result page with the one-time claim token in the query
+// (?claim=<token>), so the token lives only in the visitor's browser: the
+// access log records route templates, never query strings, and
+// Referrer-Policy is no-referrer. The result page offers, optionally and
+// below the result, to keep it in an account: sign-up and sign-in carry the
+// token (a hidden field) and claim the result once the account is there;
+// /account/claim asks a client who is already signed in to confirm. The
+// token is checked for its shape before use, and never logged.
+
+// claimShape is a claim token: 32 random bytes, base64url without padding.
+var claimShape = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// validClaim returns t when it has the shape of a claim token, else "".
+func validClaim(t string) string {
+	if claimShape.MatchString(t) {
+		return t
+	}
+	return ""
+}
+
+// claimOffer is the "keep this result" block of a result page.
+type claimOffer struct {
+	SignupHref string
+	LoginHref  string
+}
+
+// accounts reports whether the account pages are served.
+func (s *Site) accounts() bool { return s.Auth != nil && s.Audit != nil }
+
+func (s *Site) claimOfferFor(v *view, token string) *claimOffer {
+	if token == "" || !s.accounts() {
+		return nil
+	}
+	return &claimOffer{SignupHref: v.Href("/account/signup?claim=" + token), LoginHref: v.Href("/account/claim?claim=" + token)}
+}
+
+// claimKeys are the message ids of the claim pages built at run time.
+func claimKeys() []string {
+	return []string{"account.claim.done", "account.claim.invalid_title", "account.claim.invalid_text", "account.claim.not_client"}
+}
+
+// claim attaches the self-test behind token to a client; it returns
+// whether it did, and a message for the visitor when it did not. Only a
+// storage failure is an error.
+func (s *Site) claim(c *gin.Context, v *view, userID string, role auth.Role, token string) (bool, string, error) {
+	if role != auth.RoleClient {
+		return false, v.T("account.claim.not_client"), nil
+	}
+	if validClaim(token) == "" {
+		return false, v.T("account.claim.invalid_text"), nil
+	}
+	_, err := s.Selftest.Claim(c.Request.Context(), token, userID)
+	switch {
+	case errors.Is(err, selftest.ErrClaimInvalid), errors.Is(err, selftest.ErrNotFound):
+		return false, v.T("account.claim.invalid_text"), nil
+	case err != nil:
+		s.Log.ErrorContext(c.Request.Context(), "claim self-test", "error", err.Error())
+		return false, "", err
+	}
+	return true, "", nil
+}
+
+// claimFailed is the friendly page for a claim that did not work.
+func (s *Site) claimFailed(c *gin.Context, v *view, status int, msg string) {
+	v.Title = v.T("account.claim.invalid_title")
+	v.Data = messagePage{Heading: v.T("account.claim.invalid_title"), Paragraphs: []string{msg},
+		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}, {Href: v.Href("/selftest"), Text: v.T("result.again")}}}
+	s.render(c, status, "account_message", v)
+}
+
+func (s *Site) claimPage(v *view, token string) formPage {
+	return formPage{Heading: v.T("account.claim.title"), Lead: []string{v.T("account.claim.lead"), v.T("account.claim.private")},
+		Action: v.Href("/account/claim"), Submit: v.T("account.claim.submit"),
+		Hidden: map[string]string{"claim": token},
+		Links:  []linkView{{Href: v.Href("/account"), Text: v.T("account.claim.skip")}}}
+}
+
+// claimForm asks a signed-in client to confirm; visitors go to sign in
+// with the token.
+func (s *Site) claimForm(c *gin.Context) {
+	v := s.accountView(c, "account.claim.title", "/account/claim")
+	token := validClaim(c.Query("claim"))
+	if token == "" {
+		s.claimFailed(c, v, http.StatusBadRequest, v.T("account.claim.invalid_text"))
+		return
+	}
+	p, ok := s.principal(c)
+	if !ok {
+		redirect(c, http.StatusSeeOther, v.Href("/account/login?claim="+token))
+		return
+	}
+	if p.Role != auth.RoleClient {
+		s.claimFailed(c, v, http.StatusForbidden, v.T("account.claim.not_client"))
+		return
+	}
+	s.renderAccountForm(c, http.StatusOK, v, s.claimPage(v, token), "")
+}
+
+func (s *Site) claimSubmit(c *gin.Context) {
+	if !s.checkForm(c) {
+		return
+	}
+	v := s.accountView(c, "account.claim.title", "/account/claim")
+	p, ok := s.requireUser(c, v)
+	if !ok {
+		return
+	}
+	done, msg, err := s.claim(c, v, p.UserID, p.Role, c.PostForm("claim"))
+	if err != nil {
+		s.InternalError(c)
+		return
+	}
+	if !done {
+		s.claimFailed(c, v, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	redirect(c, http.StatusSeeOther, v.Href("/account?claimed=1"))
+}
+
+// carried are the hidden fields sign-up and sign-in pass on: where to go
+// next, and a claim token.
+func carried(next, claim string) map[string]string {
+	h := nextHidden(next)
+	if claim != "" {
+		if h == nil {
+			h = map[string]string{}
+		}
+		h["claim"] = claim
+	}
+	return h
+}
+
+// carriedQuery is carried as a query string, for the links between
+// sign-up and sign-in.
+func carriedQuery(next, claim string) string {
+	q := nextQuery(next)
+	if claim == "" {
+		return q
+	}
+	if q == "" {
+		return "?claim=" + claim
+	}
+	return q + "&claim=" + claim
+}
