@@ -34,6 +34,10 @@ var (
 	axeSource  string
 	outDir     string
 	browserCtx context.Context
+	// havenBin and havenEnv run the binary's other commands (admin create)
+	// against the server's database.
+	havenBin string
+	havenEnv []string
 )
 
 func TestMain(m *testing.M) {
@@ -99,7 +103,12 @@ func run(m *testing.M) (int, error) {
 		"HAVEN_DATA_DIR="+filepath.Join(tmp, "data"),
 		"HAVEN_LOG_LEVEL=warn",
 		"HAVEN_DEFAULT_LANGUAGE=nl",
+		// As behind a reverse proxy: the account tests give each browser
+		// context its own X-Forwarded-For, so the per-source sign-up
+		// limit counts each like a different visitor (fromSource).
+		"HAVEN_TRUSTED_PROXIES=127.0.0.1",
 	)
+	havenBin, havenEnv = bin, srv.Env
 	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
 	if err := srv.Start(); err != nil {
 		return 0, fmt.Errorf("start haven: %w", err)
