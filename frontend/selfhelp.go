@@ -200,6 +200,7 @@ type coursePage struct {
 	SignupHref string
 	LoginHref  string
 	Staff      bool
+	Preview    bool // a coordinator: every lesson links to its preview
 	// Clients
 	Client       bool
 	Enrolled     bool
@@ -259,6 +260,14 @@ func (s *Site) renderCourse(c *gin.Context, status int, email, emailErr string) 
 		cp.SignupHref = v.Href("/account/signup") + nextQuery("/selfhelp")
 		cp.LoginHref = v.Href("/account/login") + nextQuery("/selfhelp")
 		cp.Lessons[0].Href = cp.TrialHref
+	case who.Role == auth.RoleCoordinator:
+		// Coordinators manage the content: every lesson opens as a preview.
+		cp.Preview = true
+		v.NoIndex = true
+		c.Header("Cache-Control", "no-store")
+		for i, l := range p.Lessons {
+			cp.Lessons[i].Href = v.Href("/selfhelp/lesson/" + l.ID + "/" + l.Steps[0].ID)
+		}
 	case who.Role != auth.RoleClient:
 		cp.Staff = true
 		v.NoIndex = true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/modules"
 )
 
@@ -48,6 +49,8 @@ type stepPageView struct {
 	CSRF     string
 	IsLast   bool
 	Autosave bool
+	// Coordinators (a read-only preview of any step)
+	Preview bool
 	// Visitors (the trial)
 	Trial      bool
 	NextHref   string
@@ -447,6 +450,10 @@ func (s *Site) stepPage(c *gin.Context) {
 		s.renderTrial(c, v, p, l, st)
 		return
 	}
+	if signedIn && who.Role == auth.RoleCoordinator {
+		s.renderPreview(c, v, p, l, st)
+		return
+	}
 	if _, ok := s.requireClient(c, v); !ok {
 		return
 	}
@@ -496,6 +503,22 @@ func (s *Site) renderTrial(c *gin.Context, v *view, p *modules.Programme, l *mod
 	}
 	for _, f := range st.Fields {
 		sp.AskedFor = append(sp.AskedFor, f.Label.In(tl))
+	}
+	v.Data = sp
+	s.render(c, http.StatusOK, "selfhelp_step", v)
+}
+
+// renderPreview shows any step to a coordinator as a client sees it, with
+// the exercise fields disabled: nothing is saved, no lesson is locked.
+func (s *Site) renderPreview(c *gin.Context, v *view, p *modules.Programme, l *modules.Lesson, st *modules.Step) {
+	sp, tl := s.stepBase(v, p, l, st)
+	sp.Preview = true
+	sp.Fields = fieldViews(v, st, tl, inputsFromValues(st, nil), nil)
+	switch next := p.Next(l); {
+	case !sp.IsLast:
+		sp.NextHref = v.Href("/selfhelp/lesson/" + l.ID + "/" + l.Steps[sp.Number].ID)
+	case next != nil:
+		sp.NextHref = v.Href("/selfhelp/lesson/" + next.ID + "/" + next.Steps[0].ID)
 	}
 	v.Data = sp
 	s.render(c, http.StatusOK, "selfhelp_step", v)

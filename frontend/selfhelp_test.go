@@ -1,6 +1,8 @@
 package frontend
 
 import (
+	"github.com/haven-mh/haven/modules"
+
 	"bytes"
 	"net/http"
 	"net/http/httptest"
@@ -157,14 +159,36 @@ func TestSelfhelpVisitorsAndStaff(t *testing.T) {
 	secret := hiddenValue(body, "secret")
 	code, _ := auth.TOTPCode(secret, time.Now())
 	staff.post("/en/account/login", "/en/account/login/enrol", url.Values{"challenge": {hiddenValue(body, "challenge")}, "secret": {secret}, "code": {code}})
-	for _, p := range []string{"/selfhelp/diary", "/selfhelp/plan", "/selfhelp/lesson/understanding/welcome"} {
+	for _, p := range []string{"/selfhelp/diary", "/selfhelp/plan"} {
 		w := staff.do(http.MethodGet, "/en"+p, nil)
 		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "This part is for clients") {
 			t.Errorf("staff %s: %d", p, w.Code)
 		}
 	}
-	if w := staff.do(http.MethodGet, "/en/selfhelp", nil); w.Code != 200 || !strings.Contains(w.Body.String(), "staff account") {
-		t.Errorf("staff course page: %d", w.Code)
+	// Coordinators preview every lesson, as a client sees it, with the
+	// fields disabled and nothing to post.
+	w = staff.do(http.MethodGet, "/en/selfhelp", nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "preview it") || !strings.Contains(w.Body.String(), `href="/en/selfhelp/lesson/relapse/`) {
+		t.Errorf("coordinator course page: %d", w.Code)
+	}
+	lib, err := modules.LoadLibrary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lib.Programmes()[0]
+	last := p.Lessons[len(p.Lessons)-1]
+	for _, st := range last.Steps {
+		w := staff.do(http.MethodGet, "/nl/selfhelp/lesson/"+last.ID+"/"+st.ID, nil)
+		body := w.Body.String()
+		if w.Code != 200 || !strings.Contains(body, "Voorbeeld voor coördinatoren") || strings.Contains(body, `method="post"`) {
+			t.Errorf("preview %s/%s: %d", last.ID, st.ID, w.Code)
+		}
+		if len(st.Fields) > 0 && !strings.Contains(body, "<fieldset class=\"preview-fields\" disabled>") {
+			t.Errorf("preview %s/%s: fields not disabled", last.ID, st.ID)
+		}
+	}
+	if w := staff.post("/en/selfhelp/lesson/relapse/looking-back", "/en/selfhelp/lesson/relapse/looking-back", url.Values{"action": {"continue"}}); w.Code < 400 {
+		t.Errorf("a coordinator saved a preview: %d", w.Code)
 	}
 }
 

@@ -198,6 +198,8 @@ func TestAccountAudit(t *testing.T) {
 					}},
 					{name: "account-audit", url: u("/account/audit")},
 					{name: "account-audit-search", url: u("/account/audit?from=2020-01-01&to=2099-12-31")},
+					{name: "selfhelp-coordinator", url: u("/selfhelp")},
+					{name: "selfhelp-preview-planner", url: u("/selfhelp/lesson/activation/week-plan")},
 				})
 				// Signed out, the next sign-in asks for the code.
 				do(t, ctx, chromedp.Navigate(u("/account")))
