@@ -78,6 +78,10 @@ func run(m *testing.M) (int, error) {
 	if outDir == "" {
 		outDir = filepath.Join(root, "test-output")
 	}
+	// Created once, before any test (they run in parallel) writes into it.
+	if err := os.MkdirAll(filepath.Join(outDir, "screenshots"), 0o755); err != nil {
+		return 0, err
+	}
 	tmp, err := os.MkdirTemp("", "haven-e2e-")
 	if err != nil {
 		return 0, err
