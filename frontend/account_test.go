@@ -22,6 +22,7 @@ type accountEnv struct {
 	t      *testing.T
 	engine *gin.Engine
 	auth   *auth.Service
+	site   *Site
 	jar    map[string]string
 }
 
@@ -48,7 +49,7 @@ func newAccountEnv(t *testing.T) *accountEnv {
 	r.Use(middleware.RequestID(), middleware.SecurityHeaders(false), middleware.Recover(slog.New(slog.DiscardHandler), s.InternalError))
 	r.NoRoute(s.NotFound)
 	s.Register(r)
-	return &accountEnv{t: t, engine: r, auth: svc, jar: map[string]string{}}
+	return &accountEnv{t: t, engine: r, auth: svc, site: s, jar: map[string]string{}}
 }
 
 // do sends a request with the jar's cookies and keeps the cookies set.

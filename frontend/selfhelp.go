@@ -39,6 +39,8 @@ import (
 // each, or a planner of 50 rows, URL-encoded.
 const maxStepForm = 256 << 10
 
+// registerSelfhelp adds the course pages; Register calls it only when the
+// self-help service is wired, so the handlers may rely on s.Selfhelp.
 func (s *Site) registerSelfhelp(g *gin.RouterGroup) {
 	get := func(path string, h gin.HandlerFunc) {
 		g.GET(path, h)

@@ -61,10 +61,6 @@ type diaryRow struct {
 }
 
 func (s *Site) diaryPage(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.diary.title", "/selfhelp/diary")
 	who, ok := s.requireClient(c, v)
 	if !ok {
@@ -142,10 +138,6 @@ func (s *Site) renderDiary(c *gin.Context, status int, v *view, userID string, d
 }
 
 func (s *Site) diarySubmit(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	if !s.checkFormSize(c, maxStepForm) {
 		return
 	}
@@ -198,10 +190,6 @@ func (s *Site) diarySubmit(c *gin.Context) {
 }
 
 func (s *Site) diaryDelete(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	if !s.checkForm(c) {
 		return
 	}

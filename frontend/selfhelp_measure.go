@@ -52,10 +52,6 @@ func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Pr
 }
 
 func (s *Site) measureForm(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
 	who, ok := s.requireClient(c, v)
 	if !ok {
@@ -94,10 +90,6 @@ func (s *Site) renderMeasureForm(c *gin.Context, status int, v *view, p *modules
 }
 
 func (s *Site) measureSubmit(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	if !s.checkForm(c) {
 		return
 	}
@@ -163,10 +155,6 @@ type measureResultView struct {
 }
 
 func (s *Site) measureResult(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point")+"/result")
 	who, ok := s.requireClient(c, v)
 	if !ok {
@@ -224,10 +212,6 @@ type planPageView struct {
 }
 
 func (s *Site) planPage(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
 	who, ok := s.requireClient(c, v)
 	if !ok {
@@ -261,10 +245,6 @@ func (s *Site) planPage(c *gin.Context) {
 }
 
 func (s *Site) planDownload(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
 	who, ok := s.requireClient(c, v)
 	if !ok {

@@ -409,10 +409,6 @@ func answerViews(step *modules.Step, tl string, vals modules.Values) []answerVie
 
 // lessonStart sends a lesson's address to its first step.
 func (s *Site) lessonStart(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	l := s.programme().Lesson(c.Param("lesson"))
 	if l == nil {
 		s.notFound(c, http.StatusNotFound)
@@ -434,10 +430,6 @@ func (s *Site) stepLookup(c *gin.Context) (*modules.Programme, *modules.Lesson, 
 }
 
 func (s *Site) stepPage(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	p, l, st, ok := s.stepLookup(c)
 	if !ok {
 		s.notFound(c, http.StatusNotFound)
@@ -562,10 +554,6 @@ func (s *Site) renderStep(c *gin.Context, status int, v *view, lv *modules.Lesso
 }
 
 func (s *Site) stepSubmit(c *gin.Context) {
-	if s.Selfhelp == nil {
-		s.notFound(c, http.StatusNotFound)
-		return
-	}
 	autosave := c.GetHeader("X-Haven-Autosave") == "1"
 	if !s.checkFormSize(c, maxStepForm) {
 		return

@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"golang.org/x/net/html"
 
-	"github.com/haven-mh/haven/api/audit"
 	"github.com/haven-mh/haven/api/auth"
 )
 
@@ -459,30 +457,11 @@ func TestSelfhelpPlanAndReminder(t *testing.T) {
 }
 
 func TestSelfhelpWelcomeBackOnce(t *testing.T) {
-	gin.SetMode(gin.ReleaseMode)
-	deps, database := testDeps(t)
-	tokens, err := auth.NewTokens([]auth.Key{auth.RandomKey()}, 10*time.Minute, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.NewLog(database.DB, time.Now)
-	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, log,
-		auth.Config{Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}, time.Now, deps.Selftest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps.Auth, deps.Audit = svc, log
-	s, err := New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := gin.New()
-	s.Register(r)
-	e := &accountEnv{t: t, engine: r, auth: svc, jar: map[string]string{}}
+	e := newAccountEnv(t)
 	signUpClient(t, e, "terugkomer")
 	e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/welcome", nil)
 	// A week and a day later the nudge job runs (no e-mail address).
-	if _, err := deps.Selfhelp.RunNudges(t.Context(), time.Now().Add(8*24*time.Hour), nil); err != nil {
+	if _, err := e.site.Selfhelp.RunNudges(t.Context(), time.Now().Add(8*24*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String(); !strings.Contains(body, "Welcome back") {
