@@ -55,7 +55,7 @@ steps:
           - {id: x, label: {nl: X, en: X}}
           - {id: y, label: {nl: Y, en: Y}}
           - {id: z, label: {nl: Z, en: Z}}
-      - id: todo
+      - id: tasks
         type: checklist
         label: {nl: Lijst, en: Checklist}
         options:

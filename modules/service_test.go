@@ -68,7 +68,7 @@ func TestEveryExerciseTypeRoundTrips(t *testing.T) {
 		{"mood", 7, `7`},
 		{"pick", "b", `"b"`},
 		{"several", []string{"z", "x", "x"}, `["x","z"]`},
-		{"todo", []string{"call"}, `["call"]`},
+		{"tasks", []string{"call"}, `["call"]`},
 		{"pleasant", []string{"walk the dog", " ", "music"}, `["walk the dog","music"]`},
 		{"plan", []PlanItem{{ID: "p1", Activity: "Walk", Day: "2026-11-03", Time: "10:30", Done: true, Mood: &mood}},
 			`[{"id":"p1","activity":"Walk","day":"2026-11-03","time":"10:30","done":true,"mood":6}]`},
