@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -500,13 +499,8 @@ func (h *handlers) takeMeasurement(c *gin.Context) {
 	if req.Language != "" {
 		in.Language = req.Language
 	}
-	for i, a := range req.Answers {
-		if a.Value == nil {
-			abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.",
-				map[string]string{"answers[" + strconv.Itoa(i) + "].value": "a value is required"})
-			return
-		}
-		in.Answers = append(in.Answers, selftest.Answer{Item: a.Item, Value: *a.Value})
+	if in.Answers, ok = bindAnswers(c, req.Answers); !ok {
+		return
 	}
 	out, err := h.Selftest.Submit(c.Request.Context(), in)
 	if err != nil {

@@ -213,16 +213,8 @@ func (h *handlers) submit(c *gin.Context) {
 		InstrumentID: c.Param("id"),
 		Language:     lang.Negotiate(req.Language, c.GetHeader("Accept-Language"), h.DefaultLanguage),
 	}
-	missing := map[string]string{}
-	for i, a := range req.Answers {
-		if a.Value == nil {
-			missing[fmt.Sprintf("answers[%d].value", i)] = "a value is required"
-			continue
-		}
-		in.Answers = append(in.Answers, selftest.Answer{Item: a.Item, Value: *a.Value})
-	}
-	if len(missing) > 0 {
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.", missing)
+	var ok bool
+	if in.Answers, ok = bindAnswers(c, req.Answers); !ok {
 		return
 	}
 	if req.Profile != nil {
@@ -300,4 +292,23 @@ func (h *handlers) crisisLines(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, h.crisisHelp(country, l))
+}
+
+// bindAnswers turns the request's answers into domain answers. An answer
+// without a value is a 422 naming it (a missing number must not become 0).
+func bindAnswers(c *gin.Context, req []answerRequest) ([]selftest.Answer, bool) {
+	missing := map[string]string{}
+	out := make([]selftest.Answer, 0, len(req))
+	for i, a := range req {
+		if a.Value == nil {
+			missing[fmt.Sprintf("answers[%d].value", i)] = "a value is required"
+			continue
+		}
+		out = append(out, selftest.Answer{Item: a.Item, Value: *a.Value})
+	}
+	if len(missing) > 0 {
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.", missing)
+		return nil, false
+	}
+	return out, true
 }
