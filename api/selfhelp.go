@@ -330,6 +330,9 @@ func (h *handlers) myProgrammes(c *gin.Context) {
 		if errors.Is(err, modules.ErrNotFound) {
 			continue
 		}
+		if err == nil {
+			err = h.Selfhelp.AckNudge(c.Request.Context(), pr) // the nudge is in this answer
+		}
 		if err != nil {
 			h.respondError(c, err)
 			return
@@ -350,6 +353,9 @@ func (h *handlers) startProgramme(c *gin.Context) {
 
 func (h *handlers) myProgress(c *gin.Context) {
 	pr, err := h.Selfhelp.Progress(c.Request.Context(), principal(c).UserID, c.Param("programme"))
+	if err == nil {
+		err = h.Selfhelp.AckNudge(c.Request.Context(), pr) // the nudge is in this answer
+	}
 	if err != nil {
 		h.respondError(c, err)
 		return

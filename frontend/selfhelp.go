@@ -332,6 +332,9 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 	cp.ReminderSet = pr.Enrolment.NudgeEmailSealed != nil
 	if pr.Nudge != nil {
 		cp.Nudge = v.T("selfhelp.nudge", "Date", s.longDate(v, pr.Nudge.LapseSince))
+		if err := s.Selfhelp.AckNudge(c.Request.Context(), pr); err != nil { // shown on this page
+			return err
+		}
 	}
 	for i, lp := range pr.Lessons {
 		row := &cp.Lessons[i]

@@ -86,7 +86,9 @@ func (s *Service) Start(ctx context.Context, userID, programmeID string) (*Progr
 }
 
 // Progress returns the client's progress, or ErrNotFound when not enrolled.
-// A pending nudge is handed out once.
+// It only reads: a pending "welcome back" nudge is included until the page
+// that shows it calls AckNudge, so opening a lesson or a questionnaire
+// first never swallows it.
 func (s *Service) Progress(ctx context.Context, userID, programmeID string) (*Progress, error) {
 	p, err := s.lib.Programme(programmeID)
 	if err != nil {
@@ -100,10 +102,19 @@ func (s *Service) Progress(ctx context.Context, userID, programmeID string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	if pr.Nudge, err = s.store.TakeUnshownNudge(ctx, e.ID, s.now().UTC()); err != nil {
+	if pr.Nudge, err = s.store.UnshownNudge(ctx, e.ID); err != nil {
 		return nil, err
 	}
 	return pr, nil
+}
+
+// AckNudge marks the pending nudges of an enrolment as shown, after the
+// client has seen the "welcome back" message.
+func (s *Service) AckNudge(ctx context.Context, pr *Progress) error {
+	if pr.Nudge == nil {
+		return nil
+	}
+	return s.store.MarkNudgesShown(ctx, pr.Enrolment.ID, s.now().UTC())
 }
 
 // progress computes lesson states (and, with measures, the questionnaire

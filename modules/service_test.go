@@ -307,9 +307,17 @@ func TestNudgesOncePerLapse(t *testing.T) {
 		t.Errorf("e-mails sent: %v", m.sent)
 	}
 	f.clock.add(8 * 24 * time.Hour)
+	// Reading progress (opening a lesson first, say) leaves the nudge for
+	// the page that shows it; once acknowledged it is gone.
+	if _, err := f.svc.OpenLesson(ctx, "quiet", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
 	pr, _ := f.svc.Progress(ctx, "quiet", "demo")
 	if pr.Nudge == nil {
-		t.Error("in-app nudge not shown on return")
+		t.Fatal("in-app nudge not shown on return")
+	}
+	if err := f.svc.AckNudge(ctx, pr); err != nil {
+		t.Fatal(err)
 	}
 	pr, _ = f.svc.Progress(ctx, "quiet", "demo")
 	if pr.Nudge != nil {

@@ -363,9 +363,8 @@ func (s *Store) MarkNudgeEmailed(ctx context.Context, n *Nudge, now time.Time) e
 	return nil
 }
 
-// TakeUnshownNudge returns the newest nudge not yet shown in the app and
-// marks it shown, or nil.
-func (s *Store) TakeUnshownNudge(ctx context.Context, enrolmentID string, now time.Time) (*Nudge, error) {
+// UnshownNudge returns the newest nudge not yet shown in the app, or nil.
+func (s *Store) UnshownNudge(ctx context.Context, enrolmentID string) (*Nudge, error) {
 	var n Nudge
 	err := s.db.WithContext(ctx).Where("enrolment_id = ? AND shown_at IS NULL", enrolmentID).Order("lapse_since DESC").Take(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -374,11 +373,17 @@ func (s *Store) TakeUnshownNudge(ctx context.Context, enrolmentID string, now ti
 	if err != nil {
 		return nil, fmt.Errorf("modules: load nudge: %w", err)
 	}
-	if err := s.db.WithContext(ctx).Model(&Nudge{}).Where("enrolment_id = ? AND shown_at IS NULL", enrolmentID).
-		Update("shown_at", now).Error; err != nil {
-		return nil, fmt.Errorf("modules: mark nudge shown: %w", err)
-	}
 	return &n, nil
+}
+
+// MarkNudgesShown marks every unshown nudge of an enrolment as shown.
+func (s *Store) MarkNudgesShown(ctx context.Context, enrolmentID string, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Nudge{}).Where("enrolment_id = ? AND shown_at IS NULL", enrolmentID).
+		Update("shown_at", now).Error
+	if err != nil {
+		return fmt.Errorf("modules: mark nudge shown: %w", err)
+	}
+	return nil
 }
 
 // EraseUser removes every self-help row of a user, keeping the anonymous
