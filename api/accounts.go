@@ -7,10 +7,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 )
 
 // Handlers for accounts, sign-in, the caller's own data (/me), staff

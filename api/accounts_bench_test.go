@@ -5,7 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 )
 
 // BenchmarkAuthenticatedRequest compares a request that proves a token

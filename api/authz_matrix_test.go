@@ -22,8 +22,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/selftest"

@@ -20,7 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/selftest"
 )

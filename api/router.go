@@ -11,9 +11,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )

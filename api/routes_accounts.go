@@ -3,8 +3,8 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/authz"
+	"github.com/haven-mh/haven/auth"
 )
 
 // registerAccounts adds the account, staff and audit routes. Access is

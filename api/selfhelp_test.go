@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 )
 
 func TestSelfhelpOverHTTP(t *testing.T) {

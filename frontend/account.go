@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/auth"
 )
 
 // Account pages: sign up (with the recovery code), sign in (with the second

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 )
 
 // accessPage shows a client who looked at or changed their record, and

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 )
 
 func (s *Site) accountHome(c *gin.Context) {

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 )
 
 // shSite is a site for looking up texts and the programme in tests.

@@ -18,9 +18,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 )
 
 // Authenticator verifies an access token and its session.

@@ -20,9 +20,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
-	"github.com/haven-mh/haven/api/visits"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
+	"github.com/haven-mh/haven/db/visits"
 	"github.com/haven-mh/haven/frontend"
 	"github.com/haven-mh/haven/selftest"
 )

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/haven-mh/haven/api/visits"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/db/seal"
+	"github.com/haven-mh/haven/db/visits"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )

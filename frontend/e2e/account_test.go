@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 )
 
 // The account pages in the browser: an axe audit of every page a visitor,

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/audit"
 )
 
 // CreateAdmin creates a coordinator from the command line (`haven admin

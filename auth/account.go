@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/audit"
 )
 
 // SetEmail adds, changes or (with "") removes the caller's e-mail address,

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db/dbtest"
 )
 
@@ -20,7 +20,7 @@ import (
 //	Authenticate (JWT + the session query)         — ratio to VerifyAccess
 //	SessionQuery (the bare query)                  — what the database adds
 //
-// go test -run '^$' -bench . -benchmem ./api/auth/ (TEST_DATABASE_URL for
+// go test -run '^$' -bench . -benchmem ./auth/ (TEST_DATABASE_URL for
 // PostgreSQL).
 
 func BenchmarkCheckPassword(b *testing.B) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/audit"
 )
 
 // Auditor records audit entries. Append must fail closed: when it returns

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haven-mh/haven/api/audit"
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
 )

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haven-mh/haven/api/visits"
 	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/visits"
 )
 
 type clock struct {

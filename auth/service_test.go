@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haven-mh/haven/api/audit"
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/db/seal"

@@ -15,7 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/haven-mh/haven/api/auth"
+	"github.com/haven-mh/haven/auth"
 )
 
 var testKey = auth.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")}
