@@ -10,8 +10,7 @@ import (
 
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
-	"github.com/haven-mh/haven/modules"
-	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Error codes of the JSON error body. They are stable: clients may switch
@@ -72,43 +71,54 @@ func WriteMethodNotAllowed(c *gin.Context) {
 	abortWith(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This address does not accept that method.", nil)
 }
 
+// Error kinds: the behaviours domain errors have (db/kind). respondError
+// matches each once, whatever the domain.
+type (
+	fieldErrors interface{ FieldErrors() map[string]string }
+	notFound    interface{ NotFound() bool }
+	conflict    interface{ ConflictCode() string }
+	retryAfter  interface{ RetryAfter() int }
+)
+
+// conflictMessages are the API's words for each conflict code.
+var conflictMessages = map[string]string{
+	CodeLessonLocked: "This lesson opens when you have finished the one before.",
+}
+
 // respondError maps a domain error to its status and the JSON error body.
 // Errors it does not know are logged and answered with a bare 500.
 func (h *handlers) respondError(c *gin.Context, err error) {
 	var (
-		verr      *selftest.ValidationError
-		authVerr  *auth.ValidationError
-		conflict  *auth.ConflictError
-		throttled *auth.ThrottledError
-		modVerr   *modules.ValidationError
+		fe fieldErrors
+		nf notFound
+		cf conflict
+		ra retryAfter
+		kc *kind.Conflict
 	)
 	switch {
-	case errors.As(err, &verr):
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some answers are missing or not valid.", verr.Fields)
-	case errors.Is(err, selftest.ErrNotFound):
+	case errors.As(err, &fe):
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", fe.FieldErrors())
+	case errors.As(err, &nf) && nf.NotFound():
 		WriteNotFound(c)
-	case errors.As(err, &authVerr):
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", authVerr.Fields)
-	case errors.As(err, &throttled):
-		c.Header("Retry-After", strconv.Itoa(throttled.RetryAfterSeconds))
+	case errors.As(err, &cf):
+		msg, ok := conflictMessages[cf.ConflictCode()]
+		if !ok {
+			msg = "That conflicts with what is already there."
+		}
+		var fields map[string]string
+		if errors.As(err, &kc) && kc.Field != "" {
+			fields = map[string]string{kc.Field: kc.Message}
+		}
+		abortWith(c, http.StatusConflict, cf.ConflictCode(), msg, fields)
+	case errors.As(err, &ra):
+		c.Header("Retry-After", strconv.Itoa(ra.RetryAfter()))
 		abortWith(c, http.StatusTooManyRequests, CodeRateLimited, "Too many attempts. Please wait a while and try again.", nil)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		abortWith(c, http.StatusUnauthorized, CodeInvalidCredentials, "That did not match. Check what you typed and try again.", nil)
 	case errors.Is(err, auth.ErrInvalidToken):
 		abortWith(c, http.StatusUnauthorized, CodeInvalidToken, "This token or link is not valid, has expired or was used already.", nil)
-	case errors.Is(err, selftest.ErrClaimInvalid):
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "This self-test cannot be claimed.",
-			map[string]string{"claim_token": "is unknown, expired or already used"})
-	case errors.As(err, &conflict):
-		abortWith(c, http.StatusConflict, CodeConflict, "That conflicts with what is already there.", map[string]string{conflict.Field: conflict.Message})
 	case errors.Is(err, auth.ErrForbidden):
 		abortWith(c, http.StatusForbidden, CodeForbidden, "Your role does not allow this.", nil)
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, modules.ErrNotFound):
-		WriteNotFound(c)
-	case errors.As(err, &modVerr):
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", modVerr.Fields)
-	case errors.Is(err, modules.ErrLocked):
-		abortWith(c, http.StatusConflict, CodeLessonLocked, "This lesson opens when you have finished the one before.", nil)
 	default:
 		h.Log.ErrorContext(c.Request.Context(), "request failed",
 			slog.String("route", c.FullPath()),

@@ -11,8 +11,8 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Role is what a user may do.
@@ -69,7 +69,7 @@ type Meta struct {
 	Source    string
 }
 
-// Errors. The API maps each to one status and error code.
+// Errors. The API and the web pages map each kind to one status.
 var (
 	// ErrInvalidCredentials: wrong nickname, password, recovery code or
 	// second factor. Deliberately says nothing about which.
@@ -82,9 +82,7 @@ var (
 	// ErrForbidden: signed in, but not allowed to do this.
 	ErrForbidden = errors.New("auth: forbidden")
 	// ErrNotFound: no such user or invitation (to those allowed to know).
-	ErrNotFound = errors.New("auth: not found")
-	// ErrConflict: the nickname is taken, the clinician is full, and so on.
-	ErrConflict = errors.New("auth: conflict")
+	ErrNotFound error = kind.NotFoundError("auth: not found")
 )
 
 // ThrottledError says how long to wait.
@@ -99,34 +97,17 @@ func (e *ThrottledError) Error() string {
 // Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
-// ConflictError names the field that conflicts.
-type ConflictError struct {
-	Field, Message string
-}
+// RetryAfter is the throttled kind's behaviour: seconds to wait.
+func (e *ThrottledError) RetryAfter() int { return e.RetryAfterSeconds }
 
-func (e *ConflictError) Error() string { return "auth: conflict: " + e.Field + ": " + e.Message }
+// ValidationError lists what is wrong with an input, per field (the shared
+// invalid-input kind).
+type ValidationError = kind.Invalid
 
-// Is makes errors.Is(err, ErrConflict) true.
-func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+func invalid(field, msg string) *ValidationError { return kind.Field("auth", field, msg) }
 
-// ValidationError lists what is wrong with an input, per field.
-type ValidationError struct {
-	Fields map[string]string
-}
-
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
-	}
-	return "auth: invalid input: " + strings.Join(parts, "; ")
-}
-
-func invalid(field, msg string) *ValidationError {
-	return &ValidationError{Fields: map[string]string{field: msg}}
+// conflict is a field whose value clashes with what is stored (a taken
+// nickname, a full caseload).
+func conflict(field, msg string) error {
+	return &kind.Conflict{Domain: "auth", Code: "conflict", Field: field, Message: msg}
 }

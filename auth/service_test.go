@@ -13,6 +13,7 @@ import (
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -102,7 +103,7 @@ func TestSignUpAndLogin(t *testing.T) {
 		t.Fatalf("principal %+v", p)
 	}
 	// Nicknames are case-insensitive and unique.
-	if _, err := f.svc.SignUp(ctx, meta("198.51.100.2"), "merel", goodPassword); !errors.Is(err, auth.ErrConflict) {
+	if _, err := f.svc.SignUp(ctx, meta("198.51.100.2"), "merel", goodPassword); !isConflict(err, "nickname") {
 		t.Errorf("duplicate nickname: %v", err)
 	}
 	lr, err := f.svc.Login(ctx, meta("198.51.100.1"), "MEREL", goodPassword)
@@ -451,7 +452,7 @@ func TestCapacityLimitsAssignment(t *testing.T) {
 	if err := f.svc.Assign(ctx, coord, a.User.ID, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Assign(ctx, coord, b.User.ID, k.ID); !errors.Is(err, auth.ErrConflict) {
+	if err := f.svc.Assign(ctx, coord, b.User.ID, k.ID); !isConflict(err, "clinician_id") {
 		t.Errorf("assignment beyond capacity: %v", err)
 	}
 	if ok, _ := f.svc.IsAssigned(ctx, k.ID, a.User.ID); !ok {
@@ -564,4 +565,10 @@ func phq(v ...int) []selftest.Answer {
 		out[i] = selftest.Answer{Item: fmt.Sprintf("phq9_%d", i+1), Value: x}
 	}
 	return out
+}
+
+// isConflict reports whether err is a conflict on field.
+func isConflict(err error, field string) bool {
+	var c *kind.Conflict
+	return errors.As(err, &c) && c.Field == field
 }

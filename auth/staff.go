@@ -201,7 +201,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, up Use
 		}
 	}
 	if len(fields) > 0 {
-		return nil, &ValidationError{Fields: fields}
+		return nil, &ValidationError{Domain: "auth", Fields: fields}
 	}
 	if len(cols) == 0 {
 		return u, nil
@@ -303,7 +303,7 @@ func (s *Service) Assign(ctx context.Context, p Principal, clientID, clinicianID
 			return err
 		}
 		if n >= int64(k.Capacity) {
-			return &ConflictError{Field: "clinician_id", Message: "this clinician's caseload is full"}
+			return conflict("clinician_id", "this clinician's caseload is full")
 		}
 		return st.assign(ctx, &assignment{ClientID: clientID, ClinicianID: clinicianID, AssignedBy: p.UserID, AssignedAt: now})
 	})

@@ -133,7 +133,7 @@ func notFound(err error, what string) error {
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	err := s.q(ctx).Create(u).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return &ConflictError{Field: "nickname", Message: "is taken; choose another"}
+		return conflict("nickname", "is taken; choose another")
 	}
 	if err != nil {
 		return fmt.Errorf("auth: insert user: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Account pages: sign up (with the recovery code), sign in (with the second
@@ -210,14 +211,14 @@ func (s *Site) renderAccountForm(c *gin.Context, status int, v *view, f formPage
 // field messages of a form; ok is false for errors it does not know.
 func formError(v *view, err error, fields []field) (string, bool) {
 	var (
-		verr      *auth.ValidationError
-		conflict  *auth.ConflictError
-		throttled *auth.ThrottledError
+		fe       fieldErrors
+		conflict *kind.Conflict
+		ra       retryAfter
 	)
 	switch {
-	case errors.As(err, &verr):
+	case errors.As(err, &fe):
 		for i := range fields {
-			if _, bad := verr.Fields[fields[i].Name]; bad {
+			if _, bad := fe.FieldErrors()[fields[i].Name]; bad {
 				fields[i].Error = v.T("account.error." + fieldKind(fields[i].Name))
 			}
 		}
@@ -229,8 +230,8 @@ func formError(v *view, err error, fields []field) (string, bool) {
 			}
 		}
 		return "", true
-	case errors.As(err, &throttled):
-		return v.T("account.error.throttled", "Minutes", (throttled.RetryAfterSeconds+59)/60), true
+	case errors.As(err, &ra):
+		return v.T("account.error.throttled", "Minutes", (ra.RetryAfter()+59)/60), true
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return v.T("account.error.credentials"), true
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -346,3 +346,12 @@ type crisisBlock struct {
 func (v *view) CrisisBlock(h crisisHelp, headingLevel int) crisisBlock {
 	return crisisBlock{V: v, H: h, Heading: fmt.Sprintf("h%d", headingLevel)}
 }
+
+// Error kinds: the behaviours domain errors have (db/kind). Pages match
+// them with errors.As, like the API, whatever the domain.
+type (
+	fieldErrors interface{ FieldErrors() map[string]string }
+	notFound    interface{ NotFound() bool }
+	conflict    interface{ ConflictCode() string }
+	retryAfter  interface{ RetryAfter() int }
+)

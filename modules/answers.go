@@ -33,17 +33,17 @@ type Values map[string]json.RawMessage
 // client types); with complete set, required fields must be filled.
 // Answers to fields the step does not have are rejected.
 func NormalizeValues(step *Step, raw Values, complete bool) (Values, error) {
-	verr := &ValidationError{}
+	verr := newValidationError()
 	out := Values{}
 	for id, v := range raw {
 		f := step.Field(id)
 		if f == nil {
-			verr.add("values."+id, "this step has no such field")
+			verr.Add("values."+id, "this step has no such field")
 			continue
 		}
 		norm, empty, msg := normalizeField(f, v)
 		if msg != "" {
-			verr.add("values."+id, msg)
+			verr.Add("values."+id, msg)
 			continue
 		}
 		if !empty {
@@ -53,11 +53,11 @@ func NormalizeValues(step *Step, raw Values, complete bool) (Values, error) {
 	if complete {
 		for _, f := range step.Fields {
 			if _, ok := out[f.ID]; f.Required && !ok {
-				verr.add("values."+f.ID, "this field is required")
+				verr.Add("values."+f.ID, "this field is required")
 			}
 		}
 	}
-	if err := verr.orNil(); err != nil {
+	if err := verr.OrNil(); err != nil {
 		return nil, err
 	}
 	return out, nil

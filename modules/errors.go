@@ -1,51 +1,18 @@
 package modules
 
-import (
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
-)
+import "github.com/haven-mh/haven/db/kind"
 
-// Domain errors; the API and the web pages map them to statuses.
+// Domain errors; the API and the web pages map their kinds to statuses.
 var (
 	// ErrNotFound: no such programme, lesson, step or entry — or one that
 	// belongs to someone else (never reveal which).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound error = kind.NotFoundError("modules: not found")
 	// ErrLocked: the lesson does not open until the previous one is done.
-	ErrLocked = errors.New("lesson locked")
+	ErrLocked error = &kind.Conflict{Domain: "modules", Code: "lesson_locked", Message: "the lesson opens when the one before is finished"}
 )
 
-// ValidationError names each invalid field of an answer or diary entry.
-type ValidationError struct {
-	Fields map[string]string
-}
+// ValidationError names each invalid field of an answer or diary entry
+// (the shared invalid-input kind).
+type ValidationError = kind.Invalid
 
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %s", k, e.Fields[k]))
-	}
-	return "modules: invalid input: " + strings.Join(parts, "; ")
-}
-
-func (e *ValidationError) add(field, msg string) {
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
-	}
-	if _, ok := e.Fields[field]; !ok {
-		e.Fields[field] = msg
-	}
-}
-
-func (e *ValidationError) orNil() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
-}
+func newValidationError() *ValidationError { return kind.NewInvalid("modules") }

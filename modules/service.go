@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/db/seal"
 )
 
@@ -486,23 +487,23 @@ func diaryContext(userID, day, part string) string {
 // SaveDiary saves the entry of one day (replacing an earlier one). The day
 // may not be in the future nor more than a year back.
 func (s *Service) SaveDiary(ctx context.Context, userID string, in DiaryEntry) (*DiaryEntry, error) {
-	verr := &ValidationError{}
+	verr := newValidationError()
 	day, err := time.Parse(time.DateOnly, in.Day)
 	today := s.now().UTC().Truncate(24 * time.Hour)
 	switch {
 	case err != nil:
-		verr.add("day", "must be a date written YYYY-MM-DD")
+		verr.Add("day", "must be a date written YYYY-MM-DD")
 	case day.After(today.Add(24 * time.Hour)):
-		verr.add("day", "cannot be in the future")
+		verr.Add("day", "cannot be in the future")
 	case day.Before(today.AddDate(-1, 0, 0)):
-		verr.add("day", "cannot be more than a year ago")
+		verr.Add("day", "cannot be more than a year ago")
 	}
 	if in.Mood < ScaleMin || in.Mood > ScaleMax {
-		verr.add("mood", fmt.Sprintf("must be a whole number from %d to %d", ScaleMin, ScaleMax))
+		verr.Add("mood", fmt.Sprintf("must be a whole number from %d to %d", ScaleMin, ScaleMax))
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if len([]rune(in.Note)) > MaxTextLen {
-		verr.add("note", fmt.Sprintf("must be at most %d characters", MaxTextLen))
+		verr.Add("note", fmt.Sprintf("must be at most %d characters", MaxTextLen))
 	}
 	var acts []string
 	for _, a := range in.Activities {
@@ -510,13 +511,13 @@ func (s *Service) SaveDiary(ctx context.Context, userID string, in DiaryEntry) (
 			acts = append(acts, a)
 		}
 		if len([]rune(a)) > MaxListItemLen {
-			verr.add("activities", fmt.Sprintf("each activity must be at most %d characters", MaxListItemLen))
+			verr.Add("activities", fmt.Sprintf("each activity must be at most %d characters", MaxListItemLen))
 		}
 	}
 	if len(acts) > MaxListItems {
-		verr.add("activities", fmt.Sprintf("at most %d activities", MaxListItems))
+		verr.Add("activities", fmt.Sprintf("at most %d activities", MaxListItems))
 	}
-	if err := verr.orNil(); err != nil {
+	if err := verr.OrNil(); err != nil {
 		return nil, err
 	}
 	in.Activities = acts
@@ -594,7 +595,7 @@ func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, addres
 		return s.store.SetNudgeEmail(ctx, e.ID, nil)
 	}
 	if !strings.Contains(address, "@") || len(address) > 254 || strings.ContainsAny(address, " \r\n<>") {
-		return &ValidationError{Fields: map[string]string{"email": "is not an e-mail address"}}
+		return kind.Field("modules", "email", "is not an e-mail address")
 	}
 	sealed, err := s.sealer.Seal([]byte(address), "selfhelp-nudge-email:"+e.ID)
 	if err != nil {

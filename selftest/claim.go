@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // A self-test stays anonymous unless the visitor chooses otherwise. With
@@ -23,8 +25,9 @@ import (
 // ClaimTTL is how long a claim token can be used.
 const ClaimTTL = 30 * 24 * time.Hour
 
-// ErrClaimInvalid is returned for an unknown, expired or spent claim token.
-var ErrClaimInvalid = errors.New("selftest: invalid or expired claim token")
+// ErrClaimInvalid is returned for an unknown, expired or spent claim token:
+// the token field is invalid.
+var ErrClaimInvalid error = kind.Field("selftest", "claim_token", "is unknown, expired or already used")
 
 // Claim links a submission to an account once it is claimed.
 type Claim struct {

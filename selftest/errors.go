@@ -1,47 +1,13 @@
 package selftest
 
-import (
-	"errors"
-	"fmt"
-	"sort"
-	"strings"
-)
+import "github.com/haven-mh/haven/db/kind"
 
 // ErrNotFound is returned when an instrument or submission does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound error = kind.NotFoundError("selftest: not found")
 
 // ValidationError lists what is wrong with a submission, per field. Field
 // keys name the answer ("answers.phq9_3") or the profile field
-// ("profile.age_band").
-type ValidationError struct {
-	Fields map[string]string
-}
+// ("profile.age_band"). It is the shared invalid-input kind.
+type ValidationError = kind.Invalid
 
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %s", k, e.Fields[k]))
-	}
-	return "selftest: invalid submission: " + strings.Join(parts, "; ")
-}
-
-func (e *ValidationError) add(field, msg string) {
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
-	}
-	if _, exists := e.Fields[field]; !exists {
-		e.Fields[field] = msg
-	}
-}
-
-func (e *ValidationError) orNil() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
-}
+func newValidationError() *ValidationError { return kind.NewInvalid("selftest") }

@@ -47,7 +47,7 @@ func ProfileQuestions() []ProfileQuestion {
 func (p Profile) validate(verr *ValidationError) {
 	check := func(field, v string, allowed []string) {
 		if v != "" && !slices.Contains(allowed, v) {
-			verr.add("profile."+field, "not one of the allowed values")
+			verr.Add("profile."+field, "not one of the allowed values")
 		}
 	}
 	check("age_band", p.AgeBand, AgeBands)

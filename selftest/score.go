@@ -27,29 +27,29 @@ func AnswerField(itemID string) string { return "answers." + itemID }
 // of its options; optional items may be left out; unknown items are
 // rejected. Problems come back as a *ValidationError naming each item.
 func Score(in *Instrument, answers []Answer) (Result, error) {
-	verr := &ValidationError{}
+	verr := newValidationError()
 	given := make(map[string]int, len(answers))
 	for i, a := range answers {
 		it, ok := in.item(a.Item)
 		if !ok {
-			verr.add(fmt.Sprintf("answers[%d]", i), fmt.Sprintf("unknown item %q", a.Item))
+			verr.Add(fmt.Sprintf("answers[%d]", i), fmt.Sprintf("unknown item %q", a.Item))
 			continue
 		}
 		if _, dup := given[a.Item]; dup {
-			verr.add(AnswerField(a.Item), fmt.Sprintf("item %q is answered more than once", a.Item))
+			verr.Add(AnswerField(a.Item), fmt.Sprintf("item %q is answered more than once", a.Item))
 			continue
 		}
 		if !validOption(in.ItemOptions(it), a.Value) {
-			verr.add(AnswerField(a.Item), fmt.Sprintf("value %d is not one of the options of item %q", a.Value, a.Item))
+			verr.Add(AnswerField(a.Item), fmt.Sprintf("value %d is not one of the options of item %q", a.Value, a.Item))
 		}
 		given[a.Item] = a.Value
 	}
 	for _, it := range in.Items {
 		if _, ok := given[it.ID]; !ok && it.Required {
-			verr.add(AnswerField(it.ID), fmt.Sprintf("item %q must be answered", it.ID))
+			verr.Add(AnswerField(it.ID), fmt.Sprintf("item %q must be answered", it.ID))
 		}
 	}
-	if err := verr.orNil(); err != nil {
+	if err := verr.OrNil(); err != nil {
 		return Result{}, err
 	}
 

@@ -204,7 +204,7 @@ func TestProfileValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			verr := &ValidationError{}
+			verr := newValidationError()
 			tt.p.validate(verr)
 			if tt.field == "" && len(verr.Fields) > 0 {
 				t.Errorf("unexpected errors %v", verr.Fields)

@@ -68,10 +68,10 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 		return nil, err
 	}
 	if verr == nil {
-		verr = &ValidationError{}
+		verr = newValidationError()
 	}
 	in.Profile.validate(verr)
-	if err := verr.orNil(); err != nil {
+	if err := verr.OrNil(); err != nil {
 		return nil, err
 	}
 	_, lang := inst.Text(in.Language)

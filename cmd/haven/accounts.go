@@ -15,6 +15,7 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/db/seal"
 )
 
@@ -107,7 +108,7 @@ func adminCreate(ctx context.Context, cfg config, database *db.DB, log *slog.Log
 	}
 	u, err := svc.CreateAdmin(ctx, nickname, password)
 	var verr *auth.ValidationError
-	var conflict *auth.ConflictError
+	var conflict *kind.Conflict
 	switch {
 	case errors.As(err, &verr):
 		return fmt.Errorf("admin create: %s", strings.TrimPrefix(verr.Error(), "auth: invalid input: "))
