@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,10 +26,10 @@ type sessionView struct {
 	Role             auth.Role `json:"role"`
 }
 
-func (h *handlers) sessionView(s *auth.Session) sessionView {
+func toSession(s *auth.Session) sessionView {
 	return sessionView{
 		AccessToken: s.AccessToken, TokenType: "Bearer",
-		ExpiresIn:    int(s.AccessExpiresAt.Sub(h.Auth.Now()).Round(time.Second).Seconds()),
+		ExpiresIn:    int(s.AccessExpiresAt.Sub(s.IssuedAt).Round(time.Second).Seconds()),
 		RefreshToken: s.RefreshToken, RefreshExpiresAt: s.RefreshExpiresAt.UTC(),
 		UserID: s.UserID, Role: s.Role,
 	}
@@ -86,12 +85,12 @@ func (h *handlers) signUp(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	res, err := h.Auth.SignUp(c.Request.Context(), meta(c), req.Nickname, req.Password)
+	res, err := h.Auth.Sessions.SignUp(c.Request.Context(), meta(c), req.Nickname, req.Password)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"user": toMe(res.User), "recovery_code": res.RecoveryCode, "session": h.sessionView(res.Session)})
+	c.JSON(http.StatusCreated, gin.H{"user": toMe(res.User), "recovery_code": res.RecoveryCode, "session": toSession(res.Session)})
 }
 
 func (h *handlers) login(c *gin.Context) {
@@ -99,13 +98,13 @@ func (h *handlers) login(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	res, err := h.Auth.Login(c.Request.Context(), meta(c), req.Nickname, req.Password)
+	res, err := h.Auth.Sessions.Login(c.Request.Context(), meta(c), req.Nickname, req.Password)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
 	if res.Session != nil {
-		c.JSON(http.StatusOK, gin.H{"status": res.Status, "session": h.sessionView(res.Session)})
+		c.JSON(http.StatusOK, gin.H{"status": res.Status, "session": toSession(res.Session)})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": res.Status, "challenge": res.Challenge, "challenge_expires_in": int(auth.ChallengeTTL.Seconds())})
@@ -121,12 +120,12 @@ func (h *handlers) verifyMFA(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	se, err := h.Auth.VerifyMFA(c.Request.Context(), meta(c), req.Challenge, req.Code)
+	se, err := h.Auth.Sessions.VerifyMFA(c.Request.Context(), meta(c), req.Challenge, req.Code)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"session": h.sessionView(se)})
+	c.JSON(http.StatusOK, gin.H{"session": toSession(se)})
 }
 
 type challengeRequest struct {
@@ -138,7 +137,7 @@ func (h *handlers) startEnrolment(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	en, err := h.Auth.StartEnrolment(c.Request.Context(), req.Challenge)
+	en, err := h.Auth.Sessions.StartEnrolment(c.Request.Context(), req.Challenge)
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -151,12 +150,12 @@ func (h *handlers) confirmEnrolment(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	res, err := h.Auth.ConfirmEnrolment(c.Request.Context(), meta(c), req.Challenge, req.Code)
+	res, err := h.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), meta(c), req.Challenge, req.Code)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"recovery_codes": res.RecoveryCodes, "session": h.sessionView(res.Session)})
+	c.JSON(http.StatusOK, gin.H{"recovery_codes": res.RecoveryCodes, "session": toSession(res.Session)})
 }
 
 type refreshRequest struct {
@@ -168,16 +167,16 @@ func (h *handlers) refresh(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	se, err := h.Auth.Refresh(c.Request.Context(), meta(c), req.RefreshToken)
+	se, err := h.Auth.Sessions.Refresh(c.Request.Context(), meta(c), req.RefreshToken)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"session": h.sessionView(se)})
+	c.JSON(http.StatusOK, gin.H{"session": toSession(se)})
 }
 
 func (h *handlers) logout(c *gin.Context) {
-	if err := h.Auth.Logout(c.Request.Context(), principal(c)); err != nil {
+	if err := h.Auth.Sessions.Logout(c.Request.Context(), principal(c)); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -195,12 +194,12 @@ func (h *handlers) recoverAccount(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	res, err := h.Auth.Recover(c.Request.Context(), meta(c), req.Nickname, req.RecoveryCode, req.NewPassword)
+	res, err := h.Auth.Sessions.Recover(c.Request.Context(), meta(c), req.Nickname, req.RecoveryCode, req.NewPassword)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"recovery_code": res.RecoveryCode, "session": h.sessionView(res.Session)})
+	c.JSON(http.StatusOK, gin.H{"recovery_code": res.RecoveryCode, "session": toSession(res.Session)})
 }
 
 type acceptRequest struct {
@@ -214,7 +213,7 @@ func (h *handlers) acceptInvitation(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	u, err := h.Auth.AcceptInvitation(c.Request.Context(), meta(c), req.Token, req.Nickname, req.Password)
+	u, err := h.Auth.Staff.AcceptInvitation(c.Request.Context(), meta(c), req.Token, req.Nickname, req.Password)
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -223,7 +222,7 @@ func (h *handlers) acceptInvitation(c *gin.Context) {
 }
 
 func (h *handlers) me(c *gin.Context) {
-	u, err := h.Auth.Me(c.Request.Context(), principal(c))
+	u, err := h.Auth.Accounts.Me(c.Request.Context(), principal(c))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -241,7 +240,7 @@ func (h *handlers) changePassword(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if err := h.Auth.ChangePassword(c.Request.Context(), principal(c), req.CurrentPassword, req.NewPassword); err != nil {
+	if err := h.Auth.Accounts.ChangePassword(c.Request.Context(), principal(c), req.CurrentPassword, req.NewPassword); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -257,7 +256,7 @@ func (h *handlers) regenerateRecoveryCode(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	code, err := h.Auth.RegenerateRecoveryCode(c.Request.Context(), principal(c), req.Password)
+	code, err := h.Auth.Accounts.RegenerateRecoveryCode(c.Request.Context(), principal(c), req.Password)
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -278,7 +277,7 @@ func (h *handlers) setEmail(c *gin.Context) {
 		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Give an e-mail address, or DELETE it.", map[string]string{"email": "is required"})
 		return
 	}
-	if err := h.Auth.SetEmail(c.Request.Context(), principal(c), req.Email); err != nil {
+	if err := h.Auth.Accounts.SetEmail(c.Request.Context(), principal(c), req.Email); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -286,7 +285,7 @@ func (h *handlers) setEmail(c *gin.Context) {
 }
 
 func (h *handlers) deleteEmail(c *gin.Context) {
-	if err := h.Auth.SetEmail(c.Request.Context(), principal(c), ""); err != nil {
+	if err := h.Auth.Accounts.SetEmail(c.Request.Context(), principal(c), ""); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -294,7 +293,7 @@ func (h *handlers) deleteEmail(c *gin.Context) {
 }
 
 func (h *handlers) exportMe(c *gin.Context) {
-	ex, err := h.Auth.Export(c.Request.Context(), principal(c))
+	ex, err := h.Auth.Accounts.Export(c.Request.Context(), principal(c))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -308,7 +307,7 @@ func (h *handlers) eraseMe(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if err := h.Auth.Erase(c.Request.Context(), principal(c), req.Password); err != nil {
+	if err := h.Auth.Accounts.Erase(c.Request.Context(), principal(c), req.Password); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -326,32 +325,23 @@ type accessView struct {
 // accessLog is the view NEN 7513 gives patients: who looked at or changed
 // my record, and when.
 func (h *handlers) accessLog(c *gin.Context) {
-	p := principal(c)
-	f, ok := pageFilter(c)
-	if !ok {
-		return
-	}
-	f.SubjectID, f.ExcludeActor = p.UserID, p.UserID
-	entries, err := h.Audit.Search(c.Request.Context(), f)
+	entries, err := h.Audit.AccessLog(c.Request.Context(), principal(c).Actor(), auditQuery(c))
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	names := map[string]string{}
-	out := []accessView{}
+	out := make([]accessView, 0, len(entries))
 	for _, e := range entries {
-		v := accessView{At: e.At, ActorRole: e.ActorRole, Action: e.Action, Outcome: e.Outcome}
-		if e.ActorID != nil {
-			name, seen := names[*e.ActorID]
-			if !seen {
-				name = h.Auth.DisplayName(c.Request.Context(), *e.ActorID)
-				names[*e.ActorID] = name
-			}
-			v.ActorNickname = name
-		}
-		out = append(out, v)
+		out = append(out, accessView{At: e.At, ActorRole: e.ActorRole, ActorNickname: e.ActorName, Action: e.Action, Outcome: e.Outcome})
 	}
 	c.JSON(http.StatusOK, gin.H{"entries": out})
+}
+
+// auditQuery reads a search of the audit log from the query string; the
+// audit domain checks it.
+func auditQuery(c *gin.Context) audit.Query {
+	return audit.Query{Client: c.Query("client"), User: c.Query("user"), From: c.Query("from"), To: c.Query("to"),
+		Before: c.Query("before"), Limit: c.Query("limit")}
 }
 
 type claimRequest struct {
@@ -412,7 +402,7 @@ type clientView struct {
 }
 
 func (h *handlers) listClients(c *gin.Context) {
-	rows, err := h.Auth.Clients(c.Request.Context(), principal(c))
+	rows, err := h.Auth.Staff.Clients(c.Request.Context(), principal(c))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -427,7 +417,7 @@ func (h *handlers) listClients(c *gin.Context) {
 // getClient is one client's record; the authz.ClientRecord policy in front
 // of it has checked access and written the audit entry.
 func (h *handlers) getClient(c *gin.Context) {
-	u, clinician, err := h.Auth.Client(c.Request.Context(), c.Param("id"))
+	u, clinician, err := h.Auth.Staff.Client(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -452,7 +442,7 @@ func (h *handlers) assignClient(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if err := h.Auth.Assign(c.Request.Context(), principal(c), c.Param("id"), req.ClinicianID); err != nil {
+	if err := h.Auth.Staff.Assign(c.Request.Context(), principal(c), c.Param("id"), req.ClinicianID); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -460,7 +450,7 @@ func (h *handlers) assignClient(c *gin.Context) {
 }
 
 func (h *handlers) unassignClient(c *gin.Context) {
-	if err := h.Auth.Unassign(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+	if err := h.Auth.Staff.Unassign(c.Request.Context(), principal(c), c.Param("id")); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -477,7 +467,7 @@ func (h *handlers) listUsers(c *gin.Context) {
 		}
 		roles = []auth.Role{role}
 	}
-	users, err := h.Auth.Users(c.Request.Context(), roles)
+	users, err := h.Auth.Staff.Users(c.Request.Context(), roles)
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -500,7 +490,7 @@ func (h *handlers) updateUser(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	u, err := h.Auth.UpdateUser(c.Request.Context(), principal(c), c.Param("id"), auth.UserUpdate(req))
+	u, err := h.Auth.Staff.UpdateUser(c.Request.Context(), principal(c), c.Param("id"), auth.UserUpdate(req))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -530,7 +520,7 @@ func (h *handlers) invite(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	link, err := h.Auth.Invite(c.Request.Context(), principal(c), req.Role, req.Capacity)
+	link, err := h.Auth.Staff.Invite(c.Request.Context(), principal(c), req.Role, req.Capacity)
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -539,7 +529,7 @@ func (h *handlers) invite(c *gin.Context) {
 }
 
 func (h *handlers) listInvitations(c *gin.Context) {
-	invs, err := h.Auth.PendingInvitations(c.Request.Context())
+	invs, err := h.Auth.Staff.PendingInvitations(c.Request.Context())
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -565,68 +555,13 @@ type auditView struct {
 	Hash      string    `json:"hash"`
 }
 
-// pageFilter reads ?from=&to= (RFC 3339 or a date), ?before= and ?limit=.
-func pageFilter(c *gin.Context) (audit.Filter, bool) {
-	var f audit.Filter
-	fields := map[string]string{}
-	parseTime := func(name string) time.Time {
-		v := c.Query(name)
-		if v == "" {
-			return time.Time{}
-		}
-		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-			if t, err := time.Parse(layout, v); err == nil {
-				return t
-			}
-		}
-		fields[name] = "must be a date (2026-01-31) or an RFC 3339 time"
-		return time.Time{}
-	}
-	f.From, f.To = parseTime("from"), parseTime("to")
-	if v := c.Query("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			fields["before"] = "must be a positive entry number"
-		}
-		f.Before = n
-	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			fields["limit"] = "must be between 1 and 500"
-		}
-		f.Limit = n
-	}
-	if len(fields) > 0 {
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some search parameters are not valid.", fields)
-		return f, false
-	}
-	return f, true
-}
-
 func (h *handlers) searchAudit(c *gin.Context) {
-	f, ok := pageFilter(c)
-	if !ok {
-		return
-	}
-	f.SubjectID, f.ActorID = c.Query("client"), c.Query("user")
-	p := principal(c)
-	e := audit.Entry{ActorID: audit.Str(p.UserID), ActorRole: string(p.Role), SessionID: audit.Str(p.SessionID),
-		SubjectID: audit.Str(f.SubjectID), Action: audit.ActionAuditSearch, Object: "audit_entries", RequestID: p.RequestID, Outcome: audit.OutcomeSuccess}
-	if len(f.SubjectID) > 36 || len(f.ActorID) > 36 {
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some search parameters are not valid.", map[string]string{"client": "must be a user id"})
-		return
-	}
-	if err := h.Audit.Append(c.Request.Context(), e); err != nil {
-		h.respondError(c, err)
-		return
-	}
-	entries, err := h.Audit.Search(c.Request.Context(), f)
+	entries, err := h.Audit.Search(c.Request.Context(), principal(c).Actor(), auditQuery(c))
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	out := []auditView{}
+	out := make([]auditView, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, auditView{Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, SessionID: e.SessionID,
 			SubjectID: e.SubjectID, Action: e.Action, Object: e.Object, RequestID: e.RequestID, Outcome: e.Outcome, Hash: e.Hash})
@@ -636,7 +571,7 @@ func (h *handlers) searchAudit(c *gin.Context) {
 
 // accountReport is aggregate only: counts, never a row about a person.
 func (h *handlers) accountReport(c *gin.Context) {
-	counts, err := h.Auth.Counts(c.Request.Context())
+	counts, err := h.Auth.Staff.Counts(c.Request.Context())
 	if err != nil {
 		h.respondError(c, err)
 		return

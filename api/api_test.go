@@ -1,13 +1,11 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -249,8 +247,8 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 
 func countSubmissions(t *testing.T, a *testAPI) int64 {
 	t.Helper()
-	n, err := a.store.Count(context.Background(), "phq9", time.Time{}, time.Now().Add(time.Hour))
-	if err != nil {
+	var n int64
+	if err := a.db.Table("selftest_submissions").Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n

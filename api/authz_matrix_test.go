@@ -24,8 +24,8 @@ import (
 	"github.com/haven-mh/haven/api"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 	"github.com/haven-mh/haven/db"
-	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -61,19 +61,14 @@ type acctAPI struct {
 
 func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
 	t.Helper()
-	d := dbtest.Open(t)
 	clock := &acctClock{now: time.Now().UTC()}
-	svcs := newServices(t, d, clock.Now, throttle)
-	st, svc, log := svcs.selftest, svcs.auth, svcs.audit
+	svcs := wiretest.New(t, wiretest.WithClock(clock.Now), wiretest.WithThrottle(throttle))
+	d, st, svc, log := svcs.DB, svcs.Selftest, svcs.Auth, svcs.Audit
 	engine, err := api.NewEngine(api.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = api.Register(engine, api.Deps{Log: slog.New(slog.DiscardHandler), DB: d, Selftest: st, Advice: svcs.advice, Crisis: svcs.crisis,
-		DefaultLanguage: "nl", Version: "test", Auth: svc, Audit: log, Selfhelp: svcs.selfhelp}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	register(t, engine, svcs, slog.New(slog.DiscardHandler), nil, 0)
 	doc, err := api.Spec()
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +165,7 @@ func (a *acctAPI) staff(role auth.Role, nick, coordinatorToken string) (id, toke
 	a.t.Helper()
 	switch role {
 	case auth.RoleCoordinator:
-		u, err := a.auth.CreateAdmin(context.Background(), nick, acctPassword)
+		u, err := a.auth.Staff.CreateAdmin(context.Background(), nick, acctPassword)
 		if err != nil {
 			a.t.Fatal(err)
 		}
@@ -207,14 +202,14 @@ func (a *acctAPI) login(nick string) string {
 			a.t.Fatalf("enrolment: %d %s", e.code, e.raw)
 		}
 		a.secrets[nick] = e.str("secret")
-		code, _ := auth.TOTPCode(a.secrets[nick], a.clock.Now())
+		code, _ := wiretest.TOTPCode(a.secrets[nick], a.clock.Now()), error(nil)
 		c := a.do("POST", "/api/v1/auth/mfa/enrolment/confirm", "", map[string]any{"challenge": challenge, "code": code})
 		if c.code != 200 {
 			a.t.Fatalf("confirm: %d %s", c.code, c.raw)
 		}
 		return c.str("session", "access_token")
 	default:
-		code, _ := auth.TOTPCode(a.secrets[nick], a.clock.Now())
+		code, _ := wiretest.TOTPCode(a.secrets[nick], a.clock.Now()), error(nil)
 		c := a.do("POST", "/api/v1/auth/mfa", "", map[string]any{"challenge": challenge, "code": code})
 		if c.code != 200 {
 			a.t.Fatalf("mfa: %d %s", c.code, c.raw)
@@ -423,7 +418,7 @@ func TestClinicianSeesOnlyOwnClients(t *testing.T) {
 	if r := a.do("GET", "/api/v1/clients/not-a-uuid", owner, nil); r.code != 404 {
 		t.Errorf("malformed id: %d", r.code)
 	}
-	entries, err := a.audit.Search(context.Background(), audit.Filter{SubjectID: clientID})
+	entries, err := a.audit.Find(context.Background(), audit.Filter{SubjectID: clientID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -20,8 +19,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
-	"github.com/haven-mh/haven/auth"
-	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
+	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -50,6 +49,7 @@ type testAPI struct {
 	handler http.Handler
 	engine  *gin.Engine
 	store   *selftest.Store
+	db      *db.DB
 	logs    *syncBuffer
 	doc     *openapi3.T
 	router  routers.Router
@@ -72,30 +72,22 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 	for _, f := range opts {
 		f(&o)
 	}
-	database := dbtest.Open(t)
-	svc := newServices(t, database, time.Now, auth.ThrottleConfig{})
-	store := selftest.NewStore(database.DB)
+	svcs := wiretest.New(t)
+	store := selftest.NewStore(svcs.DB.DB)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine, err := api.NewEngine(api.EngineOptions{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p api.Pinger = database
+	var p api.Pinger
 	if o.dbDown {
 		p = pinger{err: io.ErrUnexpectedEOF}
 	}
 	if o.extraRoutes != nil {
 		o.extraRoutes(engine)
 	}
-	err = api.Register(engine, api.Deps{
-		Log: log, DB: p, Selftest: svc.selftest, Advice: svc.advice, Crisis: svc.crisis,
-		Auth: svc.auth, Audit: svc.audit, Selfhelp: svc.selfhelp,
-		DefaultLanguage: "nl", Version: "test", MaxBodyBytes: o.maxBodyBytes,
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	register(t, engine, svcs, log, p, o.maxBodyBytes)
 	doc, err := api.Spec()
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +96,7 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testAPI{t: t, handler: engine, engine: engine, store: store, logs: logs, doc: doc, router: router}
+	return &testAPI{t: t, handler: engine, engine: engine, store: store, db: svcs.DB, logs: logs, doc: doc, router: router}
 }
 
 type response struct {

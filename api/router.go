@@ -28,15 +28,10 @@ type Deps struct {
 	Log      *slog.Logger
 	DB       Pinger
 	Selftest *selftest.Service
-	Advice   *selftest.AdviceCatalog
-	Crisis   *selftest.CrisisContacts
 	// DefaultLanguage is used when neither ?lang= nor Accept-Language
 	// names a supported language.
 	DefaultLanguage string
-	// DefaultCountry selects the crisis lines shown when the visitor does
-	// not say where they are; empty shows every configured country.
-	DefaultCountry string
-	Version        string
+	Version         string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
 	// Auth and Audit serve accounts, sign-in and the audit log.
@@ -115,8 +110,8 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if d.DefaultLanguage == "" {
 		d.DefaultLanguage = "nl"
 	}
-	if d.Selftest == nil || d.Advice == nil || d.Crisis == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.DB == nil {
-		return fmt.Errorf("api: Register needs every service (DB, Selftest, Advice, Crisis, Auth, Audit, Selfhelp)")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.DB == nil {
+		return fmt.Errorf("api: Register needs every service (DB, Selftest, Auth, Audit, Selfhelp)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {

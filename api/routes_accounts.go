@@ -12,7 +12,7 @@ import (
 // token on every route, then RequireUser, RequireRole or the per-resource
 // ClientRecord policy. The authorisation matrix test walks these routes.
 func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
-	g := authz.New(h.Auth, h.Auth, h.Audit, func(c *gin.Context, status int, code, message string) {
+	g := authz.New(h.Auth.Sessions, h.Auth.Staff, h.Audit, func(c *gin.Context, status int, code, message string) {
 		abortWith(c, status, code, message, nil)
 	})
 	var (

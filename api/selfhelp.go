@@ -10,7 +10,6 @@ import (
 
 	"github.com/haven-mh/haven/api/lang"
 	"github.com/haven-mh/haven/modules"
-	"github.com/haven-mh/haven/selftest"
 )
 
 // Self-help: programmes, lessons, saved work, the mood diary and measured
@@ -471,58 +470,33 @@ func (h *handlers) deleteNudgeEmail(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// takeMeasurement scores a questionnaire the course offers (through the
-// self-test service, so the crisis rule applies) and records it.
+// takeMeasurement is the course questionnaire at a measurement point
+// (modules.Service.TakeMeasurement: scored by the self-test rules, so the
+// crisis rule applies).
 func (h *handlers) takeMeasurement(c *gin.Context) {
-	p, ok := h.programme(c)
-	if !ok {
-		return
-	}
 	var req measurementRequest
 	if !decodeJSON(c, &req) {
 		return
 	}
-	if p.Measures == nil {
-		WriteNotFound(c)
+	answers, ok := bindAnswers(c, req.Answers)
+	if !ok {
 		return
 	}
-	pr, err := h.Selfhelp.Progress(c.Request.Context(), principal(c).UserID, p.ID)
+	l := req.Language
+	if l == "" {
+		l = lang.Negotiate(c.Query("lang"), c.GetHeader("Accept-Language"), h.DefaultLanguage)
+	}
+	out, err := h.Selfhelp.TakeMeasurement(c.Request.Context(), principal(c).UserID, c.Param("programme"), c.Param("point"), l, answers)
 	if err != nil {
 		h.respondError(c, err)
 		return
 	}
-	due := false
-	for _, m := range pr.Measures {
-		if m.Point.ID == c.Param("point") {
-			due = m.Due
-		}
-	}
-	if !due {
-		WriteNotFound(c)
-		return
-	}
-	in := selftest.SubmitInput{InstrumentID: p.Measures.Instrument, Language: h.contentLanguage(c, p)}
-	if req.Language != "" {
-		in.Language = req.Language
-	}
-	if in.Answers, ok = bindAnswers(c, req.Answers); !ok {
-		return
-	}
-	out, err := h.Selftest.Submit(c.Request.Context(), in)
-	if err != nil {
-		h.respondError(c, err)
-		return
-	}
-	if err := h.Selfhelp.RecordMeasurement(c.Request.Context(), principal(c).UserID, p.ID, c.Param("point"), out.ID, out.Score, out.Band); err != nil {
-		h.respondError(c, err)
-		return
-	}
-	out.ClaimToken = "" // already linked to this course
+	c.Header("Content-Language", out.Language)
 	c.JSON(http.StatusCreated, h.result(out, out.Language, ""))
 }
 
 func (h *handlers) myDiary(c *gin.Context) {
-	to := time.Now().UTC()
+	to := h.Selfhelp.Today()
 	from := to.AddDate(0, 0, -27)
 	var err error
 	if s := c.Query("from"); s != "" {

@@ -221,7 +221,7 @@ func (h *handlers) submit(c *gin.Context) {
 		in.Profile = selftest.Profile(*req.Profile)
 	}
 	country := strings.ToUpper(strings.TrimSpace(req.Country))
-	if country != "" && !h.Crisis.HasCountry(country) {
+	if country != "" && !h.Selftest.CrisisContacts().HasCountry(country) {
 		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "That country is not served by this deployment.",
 			map[string]string{"country": "unknown country code"})
 		return
@@ -251,47 +251,48 @@ func (h *handlers) getSubmission(c *gin.Context) {
 	c.JSON(http.StatusOK, h.result(out, l, strings.ToUpper(c.Query("country"))))
 }
 
-// result builds the answer to a scored test. Crisis help comes first, both
-// in the advice list and as its own block with the phone numbers.
+// result is the wire form of the localised result (selftest.Result):
+// crisis help comes first, in the advice list and as its own block with
+// the phone numbers.
 func (h *handlers) result(out *selftest.Outcome, l, country string) resultView {
-	t, used := out.Instrument.Text(l)
+	r := h.Selftest.Result(out, l, country)
 	v := resultView{
-		ID: out.ID, Instrument: out.Instrument.ID, Version: out.Instrument.Version, Language: used,
-		Score: out.Score, MaxScore: out.MaxScore, Band: h.band(out.Instrument, out.Band, used),
-		Crisis: out.Crisis, CreatedAt: out.CreatedAt, Notice: t.Notice,
-		Codes:  resultCodings(out.Instrument.Codes),
-		Advice: []adviceView{},
+		ID: r.ID, Instrument: r.InstrumentID, Version: r.Version, Language: r.Language,
+		Score: r.Score, MaxScore: r.MaxScore, Band: toBand(r.Band), Crisis: r.Crisis, CreatedAt: r.CreatedAt,
+		Notice: r.Notice, Codes: resultCodings(r.Codes), Advice: []adviceView{},
 	}
-	for _, code := range out.Advice {
-		a := h.Advice.Text(code, used)
-		v.Advice = append(v.Advice, adviceView{Code: code, Title: a.Title, Text: a.Text, Path: "/" + used + h.Advice.Path(code)})
+	steps := r.Steps
+	if r.CrisisStep != nil {
+		steps = append([]selftest.Step{*r.CrisisStep}, steps...)
+		v.CrisisHelp = toCrisisHelp(r.CrisisHelp)
 	}
-	if out.Crisis {
-		v.CrisisHelp = h.crisisHelp(country, used)
+	for _, st := range steps {
+		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path})
 	}
 	return v
 }
 
-func (h *handlers) crisisHelp(country, l string) *crisisHelp {
-	if country == "" {
-		country = h.DefaultCountry
+func toBand(b selftest.BandText) bandView {
+	return bandView{ID: b.ID, Min: b.Min, Max: b.Max, Label: b.Label, Meaning: b.Meaning}
+}
+
+func toCrisisHelp(ch *selftest.CrisisHelp) *crisisHelp {
+	out := &crisisHelp{Emergency: ch.Emergency, Lines: []crisisLineView{}}
+	for _, l := range ch.Lines() {
+		out.Lines = append(out.Lines, crisisLineView(l))
 	}
-	ch := &crisisHelp{Emergency: h.Crisis.Emergency, Lines: []crisisLineView{}}
-	for _, line := range h.Crisis.For(country) {
-		ch.Lines = append(ch.Lines, crisisLineView{Country: line.Country, Name: line.Name, Phones: line.Phones, URL: line.URL, Text: line.LineText(l)})
-	}
-	return ch
+	return out
 }
 
 func (h *handlers) crisisLines(c *gin.Context) {
 	l := h.language(c)
 	country := strings.ToUpper(c.Query("country"))
-	if country != "" && !h.Crisis.HasCountry(country) {
+	if country != "" && !h.Selftest.CrisisContacts().HasCountry(country) {
 		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "That country is not served by this deployment.",
 			map[string]string{"country": "unknown country code"})
 		return
 	}
-	c.JSON(http.StatusOK, h.crisisHelp(country, l))
+	c.JSON(http.StatusOK, toCrisisHelp(h.Selftest.CrisisHelp(l, country)))
 }
 
 // bindAnswers turns the request's answers into domain answers. An answer

@@ -16,7 +16,7 @@ func newLog(t *testing.T) (*audit.Log, *db.DB) {
 	d := dbtest.Open(t)
 	now := time.Date(2026, 11, 3, 9, 0, 0, 123456789, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Second); return now }
-	return audit.NewLog(d.DB, clock), d
+	return audit.NewLog(d.DB, audit.Options{Now: clock}), d
 }
 
 func fill(t *testing.T, l *audit.Log, n int) {
@@ -61,11 +61,11 @@ func TestChainVerifies(t *testing.T) {
 	if err != nil || rep.Entries != 7 {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
-	got, err := l.Search(ctx, audit.Filter{SubjectID: "client-2"})
+	got, err := l.Find(ctx, audit.Filter{SubjectID: "client-2"})
 	if err != nil || len(got) != 3 || got[0].Seq != 6 {
 		t.Fatalf("Search by subject: %d entries, %v", len(got), err)
 	}
-	got, err = l.Search(ctx, audit.Filter{Before: 3, Limit: 10})
+	got, err = l.Find(ctx, audit.Filter{Before: 3, Limit: 10})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("Search before 3: %d entries, %v", len(got), err)
 	}

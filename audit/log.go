@@ -19,11 +19,34 @@ const lockKey = 0x41554454 // "AUDT"
 type Log struct {
 	db  *gorm.DB
 	now func() time.Time
+	dir Directory
+	loc *time.Location
+}
+
+// Directory names the people in the log (auth's store): a nickname per
+// user id, none for an erased account.
+type Directory interface {
+	DisplayNames(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// Options are what a Log is built from.
+type Options struct {
+	Now func() time.Time
+	// Directory names actors in a client's access log; nil shows none.
+	Directory Directory
+	// Location is the deployment's time zone: a searched date is a day there.
+	Location *time.Location
 }
 
 // NewLog returns the audit log on db.
-func NewLog(db *gorm.DB, now func() time.Time) *Log {
-	return &Log{db: db, now: now}
+func NewLog(db *gorm.DB, o Options) *Log {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	return &Log{db: db, now: o.Now, dir: o.Directory, loc: o.Location}
 }
 
 // Append records e at the end of the chain. Callers fail closed: when the
@@ -72,9 +95,10 @@ type Filter struct {
 	Limit        int
 }
 
-// Search returns matching entries, newest first, at most Limit (default
-// 50, at most 500).
-func (l *Log) Search(ctx context.Context, f Filter) ([]Entry, error) {
+// Find returns matching entries, newest first, at most Limit (default
+// 50, at most 500). It writes no entry of its own: the use cases that show
+// entries to people (Search, AccessLog) do.
+func (l *Log) Find(ctx context.Context, f Filter) ([]Entry, error) {
 	q := l.db.WithContext(ctx).Model(&Entry{})
 	if f.SubjectID != "" {
 		q = q.Where("subject_id = ?", f.SubjectID)

@@ -12,7 +12,7 @@ import (
 
 // SetEmail adds, changes or (with "") removes the caller's e-mail address,
 // used only for notifications in guided care.
-func (s *Service) SetEmail(ctx context.Context, p Principal, email string) error {
+func (s *Accounts) SetEmail(ctx context.Context, p Principal, email string) error {
 	email = strings.TrimSpace(email)
 	var v any
 	if email != "" {
@@ -52,7 +52,7 @@ type ExportSession struct {
 }
 
 // Export gathers the caller's data from every domain.
-func (s *Service) Export(ctx context.Context, p Principal) (*Export, error) {
+func (s *Accounts) Export(ctx context.Context, p Principal) (*Export, error) {
 	u, err := s.store.UserByID(ctx, p.UserID)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func utcPtr(t *time.Time) *time.Time {
 // then the account becomes a tombstone with no personal data (its id, role,
 // creation day and erasure day remain, for anonymous counts). The audit log
 // keeps its entries, which name only the random id, as NEN 7513 requires.
-func (s *Service) Erase(ctx context.Context, p Principal, password string) error {
+func (s *Accounts) Erase(ctx context.Context, p Principal, password string) error {
 	u, err := s.reauthenticate(ctx, p, password)
 	if err != nil {
 		return err
@@ -118,4 +118,52 @@ func (s *Service) Erase(ctx context.Context, p Principal, password string) error
 	e := actorEntry(p, audit.ActionAccountErase, "user:"+u.ID, audit.OutcomeSuccess)
 	e.SubjectID = audit.Str(u.ID)
 	return s.record(ctx, e)
+}
+
+// Me returns the caller's account.
+func (s *Accounts) Me(ctx context.Context, p Principal) (*User, error) {
+	return s.store.UserByID(ctx, p.UserID)
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// signs out every other session.
+func (s *Accounts) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	u, err := s.reauthenticate(ctx, p, current)
+	if err != nil {
+		return err
+	}
+	if err := s.policy.Check("new_password", next, u.Name()); err != nil {
+		return err
+	}
+	hash, err := HashPassword(next, s.cfg.Argon2)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	err = s.store.Tx(ctx, func(st *Store) error {
+		if err := st.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash, "updated_at": now}); err != nil {
+			return err
+		}
+		return st.RevokeUserSessions(ctx, u.ID, p.SessionID, "password_changed", now)
+	})
+	if err != nil {
+		return err
+	}
+	e := actorEntry(p, audit.ActionPasswordChange, "user:"+u.ID, audit.OutcomeSuccess)
+	e.SubjectID = subjectOf(u)
+	return s.record(ctx, e)
+}
+
+// RegenerateRecoveryCode replaces a client's recovery code (after checking
+// their password) and returns the new one, shown once.
+func (s *Accounts) RegenerateRecoveryCode(ctx context.Context, p Principal, password string) (string, error) {
+	u, err := s.reauthenticate(ctx, p, password)
+	if err != nil {
+		return "", err
+	}
+	code := newCode(5)
+	if err := s.store.UpdateUser(ctx, u.ID, map[string]any{"recovery_code_hash": HashToken(normaliseCode(code)), "updated_at": s.now().UTC()}); err != nil {
+		return "", err
+	}
+	return code, nil
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db/kind"
 )
 
@@ -110,4 +111,9 @@ func invalid(field, msg string) *ValidationError { return kind.Field("auth", fie
 // nickname, a full caseload).
 func conflict(field, msg string) error {
 	return &kind.Conflict{Domain: "auth", Code: "conflict", Field: field, Message: msg}
+}
+
+// Actor is the principal as the audit log names it.
+func (p Principal) Actor() audit.Actor {
+	return audit.Actor{UserID: p.UserID, Role: string(p.Role), SessionID: p.SessionID, RequestID: p.RequestID}
 }

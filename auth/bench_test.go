@@ -37,7 +37,7 @@ func benchService(b *testing.B, params auth.Argon2Params) (*auth.Service, *auth.
 	d := dbtest.Open(b)
 	tokens, _ := auth.NewTokens([]auth.Key{testKey}, 10*time.Minute, time.Now)
 	store := auth.NewStore(d.DB)
-	svc, err := auth.NewService(store, tokens, audit.NewLog(d.DB, time.Now), auth.Config{
+	svc, err := auth.New(store, tokens, audit.NewLog(d.DB, audit.Options{}), auth.Config{
 		Argon2:   params,
 		Throttle: auth.ThrottleConfig{AccountFailures: 1 << 30, SourceAttempts: 1 << 30, SignupsPerSource: 1 << 30},
 	}, time.Now)
@@ -52,13 +52,13 @@ func benchService(b *testing.B, params auth.Argon2Params) (*auth.Service, *auth.
 func BenchmarkLogin(b *testing.B) {
 	svc, _ := benchService(b, auth.OWASPParams)
 	ctx := context.Background()
-	if _, err := svc.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword); err != nil {
+	if _, err := svc.Sessions.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword); err != nil {
 		b.Fatal(err)
 	}
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := svc.Login(ctx, auth.Meta{Source: fmt.Sprint(i)}, "bench", goodPassword); err != nil {
+		if _, err := svc.Sessions.Login(ctx, auth.Meta{Source: fmt.Sprint(i)}, "bench", goodPassword); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -79,12 +79,12 @@ func BenchmarkVerifyAccess(b *testing.B) {
 func BenchmarkAuthenticate(b *testing.B) {
 	svc, _ := benchService(b, auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	ctx := context.Background()
-	res, err := svc.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
+	res, err := svc.Sessions.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := svc.Authenticate(ctx, res.Session.AccessToken, "r"); err != nil {
+		if _, err := svc.Sessions.Authenticate(ctx, res.Session.AccessToken, "r"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -95,7 +95,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 func BenchmarkSessionQuery(b *testing.B) {
 	svc, store := benchService(b, auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	ctx := context.Background()
-	res, err := svc.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
+	res, err := svc.Sessions.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
 	if err != nil {
 		b.Fatal(err)
 	}

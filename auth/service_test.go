@@ -11,10 +11,10 @@ import (
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/cmd/haven/wire"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 	"github.com/haven-mh/haven/db"
-	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/db/kind"
-	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -45,27 +45,11 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	d := dbtest.Open(t)
 	c := &clock{now: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)}
-	tokens, err := auth.NewTokens([]auth.Key{testKey}, 10*time.Minute, c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := selftest.NewService(catalog, selftest.NewStore(d.DB), c.Now)
-	log := audit.NewLog(d.DB, c.Now)
-	sealer, err := seal.New([]seal.Key{{ID: "t1", Secret: []byte("0123456789abcdef0123456789abcdef")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := auth.NewService(auth.NewStore(d.DB), tokens, log, auth.Config{Argon2: fastArgon2, Sealer: sealer}, c.Now, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{t: t, db: d, svc: svc, audit: log, selftest: st, clock: c}
+	svcs := wiretest.New(t, wiretest.WithClock(c.Now), wiretest.WithConfig(func(cfg *wire.Config) {
+		cfg.JWTKeys, cfg.Argon2 = []auth.Key{testKey}, fastArgon2
+	}))
+	return &fixture{t: t, db: svcs.DB, svc: svcs.Auth, audit: svcs.Audit, selftest: svcs.Selftest, clock: c}
 }
 
 var ctx = context.Background()
@@ -76,7 +60,7 @@ const goodPassword = "lange zin als wachtwoord"
 
 func (f *fixture) signUp(nick string) *auth.SignUpResult {
 	f.t.Helper()
-	res, err := f.svc.SignUp(ctx, meta("198.51.100.1"), nick, goodPassword)
+	res, err := f.svc.Sessions.SignUp(ctx, meta("198.51.100.1"), nick, goodPassword)
 	if err != nil {
 		f.t.Fatalf("SignUp(%s): %v", nick, err)
 	}
@@ -85,7 +69,7 @@ func (f *fixture) signUp(nick string) *auth.SignUpResult {
 
 func (f *fixture) principal(se *auth.Session) auth.Principal {
 	f.t.Helper()
-	p, err := f.svc.Authenticate(ctx, se.AccessToken, "req-test-2")
+	p, err := f.svc.Sessions.Authenticate(ctx, se.AccessToken, "req-test-2")
 	if err != nil {
 		f.t.Fatalf("Authenticate: %v", err)
 	}
@@ -103,16 +87,16 @@ func TestSignUpAndLogin(t *testing.T) {
 		t.Fatalf("principal %+v", p)
 	}
 	// Nicknames are case-insensitive and unique.
-	if _, err := f.svc.SignUp(ctx, meta("198.51.100.2"), "merel", goodPassword); !isConflict(err, "nickname") {
+	if _, err := f.svc.Sessions.SignUp(ctx, meta("198.51.100.2"), "merel", goodPassword); !isConflict(err, "nickname") {
 		t.Errorf("duplicate nickname: %v", err)
 	}
-	lr, err := f.svc.Login(ctx, meta("198.51.100.1"), "MEREL", goodPassword)
+	lr, err := f.svc.Sessions.Login(ctx, meta("198.51.100.1"), "MEREL", goodPassword)
 	if err != nil || lr.Status != auth.LoginOK || lr.Session == nil {
 		t.Fatalf("Login = %+v, %v", lr, err)
 	}
 	var bad *auth.ValidationError
 	for _, tc := range []struct{ nick, pw string }{{"ab", goodPassword}, {"a@b.c", goodPassword}, {"goodname", "short"}} {
-		if _, err := f.svc.SignUp(ctx, meta("198.51.100.3"), tc.nick, tc.pw); !errors.As(err, &bad) {
+		if _, err := f.svc.Sessions.SignUp(ctx, meta("198.51.100.3"), tc.nick, tc.pw); !errors.As(err, &bad) {
 			t.Errorf("SignUp(%q, %q) = %v, want a validation error", tc.nick, tc.pw, err)
 		}
 	}
@@ -121,12 +105,12 @@ func TestSignUpAndLogin(t *testing.T) {
 func TestLoginFailuresRevealNothingAndAreAudited(t *testing.T) {
 	f := newFixture(t)
 	res := f.signUp("jonas")
-	_, errWrongPw := f.svc.Login(ctx, meta("203.0.113.5"), "jonas", "not the password at all")
-	_, errNoUser := f.svc.Login(ctx, meta("203.0.113.5"), "nobody-here", "not the password at all")
+	_, errWrongPw := f.svc.Sessions.Login(ctx, meta("203.0.113.5"), "jonas", "not the password at all")
+	_, errNoUser := f.svc.Sessions.Login(ctx, meta("203.0.113.5"), "nobody-here", "not the password at all")
 	if !errors.Is(errWrongPw, auth.ErrInvalidCredentials) || !errors.Is(errNoUser, auth.ErrInvalidCredentials) || errWrongPw.Error() != errNoUser.Error() {
 		t.Fatalf("errors differ: %v / %v", errWrongPw, errNoUser)
 	}
-	entries, err := f.audit.Search(ctx, audit.Filter{})
+	entries, err := f.audit.Find(ctx, audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,50 +136,50 @@ func TestRefreshRotationReuseAndLogout(t *testing.T) {
 	first := f.signUp("sam").Session
 
 	f.clock.Add(time.Minute)
-	second, err := f.svc.Refresh(ctx, meta("x"), first.RefreshToken)
+	second, err := f.svc.Sessions.Refresh(ctx, meta("x"), first.RefreshToken)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
 	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken || second.SessionID != first.SessionID {
 		t.Fatalf("refresh did not rotate: %+v", second)
 	}
-	third, err := f.svc.Refresh(ctx, meta("x"), second.RefreshToken)
+	third, err := f.svc.Sessions.Refresh(ctx, meta("x"), second.RefreshToken)
 	if err != nil {
 		t.Fatalf("second Refresh: %v", err)
 	}
 	// Replaying a spent token revokes the whole family, including the
 	// newest tokens held by whoever rotated last.
-	if _, err := f.svc.Refresh(ctx, meta("x"), first.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Refresh(ctx, meta("x"), first.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("reuse: %v", err)
 	}
-	if _, err := f.svc.Refresh(ctx, meta("x"), third.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Refresh(ctx, meta("x"), third.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("the family's newest refresh token still works after reuse: %v", err)
 	}
-	if _, err := f.svc.Authenticate(ctx, third.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, third.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("the family's access token still works after reuse: %v", err)
 	}
-	reuse, _ := f.audit.Search(ctx, audit.Filter{})
+	reuse, _ := f.audit.Find(ctx, audit.Filter{})
 	if reuse[0].Action != audit.ActionRefreshReuse || reuse[0].Outcome != audit.OutcomeDenied {
 		t.Errorf("reuse not audited: %+v", reuse[0])
 	}
 
 	// Logout revokes at once.
-	lr, err := f.svc.Login(ctx, meta("x"), "sam", goodPassword)
+	lr, err := f.svc.Sessions.Login(ctx, meta("x"), "sam", goodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := f.principal(lr.Session)
-	if err := f.svc.Logout(ctx, p); err != nil {
+	if err := f.svc.Sessions.Logout(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, lr.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, lr.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("access token works after logout: %v", err)
 	}
-	if _, err := f.svc.Refresh(ctx, meta("x"), lr.Session.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Refresh(ctx, meta("x"), lr.Session.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("refresh token works after logout: %v", err)
 	}
 	for _, bad := range []string{"", "garbage", strings.Repeat("x", 300)} {
-		if _, err := f.svc.Refresh(ctx, meta("x"), bad); !errors.Is(err, auth.ErrInvalidToken) {
+		if _, err := f.svc.Sessions.Refresh(ctx, meta("x"), bad); !errors.Is(err, auth.ErrInvalidToken) {
 			t.Errorf("Refresh(%q): %v", bad, err)
 		}
 	}
@@ -205,17 +189,17 @@ func TestTokenAndSessionExpiry(t *testing.T) {
 	f := newFixture(t)
 	se := f.signUp("ines").Session
 	f.clock.Add(10*time.Minute + 10*time.Second)
-	if _, err := f.svc.Authenticate(ctx, se.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, se.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("expired access token accepted: %v", err)
 	}
 	// The refresh token outlives the access token…
-	next, err := f.svc.Refresh(ctx, meta("x"), se.RefreshToken)
+	next, err := f.svc.Sessions.Refresh(ctx, meta("x"), se.RefreshToken)
 	if err != nil {
 		t.Fatalf("Refresh after access expiry: %v", err)
 	}
 	// …but not its own 14 days.
 	f.clock.Add(14*24*time.Hour + time.Second)
-	if _, err := f.svc.Refresh(ctx, meta("x"), next.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Refresh(ctx, meta("x"), next.RefreshToken); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("expired refresh token accepted: %v", err)
 	}
 }
@@ -226,45 +210,45 @@ func TestThrottling(t *testing.T) {
 		f.signUp("lotte")
 		for _, nick := range []string{"lotte", "ghost-account"} {
 			for i := range 5 {
-				_, err := f.svc.Login(ctx, meta(fmt.Sprintf("10.0.0.%d", i)), nick, "wrong password here")
+				_, err := f.svc.Sessions.Login(ctx, meta(fmt.Sprintf("10.0.0.%d", i)), nick, "wrong password here")
 				if !errors.Is(err, auth.ErrInvalidCredentials) {
 					t.Fatalf("%s attempt %d: %v", nick, i, err)
 				}
 			}
-			_, err := f.svc.Login(ctx, meta("10.0.1.1"), nick, goodPassword)
+			_, err := f.svc.Sessions.Login(ctx, meta("10.0.1.1"), nick, goodPassword)
 			var te *auth.ThrottledError
 			if !errors.As(err, &te) || te.RetryAfterSeconds < 1 || te.RetryAfterSeconds > 15*60 {
 				t.Fatalf("%s: 6th attempt = %v, want throttled", nick, err)
 			}
 		}
 		f.clock.Add(15 * time.Minute)
-		if _, err := f.svc.Login(ctx, meta("10.0.2.1"), "lotte", goodPassword); err != nil {
+		if _, err := f.svc.Sessions.Login(ctx, meta("10.0.2.1"), "lotte", goodPassword); err != nil {
 			t.Errorf("still locked after the window: %v", err)
 		}
 	})
 	t.Run("per source", func(t *testing.T) {
 		f := newFixture(t)
 		for i := range 30 {
-			_, err := f.svc.Login(ctx, meta("192.0.2.9"), fmt.Sprintf("user%d", i), "wrong password here")
+			_, err := f.svc.Sessions.Login(ctx, meta("192.0.2.9"), fmt.Sprintf("user%d", i), "wrong password here")
 			if !errors.Is(err, auth.ErrInvalidCredentials) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
-		if _, err := f.svc.Login(ctx, meta("192.0.2.9"), "someone", "x"); !errors.Is(err, auth.ErrThrottled) {
+		if _, err := f.svc.Sessions.Login(ctx, meta("192.0.2.9"), "someone", "x"); !errors.Is(err, auth.ErrThrottled) {
 			t.Errorf("31st attempt from one source: %v", err)
 		}
-		if _, err := f.svc.Login(ctx, meta("192.0.2.10"), "someone", "wrong password here"); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := f.svc.Sessions.Login(ctx, meta("192.0.2.10"), "someone", "wrong password here"); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Errorf("another source is throttled too: %v", err)
 		}
 	})
 	t.Run("sign-ups per source", func(t *testing.T) {
 		f := newFixture(t)
 		for i := range 10 {
-			if _, err := f.svc.SignUp(ctx, meta("192.0.2.20"), fmt.Sprintf("new%d", i), goodPassword); err != nil {
+			if _, err := f.svc.Sessions.SignUp(ctx, meta("192.0.2.20"), fmt.Sprintf("new%d", i), goodPassword); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := f.svc.SignUp(ctx, meta("192.0.2.20"), "new10", goodPassword); !errors.Is(err, auth.ErrThrottled) {
+		if _, err := f.svc.Sessions.SignUp(ctx, meta("192.0.2.20"), "new10", goodPassword); !errors.Is(err, auth.ErrThrottled) {
 			t.Errorf("11th sign-up: %v", err)
 		}
 	})
@@ -273,41 +257,41 @@ func TestThrottling(t *testing.T) {
 func TestRecoveryFlow(t *testing.T) {
 	f := newFixture(t)
 	res := f.signUp("noor")
-	other, _ := f.svc.Login(ctx, meta("x"), "noor", goodPassword)
+	other, _ := f.svc.Sessions.Login(ctx, meta("x"), "noor", goodPassword)
 	const newPassword = "een heel nieuw wachtwoord"
 
-	if _, err := f.svc.Recover(ctx, meta("x"), "noor", "AAAA-BBBB-CCCC-DDDD-EEEE", newPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.Recover(ctx, meta("x"), "noor", "AAAA-BBBB-CCCC-DDDD-EEEE", newPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("wrong code: %v", err)
 	}
-	if _, err := f.svc.Recover(ctx, meta("x"), "nobody", res.RecoveryCode, newPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.Recover(ctx, meta("x"), "nobody", res.RecoveryCode, newPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("unknown nickname: %v", err)
 	}
 	var verr *auth.ValidationError
-	if _, err := f.svc.Recover(ctx, meta("x"), "noor", res.RecoveryCode, "short"); !errors.As(err, &verr) {
+	if _, err := f.svc.Sessions.Recover(ctx, meta("x"), "noor", res.RecoveryCode, "short"); !errors.As(err, &verr) {
 		t.Fatalf("weak new password: %v", err)
 	}
 	// Codes are forgiving about case, spaces and dashes.
 	typed := strings.ToLower(strings.ReplaceAll(res.RecoveryCode, "-", " "))
-	rec, err := f.svc.Recover(ctx, meta("x"), "noor", typed, newPassword)
+	rec, err := f.svc.Sessions.Recover(ctx, meta("x"), "noor", typed, newPassword)
 	if err != nil {
 		t.Fatalf("Recover: %v", err)
 	}
 	if rec.RecoveryCode == res.RecoveryCode {
 		t.Error("the recovery code was not replaced")
 	}
-	if _, err := f.svc.Login(ctx, meta("x"), "noor", goodPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.Login(ctx, meta("x"), "noor", goodPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("old password still works: %v", err)
 	}
-	if _, err := f.svc.Login(ctx, meta("x"), "noor", newPassword); err != nil {
+	if _, err := f.svc.Sessions.Login(ctx, meta("x"), "noor", newPassword); err != nil {
 		t.Errorf("new password refused: %v", err)
 	}
-	if _, err := f.svc.Authenticate(ctx, other.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, other.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("a session from before the recovery still works: %v", err)
 	}
-	if _, err := f.svc.Recover(ctx, meta("x"), "noor", res.RecoveryCode, "nog een ander wachtwoord"); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.Recover(ctx, meta("x"), "noor", res.RecoveryCode, "nog een ander wachtwoord"); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("the spent recovery code works again: %v", err)
 	}
-	if _, err := f.svc.Recover(ctx, meta("x"), "noor", rec.RecoveryCode, "nog een ander wachtwoord"); err != nil {
+	if _, err := f.svc.Sessions.Recover(ctx, meta("x"), "noor", rec.RecoveryCode, "nog een ander wachtwoord"); err != nil {
 		t.Errorf("the new recovery code: %v", err)
 	}
 }
@@ -315,7 +299,7 @@ func TestRecoveryFlow(t *testing.T) {
 // coordinator creates an admin and signs them in through TOTP enrolment.
 func (f *fixture) coordinator(nick string) (auth.Principal, string) {
 	f.t.Helper()
-	if _, err := f.svc.CreateAdmin(ctx, nick, goodPassword); err != nil {
+	if _, err := f.svc.Staff.CreateAdmin(ctx, nick, goodPassword); err != nil {
 		f.t.Fatal(err)
 	}
 	se, secret := f.enrol(nick)
@@ -324,16 +308,16 @@ func (f *fixture) coordinator(nick string) (auth.Principal, string) {
 
 func (f *fixture) enrol(nick string) (*auth.Session, string) {
 	f.t.Helper()
-	lr, err := f.svc.Login(ctx, meta("x"), nick, goodPassword)
+	lr, err := f.svc.Sessions.Login(ctx, meta("x"), nick, goodPassword)
 	if err != nil || lr.Status != auth.LoginEnrolmentRequired || lr.Session != nil {
 		f.t.Fatalf("first staff sign-in = %+v, %v", lr, err)
 	}
-	en, err := f.svc.StartEnrolment(ctx, lr.Challenge)
+	en, err := f.svc.Sessions.StartEnrolment(ctx, lr.Challenge)
 	if err != nil || !strings.HasPrefix(en.URL, "otpauth://totp/") {
 		f.t.Fatalf("StartEnrolment = %+v, %v", en, err)
 	}
-	code, _ := auth.TOTPCode(en.Secret, f.clock.Now())
-	res, err := f.svc.ConfirmEnrolment(ctx, meta("x"), lr.Challenge, code)
+	code, _ := totpCode(en.Secret, f.clock.Now())
+	res, err := f.svc.Sessions.ConfirmEnrolment(ctx, meta("x"), lr.Challenge, code)
 	if err != nil || len(res.RecoveryCodes) != 10 {
 		f.t.Fatalf("ConfirmEnrolment = %+v, %v", res, err)
 	}
@@ -343,75 +327,75 @@ func (f *fixture) enrol(nick string) (*auth.Session, string) {
 func TestStaffInvitationAndSecondFactor(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coordinator")
-	link, err := f.svc.Invite(ctx, coord, auth.RoleClinician, 3)
+	link, err := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AcceptInvitation(ctx, meta("x"), "wrong-token", "dr-jansen", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), "wrong-token", "dr-jansen", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("wrong token: %v", err)
 	}
-	u, err := f.svc.AcceptInvitation(ctx, meta("x"), link.Token, "dr-jansen", goodPassword)
+	u, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-jansen", goodPassword)
 	if err != nil || u.Role != auth.RoleClinician || u.Capacity != 3 {
 		t.Fatalf("AcceptInvitation = %+v, %v", u, err)
 	}
-	if _, err := f.svc.AcceptInvitation(ctx, meta("x"), link.Token, "dr-other", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-other", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("invitation used twice: %v", err)
 	}
-	expiring, _ := f.svc.Invite(ctx, coord, auth.RoleResearcher, 0)
+	expiring, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleResearcher, 0)
 	f.clock.Add(72*time.Hour + time.Second)
-	if _, err := f.svc.AcceptInvitation(ctx, meta("x"), expiring.Token, "late-one", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), expiring.Token, "late-one", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("expired invitation accepted: %v", err)
 	}
 
 	_, secret := f.enrol("dr-jansen")
 	var stored string
 	f.db.Table("users").Where("id = ?", u.ID).Select("totp_secret").Scan(&stored)
-	if stored == secret || !strings.HasPrefix(stored, "t1:") {
+	if stored == secret || !strings.HasPrefix(stored, "test:") {
 		t.Errorf("the TOTP secret is stored as %q, not sealed", stored)
 	}
 	f.clock.Add(time.Minute)
-	lr, err := f.svc.Login(ctx, meta("x"), "dr-jansen", goodPassword)
+	lr, err := f.svc.Sessions.Login(ctx, meta("x"), "dr-jansen", goodPassword)
 	if err != nil || lr.Status != auth.LoginMFARequired || lr.Session != nil {
 		t.Fatalf("second sign-in = %+v, %v", lr, err)
 	}
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, "000000"); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, "000000"); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("wrong TOTP: %v", err)
 	}
-	code, _ := auth.TOTPCode(secret, f.clock.Now())
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, code); err != nil {
+	code, _ := totpCode(secret, f.clock.Now())
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, code); err != nil {
 		t.Fatalf("VerifyMFA: %v", err)
 	}
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, code); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, code); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("a TOTP code worked twice: %v", err)
 	}
 	// A challenge is not an access token, nor usable once expired.
-	if _, err := f.svc.Authenticate(ctx, lr.Challenge, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, lr.Challenge, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("challenge accepted as access token: %v", err)
 	}
 	f.clock.Add(auth.ChallengeTTL + 10*time.Second)
-	code, _ = auth.TOTPCode(secret, f.clock.Now())
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, code); !errors.Is(err, auth.ErrInvalidToken) {
+	code, _ = totpCode(secret, f.clock.Now())
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, code); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("expired challenge: %v", err)
 	}
 }
 
 func TestMFARecoveryCodesWorkOnce(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.svc.CreateAdmin(ctx, "coord", goodPassword); err != nil {
+	if _, err := f.svc.Staff.CreateAdmin(ctx, "coord", goodPassword); err != nil {
 		t.Fatal(err)
 	}
-	lr, _ := f.svc.Login(ctx, meta("x"), "coord", goodPassword)
-	en, _ := f.svc.StartEnrolment(ctx, lr.Challenge)
-	code, _ := auth.TOTPCode(en.Secret, f.clock.Now())
-	res, err := f.svc.ConfirmEnrolment(ctx, meta("x"), lr.Challenge, code)
+	lr, _ := f.svc.Sessions.Login(ctx, meta("x"), "coord", goodPassword)
+	en, _ := f.svc.Sessions.StartEnrolment(ctx, lr.Challenge)
+	code, _ := totpCode(en.Secret, f.clock.Now())
+	res, err := f.svc.Sessions.ConfirmEnrolment(ctx, meta("x"), lr.Challenge, code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lr, _ = f.svc.Login(ctx, meta("x"), "coord", goodPassword)
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, res.RecoveryCodes[0]); err != nil {
+	lr, _ = f.svc.Sessions.Login(ctx, meta("x"), "coord", goodPassword)
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, res.RecoveryCodes[0]); err != nil {
 		t.Fatalf("recovery code: %v", err)
 	}
-	if _, err := f.svc.VerifyMFA(ctx, meta("x"), lr.Challenge, res.RecoveryCodes[0]); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.VerifyMFA(ctx, meta("x"), lr.Challenge, res.RecoveryCodes[0]); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("recovery code worked twice: %v", err)
 	}
 }
@@ -419,26 +403,26 @@ func TestMFARecoveryCodesWorkOnce(t *testing.T) {
 func TestRoleChangeTakesEffectAtOnce(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coord")
-	link, _ := f.svc.Invite(ctx, coord, auth.RoleResearcher, 0)
-	u, _ := f.svc.AcceptInvitation(ctx, meta("x"), link.Token, "onderzoeker", goodPassword)
-	lr, err := f.svc.Login(ctx, meta("x"), "onderzoeker", goodPassword)
+	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleResearcher, 0)
+	u, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "onderzoeker", goodPassword)
+	lr, err := f.svc.Sessions.Login(ctx, meta("x"), "onderzoeker", goodPassword)
 	if err != nil || lr.Status != auth.LoginOK {
 		t.Fatalf("researcher sign-in (no second factor needed): %+v, %v", lr, err)
 	}
 	role := auth.RoleClinician
-	if _, err := f.svc.UpdateUser(ctx, coord, u.ID, auth.UserUpdate{Role: &role}); err != nil {
+	if _, err := f.svc.Staff.UpdateUser(ctx, coord, u.ID, auth.UserUpdate{Role: &role}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, lr.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, lr.Session.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("token minted for the old role still works: %v", err)
 	}
-	entries, _ := f.audit.Search(ctx, audit.Filter{ActorID: coord.UserID})
+	entries, _ := f.audit.Find(ctx, audit.Filter{ActorID: coord.UserID})
 	if entries[0].Action != audit.ActionRoleChange || entries[0].Object != "user:"+u.ID {
 		t.Errorf("role change not audited: %+v", entries[0])
 	}
 	self := auth.RoleResearcher
 	var verr *auth.ValidationError
-	if _, err := f.svc.UpdateUser(ctx, coord, coord.UserID, auth.UserUpdate{Role: &self}); !errors.As(err, &verr) {
+	if _, err := f.svc.Staff.UpdateUser(ctx, coord, coord.UserID, auth.UserUpdate{Role: &self}); !errors.As(err, &verr) {
 		t.Errorf("a coordinator changed their own role: %v", err)
 	}
 }
@@ -446,16 +430,16 @@ func TestRoleChangeTakesEffectAtOnce(t *testing.T) {
 func TestCapacityLimitsAssignment(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coord")
-	link, _ := f.svc.Invite(ctx, coord, auth.RoleClinician, 1)
-	k, _ := f.svc.AcceptInvitation(ctx, meta("x"), link.Token, "dr-peeters", goodPassword)
+	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 1)
+	k, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-peeters", goodPassword)
 	a, b := f.signUp("client-a"), f.signUp("client-b")
-	if err := f.svc.Assign(ctx, coord, a.User.ID, k.ID); err != nil {
+	if err := f.svc.Staff.Assign(ctx, coord, a.User.ID, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Assign(ctx, coord, b.User.ID, k.ID); !isConflict(err, "clinician_id") {
+	if err := f.svc.Staff.Assign(ctx, coord, b.User.ID, k.ID); !isConflict(err, "clinician_id") {
 		t.Errorf("assignment beyond capacity: %v", err)
 	}
-	if ok, _ := f.svc.IsAssigned(ctx, k.ID, a.User.ID); !ok {
+	if ok, _ := f.svc.Staff.IsAssigned(ctx, k.ID, a.User.ID); !ok {
 		t.Error("client a not on the caseload")
 	}
 }
@@ -466,8 +450,8 @@ func TestCapacityLimitsAssignment(t *testing.T) {
 func TestEraseLeavesNothingPersonal(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coord")
-	link, _ := f.svc.Invite(ctx, coord, auth.RoleClinician, 5)
-	k, _ := f.svc.AcceptInvitation(ctx, meta("x"), link.Token, "dr-claes", goodPassword)
+	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 5)
+	k, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-claes", goodPassword)
 
 	out, err := f.selftest.Submit(ctx, selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: phq(1, 2, 1, 2, 1, 0, 0, 1, 0)})
 	if err != nil {
@@ -478,27 +462,27 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	if _, err := f.selftest.Claim(ctx, out.ClaimToken, client.UserID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetEmail(ctx, client, "zeldzaam@example.org"); err != nil {
+	if err := f.svc.Accounts.SetEmail(ctx, client, "zeldzaam@example.org"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Assign(ctx, coord, client.UserID, k.ID); err != nil {
+	if err := f.svc.Staff.Assign(ctx, coord, client.UserID, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	refreshed, err := f.svc.Refresh(ctx, meta("x"), res.Session.RefreshToken)
+	refreshed, err := f.svc.Sessions.Refresh(ctx, meta("x"), res.Session.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := f.svc.Export(ctx, client)
+	ex, err := f.svc.Accounts.Export(ctx, client)
 	if err != nil || ex.Account.Nickname != "Zeldzame-Bijnaam" || len(ex.Domains["selftest"].([]selftest.ExportedSubmission)) != 1 {
 		t.Fatalf("Export = %+v, %v", ex, err)
 	}
 	var before int64
 	f.db.Table("selftest_submissions").Count(&before)
 
-	if err := f.svc.Erase(ctx, client, "wrong password, not erased"); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if err := f.svc.Accounts.Erase(ctx, client, "wrong password, not erased"); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("erase with a wrong password: %v", err)
 	}
-	if err := f.svc.Erase(ctx, client, goodPassword); err != nil {
+	if err := f.svc.Accounts.Erase(ctx, client, goodPassword); err != nil {
 		t.Fatal(err)
 	}
 
@@ -543,13 +527,13 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	if after != before {
 		t.Errorf("anonymous submissions %d → %d: erasure must keep the anonymous counts", before, after)
 	}
-	if c, _ := f.svc.Counts(ctx); c.ErasedClients != 1 {
+	if c, _ := f.svc.Staff.Counts(ctx); c.ErasedClients != 1 {
 		t.Errorf("erased clients counted %d", c.ErasedClients)
 	}
-	if _, err := f.svc.Authenticate(ctx, refreshed.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Sessions.Authenticate(ctx, refreshed.AccessToken, "r"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("erased user's token still works: %v", err)
 	}
-	if _, err := f.svc.Login(ctx, meta("y"), "Zeldzame-Bijnaam", goodPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := f.svc.Sessions.Login(ctx, meta("y"), "Zeldzame-Bijnaam", goodPassword); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Errorf("erased user signs in: %v", err)
 	}
 	// The nickname is free again.

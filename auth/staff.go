@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -12,7 +11,7 @@ import (
 
 // CreateAdmin creates a coordinator from the command line (`haven admin
 // create`), for the first one. They enrol a second factor at first sign-in.
-func (s *Service) CreateAdmin(ctx context.Context, nickname, password string) (*User, error) {
+func (s *Staff) CreateAdmin(ctx context.Context, nickname, password string) (*User, error) {
 	display, key, err := nicknameKey(nickname)
 	if err != nil {
 		return nil, err
@@ -45,7 +44,7 @@ type InvitationLink struct {
 
 // Invite creates a one-time invitation for a staff role, valid for
 // Config.InvitationTTL (72 h).
-func (s *Service) Invite(ctx context.Context, p Principal, role Role, capacity int) (*InvitationLink, error) {
+func (s *Staff) Invite(ctx context.Context, p Principal, role Role, capacity int) (*InvitationLink, error) {
 	if !role.Valid() || !role.Staff() {
 		return nil, invalid("role", "must be clinician, coordinator or researcher")
 	}
@@ -69,13 +68,13 @@ func (s *Service) Invite(ctx context.Context, p Principal, role Role, capacity i
 }
 
 // PendingInvitations lists invitations not yet accepted nor expired.
-func (s *Service) PendingInvitations(ctx context.Context) ([]Invitation, error) {
+func (s *Staff) PendingInvitations(ctx context.Context) ([]Invitation, error) {
 	return s.store.PendingInvitations(ctx, s.now().UTC())
 }
 
 // AcceptInvitation creates the invited staff account. The token works once
 // and for 72 hours; the new user enrols a second factor at first sign-in.
-func (s *Service) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string) (*User, error) {
+func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string) (*User, error) {
 	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
@@ -132,7 +131,7 @@ type UserSummary struct {
 }
 
 // Users lists users with the given roles (all when empty).
-func (s *Service) Users(ctx context.Context, roles []Role) ([]UserSummary, error) {
+func (s *Staff) Users(ctx context.Context, roles []Role) ([]UserSummary, error) {
 	users, err := s.store.Users(ctx, roles)
 	if err != nil {
 		return nil, err
@@ -159,7 +158,7 @@ type UserUpdate struct {
 // A role change or disabling signs them out everywhere. Coordinators cannot
 // change their own role or status (so the last one cannot lock everyone
 // out), clients cannot become staff nor staff clients (staff are invited).
-func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, up UserUpdate) (*User, error) {
+func (s *Staff) UpdateUser(ctx context.Context, p Principal, id string, up UserUpdate) (*User, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -236,7 +235,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id string, up Use
 
 // Clients lists the clients a staff member may see: a clinician's own
 // caseload, or every client for a coordinator.
-func (s *Service) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
+func (s *Staff) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
 	clinician := ""
 	if p.Role == RoleClinician {
 		clinician = p.UserID
@@ -253,7 +252,7 @@ func (s *Service) Clients(ctx context.Context, p Principal) ([]ClientRow, error)
 
 // Client returns one client's account summary. Access control and the
 // audit entry are the authz policy's job, before this is called.
-func (s *Service) Client(ctx context.Context, clientID string) (*User, *string, error) {
+func (s *Staff) Client(ctx context.Context, clientID string) (*User, *string, error) {
 	u, err := s.store.UserByID(ctx, clientID)
 	if err != nil {
 		return nil, nil, err
@@ -272,13 +271,13 @@ func (s *Service) Client(ctx context.Context, clientID string) (*User, *string, 
 }
 
 // IsAssigned reports whether the client is on the clinician's caseload.
-func (s *Service) IsAssigned(ctx context.Context, clinicianID, clientID string) (bool, error) {
+func (s *Staff) IsAssigned(ctx context.Context, clinicianID, clientID string) (bool, error) {
 	return s.store.IsAssigned(ctx, clinicianID, clientID)
 }
 
 // Assign puts a client on a clinician's caseload (moving them from another
 // one), within the clinician's capacity.
-func (s *Service) Assign(ctx context.Context, p Principal, clientID, clinicianID string) error {
+func (s *Staff) Assign(ctx context.Context, p Principal, clientID, clinicianID string) error {
 	now := s.now().UTC()
 	err := s.store.Tx(ctx, func(st *Store) error {
 		c, err := st.UserByID(ctx, clientID)
@@ -316,7 +315,7 @@ func (s *Service) Assign(ctx context.Context, p Principal, clientID, clinicianID
 }
 
 // Unassign takes a client off their clinician's caseload.
-func (s *Service) Unassign(ctx context.Context, p Principal, clientID string) error {
+func (s *Staff) Unassign(ctx context.Context, p Principal, clientID string) error {
 	ok, err := s.store.unassign(ctx, clientID)
 	if err != nil {
 		return err
@@ -330,18 +329,6 @@ func (s *Service) Unassign(ctx context.Context, p Principal, clientID string) er
 }
 
 // Counts returns anonymous totals for reports.
-func (s *Service) Counts(ctx context.Context) (Counts, error) {
+func (s *Staff) Counts(ctx context.Context) (Counts, error) {
 	return s.store.counts(ctx)
-}
-
-// Now is the service clock (for handlers that compute expiry times).
-func (s *Service) Now() time.Time { return s.now() }
-
-// DisplayName returns a user's nickname, or "" when unknown or erased.
-func (s *Service) DisplayName(ctx context.Context, userID string) string {
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return ""
-	}
-	return u.Name()
 }

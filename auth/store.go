@@ -308,14 +308,6 @@ func (s *Store) useRecoveryCode(ctx context.Context, userID, hash string, now ti
 	return res.RowsAffected == 1, nil
 }
 
-func (s *Store) unusedRecoveryCodes(ctx context.Context, userID string) (int64, error) {
-	var n int64
-	if err := s.q(ctx).Model(&recoveryCode{}).Where("user_id = ? AND used_at IS NULL", userID).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("auth: count recovery codes: %w", err)
-	}
-	return n, nil
-}
-
 // CreateInvitation inserts an invitation.
 func (s *Store) CreateInvitation(ctx context.Context, inv *Invitation) error {
 	if err := s.q(ctx).Create(inv).Error; err != nil {
@@ -497,4 +489,26 @@ func (s *Store) counts(ctx context.Context) (Counts, error) {
 		return c, fmt.Errorf("auth: count erased: %w", err)
 	}
 	return c, nil
+}
+
+// DisplayNames returns the nickname of each of ids that still has one
+// (erased accounts have none), in one query: the audit log's directory.
+func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID       string
+		Nickname *string
+	}
+	if err := s.q(ctx).Model(&User{}).Select("id, nickname").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: display names: %w", err)
+	}
+	for _, r := range rows {
+		if r.Nickname != nil {
+			out[r.ID] = *r.Nickname
+		}
+	}
+	return out, nil
 }

@@ -47,8 +47,3 @@ func matchTOTP(secret, code string, now time.Time) int64 {
 	}
 	return 0
 }
-
-// TOTPCode returns the current code for secret (for tests and tooling).
-func TOTPCode(secret string, t time.Time) (string, error) {
-	return totp.GenerateCodeCustom(secret, t, totpOpts)
-}

@@ -70,7 +70,7 @@ func (s *Site) principal(c *gin.Context) (auth.Principal, bool) {
 	ctx := c.Request.Context()
 	reqID := middleware.RequestIDFrom(ctx)
 	if tok, err := c.Cookie(cookieAccess); err == nil && tok != "" {
-		if p, err := s.Auth.Authenticate(ctx, tok, reqID); err == nil {
+		if p, err := s.Auth.Sessions.Authenticate(ctx, tok, reqID); err == nil {
 			return p, true
 		}
 	}
@@ -78,13 +78,13 @@ func (s *Site) principal(c *gin.Context) (auth.Principal, bool) {
 	if err != nil || rt == "" {
 		return auth.Principal{}, false
 	}
-	se, err := s.Auth.Refresh(ctx, accountMeta(c), rt)
+	se, err := s.Auth.Sessions.Refresh(ctx, accountMeta(c), rt)
 	if err != nil {
 		s.clearSession(c)
 		return auth.Principal{}, false
 	}
 	s.setSession(c, se)
-	p, err := s.Auth.Authenticate(ctx, se.AccessToken, reqID)
+	p, err := s.Auth.Sessions.Authenticate(ctx, se.AccessToken, reqID)
 	return p, err == nil
 }
 
@@ -258,7 +258,8 @@ func accountKeys() []string {
 	return []string{"account.error.nickname", "account.error.password", "account.error.email", "account.error.invalid",
 		"account.error.taken", "account.error.throttled", "account.error.credentials", "account.error.token",
 		"account.role.clinician", "account.role.coordinator", "account.role.researcher",
-		"account.access.system", "account.access.read", "account.access.change", "account.access.denied"}
+		"account.access.system", "account.access.read", "account.access.change", "account.access.denied",
+		"account.audit.error_client", "account.audit.error_user", "account.audit.error_from", "account.audit.error_to"}
 }
 
 func (s *Site) registerAccount(g *gin.RouterGroup) {

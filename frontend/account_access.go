@@ -22,7 +22,7 @@ func (s *Site) accessPage(c *gin.Context) {
 		s.render(c, http.StatusForbidden, "account_message", v)
 		return
 	}
-	entries, err := s.Audit.Search(c.Request.Context(), audit.Filter{SubjectID: p.UserID, ExcludeActor: p.UserID, Limit: 200})
+	entries, err := s.Audit.AccessLog(c.Request.Context(), p.Actor(), audit.Query{})
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -30,16 +30,10 @@ func (s *Site) accessPage(c *gin.Context) {
 	t := tablePage{Heading: v.T("account.access.title"), Notice: v.T("account.access.lead"), Caption: v.T("account.access.caption"),
 		Head:  []string{v.T("account.audit.when"), v.T("account.access.who"), v.T("account.audit.action")},
 		Empty: v.T("account.access.empty")}
-	names := map[string]string{}
 	for _, e := range entries {
 		who := v.T("account.access.system")
-		if e.ActorID != nil {
-			name, seen := names[*e.ActorID]
-			if !seen {
-				name = s.Auth.DisplayName(c.Request.Context(), *e.ActorID)
-				names[*e.ActorID] = name
-			}
-			who = name
+		if !e.System {
+			who = e.ActorName
 			if r := auth.Role(e.ActorRole); r.Valid() && r.Staff() {
 				who += " (" + v.T("account.role."+e.ActorRole) + ")"
 			}

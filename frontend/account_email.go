@@ -31,7 +31,7 @@ func (s *Site) emailForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	u, err := s.Auth.Me(c.Request.Context(), p)
+	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -53,7 +53,7 @@ func (s *Site) emailSubmit(c *gin.Context) {
 		return
 	}
 	addr := strings.TrimSpace(c.PostForm("email"))
-	u, err := s.Auth.Me(c.Request.Context(), p)
+	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -68,7 +68,7 @@ func (s *Site) emailSubmit(c *gin.Context) {
 		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, "")
 		return
 	}
-	if err := s.Auth.SetEmail(c.Request.Context(), p, addr); err != nil {
+	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, addr); err != nil {
 		msg, known := formError(v, err, f.Fields)
 		if !known {
 			s.InternalError(c)
@@ -91,7 +91,7 @@ func (s *Site) emailDelete(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Auth.SetEmail(c.Request.Context(), p, ""); err != nil {
+	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, ""); err != nil {
 		s.InternalError(c)
 		return
 	}

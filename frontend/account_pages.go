@@ -1,9 +1,9 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,7 +17,7 @@ func (s *Site) accountHome(c *gin.Context) {
 	if !ok {
 		return
 	}
-	u, err := s.Auth.Me(c.Request.Context(), p)
+	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -115,7 +115,7 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.signup.title", "/account/signup")
 	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
-	res, err := s.Auth.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
+	res, err := s.Auth.Sessions.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
 		f := s.signupPage(v, next, validClaim(claim))
 		f.Fields[0].Value = nick
@@ -174,7 +174,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.login.title", "/account/login")
 	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
-	res, err := s.Auth.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
+	res, err := s.Auth.Sessions.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
 	if err != nil {
 		f := s.loginPage(v, next, validClaim(claim))
 		f.Fields[0].Value = nick
@@ -209,7 +209,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	case auth.LoginMFARequired:
 		s.renderAccountForm(c, http.StatusOK, v, s.mfaPage(v, res.Challenge), "")
 	default:
-		en, err := s.Auth.StartEnrolment(c.Request.Context(), res.Challenge)
+		en, err := s.Auth.Sessions.StartEnrolment(c.Request.Context(), res.Challenge)
 		if err != nil {
 			s.InternalError(c)
 			return
@@ -239,7 +239,7 @@ func (s *Site) mfaSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.mfa.title", "/account/login")
 	challenge := c.PostForm("challenge")
-	se, err := s.Auth.VerifyMFA(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
+	se, err := s.Auth.Sessions.VerifyMFA(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
 		f := s.mfaPage(v, challenge)
 		msg, known := formError(v, err, f.Fields)
@@ -260,7 +260,7 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.enrol.title", "/account/login")
 	challenge := c.PostForm("challenge")
-	res, err := s.Auth.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
+	res, err := s.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
 		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret")})
 		msg, known := formError(v, err, f.Fields)
@@ -284,7 +284,7 @@ func (s *Site) logoutSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.home.title", "/account")
 	if p, ok := s.principal(c); ok {
-		if err := s.Auth.Logout(c.Request.Context(), p); err != nil {
+		if err := s.Auth.Sessions.Logout(c.Request.Context(), p); err != nil {
 			s.InternalError(c)
 			return
 		}
@@ -314,7 +314,7 @@ func (s *Site) recoverSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.recover.title", "/account/recover")
 	nick := c.PostForm("nickname")
-	res, err := s.Auth.Recover(c.Request.Context(), accountMeta(c), nick, c.PostForm("recovery_code"), c.PostForm("new_password"))
+	res, err := s.Auth.Sessions.Recover(c.Request.Context(), accountMeta(c), nick, c.PostForm("recovery_code"), c.PostForm("new_password"))
 	if err != nil {
 		f := s.recoverPage(v)
 		f.Fields[0].Value = nick
@@ -360,7 +360,7 @@ func (s *Site) passwordSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.Auth.ChangePassword(c.Request.Context(), p, c.PostForm("current_password"), c.PostForm("new_password"))
+	err := s.Auth.Accounts.ChangePassword(c.Request.Context(), p, c.PostForm("current_password"), c.PostForm("new_password"))
 	if err != nil {
 		f := s.passwordPage(v)
 		msg, known := formError(v, err, f.Fields)
@@ -398,7 +398,7 @@ func (s *Site) dataExport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ex, err := s.Auth.Export(c.Request.Context(), p)
+	ex, err := s.Auth.Accounts.Export(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -415,7 +415,7 @@ func (s *Site) deleteSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Auth.Erase(c.Request.Context(), p, c.PostForm("password")); err != nil {
+	if err := s.Auth.Accounts.Erase(c.Request.Context(), p, c.PostForm("password")); err != nil {
 		f := s.deletePage(v)
 		msg, known := formError(v, err, f.Fields)
 		if !known {
@@ -447,7 +447,7 @@ func (s *Site) invitationSubmit(c *gin.Context) {
 	}
 	v := s.accountView(c, "account.invitation.title", "/account/invitation")
 	token, nick := c.PostForm("token"), c.PostForm("nickname")
-	if _, err := s.Auth.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
+	if _, err := s.Auth.Staff.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
 		f := s.invitationPage(v, token)
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
@@ -490,7 +490,7 @@ func (s *Site) requireCoordinator(c *gin.Context, v *view) (auth.Principal, bool
 }
 
 func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
-	users, err := s.Auth.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
+	users, err := s.Auth.Staff.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -537,7 +537,7 @@ func (s *Site) inviteSubmit(c *gin.Context) {
 		return
 	}
 	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
-	link, err := s.Auth.Invite(c.Request.Context(), p, auth.Role(c.PostForm("role")), capacity)
+	link, err := s.Auth.Staff.Invite(c.Request.Context(), p, auth.Role(c.PostForm("role")), capacity)
 	if err != nil {
 		s.staffTable(c, v, v.T("account.error.invalid"), http.StatusUnprocessableEntity)
 		return
@@ -552,24 +552,19 @@ func (s *Site) auditPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := audit.Filter{SubjectID: c.Query("client"), ActorID: c.Query("user"), Limit: 100}
-	if d, err := time.Parse("2006-01-02", c.Query("from")); err == nil {
-		f.From = d
-	}
-	if d, err := time.Parse("2006-01-02", c.Query("to")); err == nil {
-		f.To = d.Add(24 * time.Hour)
-	}
-	if len(f.SubjectID) > 36 || len(f.ActorID) > 36 {
-		f.SubjectID, f.ActorID = "", ""
-	}
-	if err := s.Audit.Append(c.Request.Context(), audit.Entry{ActorID: audit.Str(p.UserID), ActorRole: string(p.Role),
-		SessionID: audit.Str(p.SessionID), SubjectID: audit.Str(f.SubjectID), Action: audit.ActionAuditSearch,
-		Object: "audit_entries", RequestID: p.RequestID, Outcome: audit.OutcomeSuccess}); err != nil {
-		s.InternalError(c)
-		return
-	}
-	entries, err := s.Audit.Search(c.Request.Context(), f)
-	if err != nil {
+	q := audit.Query{Client: c.Query("client"), User: c.Query("user"), From: c.Query("from"), To: c.Query("to")}
+	entries, err := s.Audit.Search(c.Request.Context(), p.Actor(), q)
+	var fe fieldErrors
+	status := http.StatusOK
+	switch {
+	case errors.As(err, &fe):
+		status = http.StatusUnprocessableEntity
+		for _, name := range []string{"client", "user", "from", "to"} {
+			if _, bad := fe.FieldErrors()[name]; bad {
+				v.Errors = append(v.Errors, errorLink{Href: "#" + name, Text: v.T("account.audit.error_" + name)})
+			}
+		}
+	case err != nil:
 		s.InternalError(c)
 		return
 	}
@@ -587,7 +582,7 @@ func (s *Site) auditPage(c *gin.Context) {
 			deref(e.SubjectID), e.Action + " " + e.Object, e.Outcome})
 	}
 	v.Data = t
-	s.render(c, http.StatusOK, "account_table", v)
+	s.render(c, status, "account_table", v)
 }
 
 func deref(s *string) string {

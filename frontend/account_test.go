@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/middleware"
-	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 )
 
 // accountEnv is the site with accounts wired, and a browser-like cookie
@@ -29,18 +29,7 @@ type accountEnv struct {
 func newAccountEnv(t *testing.T) *accountEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
-	deps, database := testDeps(t)
-	tokens, err := auth.NewTokens([]auth.Key{auth.RandomKey()}, 10*time.Minute, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.NewLog(database.DB, time.Now)
-	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, log,
-		auth.Config{Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}, time.Now, deps.Selftest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps.Auth, deps.Audit = svc, log
+	deps, _ := testDeps(t)
 	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +38,7 @@ func newAccountEnv(t *testing.T) *accountEnv {
 	r.Use(middleware.RequestID(), middleware.SecurityHeaders(false), middleware.Recover(slog.New(slog.DiscardHandler), s.InternalError))
 	r.NoRoute(s.NotFound)
 	s.Register(r)
-	return &accountEnv{t: t, engine: r, auth: svc, site: s, jar: map[string]string{}}
+	return &accountEnv{t: t, engine: r, auth: deps.Auth, site: s, jar: map[string]string{}}
 }
 
 // do sends a request with the jar's cookies and keeps the cookies set.
@@ -151,7 +140,7 @@ func TestAccountFormsRejectMissingOrWrongCSRF(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.auth.Login(t.Context(), auth.Meta{Source: "x"}, "csrf-test", "lange zin als wachtwoord"); err == nil {
+	if _, err := e.auth.Sessions.Login(t.Context(), auth.Meta{Source: "x"}, "csrf-test", "lange zin als wachtwoord"); err == nil {
 		t.Error("an account was created by a rejected form")
 	}
 	// Every state-changing account form is guarded the same way.
@@ -226,7 +215,7 @@ func TestAccountLifecycleInTheBrowser(t *testing.T) {
 func TestStaffPagesInTheBrowser(t *testing.T) {
 	e := newAccountEnv(t)
 	const pw = "lange zin als wachtwoord"
-	if _, err := e.auth.CreateAdmin(t.Context(), "coordinator", pw); err != nil {
+	if _, err := e.auth.Staff.CreateAdmin(t.Context(), "coordinator", pw); err != nil {
 		t.Fatal(err)
 	}
 	w := e.post("/en/account/login", "/en/account/login", url.Values{"nickname": {"coordinator"}, "password": {pw}})
@@ -235,7 +224,7 @@ func TestStaffPagesInTheBrowser(t *testing.T) {
 		t.Fatalf("first staff sign-in: %d\n%s", w.Code, body)
 	}
 	secret := hiddenValue(body, "secret")
-	code, _ := auth.TOTPCode(secret, time.Now())
+	code, _ := wiretest.TOTPCode(secret, time.Now()), error(nil)
 	w = e.post("/en/account/login", "/en/account/login/enrol", url.Values{"challenge": {hiddenValue(body, "challenge")}, "secret": {secret}, "code": {code}})
 	if w.Code != 200 || strings.Count(w.Body.String(), `<code class="code">`) != 10 {
 		t.Fatalf("enrol: %d\n%s", w.Code, w.Body.String())

@@ -99,7 +99,7 @@ func (s *Site) selfCheck() error {
 			w = httptest.NewRecorder()
 			c, _ = gin.CreateTestContext(w)
 			c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/selftest/result/check?claim="+strings.Repeat("A", 43), nil)
-			s.renderResult(c, s.view(c, "", "/selftest/result/check"), &selftest.Outcome{ID: "check", Instrument: in, Language: l, Result: res})
+			s.renderResult(c, s.view(c, "", "/selftest/result/check"), &selftest.Outcome{ID: "check", Instrument: in, Language: l, Scored: res})
 			check("/"+l+"/selftest/result (crisis)", w.Code, w.Body.String())
 		}
 		w := httptest.NewRecorder()

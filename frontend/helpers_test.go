@@ -1,23 +1,18 @@
 package frontend
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 	"github.com/haven-mh/haven/db"
-	"github.com/haven-mh/haven/db/dbtest"
-	"github.com/haven-mh/haven/db/seal"
-	"github.com/haven-mh/haven/modules"
-	"github.com/haven-mh/haven/selftest"
 )
 
 type testEnv struct {
@@ -46,36 +41,12 @@ func newTestEnv(t *testing.T) *testEnv {
 	return &testEnv{site: s, engine: r}
 }
 
+// testDeps are the site's services as cmd/haven builds them (wiretest
+// calls wire.New) on a fresh database.
 func testDeps(t *testing.T) (Deps, *db.DB) {
 	t.Helper()
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	advice, err := selftest.LoadAdvice()
-	if err != nil {
-		t.Fatal(err)
-	}
-	crisis, err := selftest.LoadCrisisContacts("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := dbtest.Open(t)
-	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Deps{
-		Selftest:        selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now),
-		Advice:          advice,
-		Crisis:          crisis,
-		DefaultLanguage: "nl",
-		Selfhelp:        modules.NewService(lib, modules.NewStore(database.DB), sealer, time.Now),
-	}, database
+	svcs := wiretest.New(t)
+	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, DefaultLanguage: "nl"}, svcs.DB
 }
 
 // do sends a request through the whole engine. headers are name, value

@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/text/language"
@@ -86,15 +85,17 @@ func phone(number string) phoneView {
 	return p
 }
 
-// crisisHelp lists every configured country's lines (the deployment's
-// country first), or only country's lines when country is given and known.
+// crisisHelp is the crisis help of the self-test domain (every configured
+// country, the deployment's own first; or only country's lines), with each
+// country's name in the page's language.
 func (s *Site) crisisHelp(l, country string) crisisHelp {
-	out := crisisHelp{Emergency: phone(s.Crisis.Emergency)}
+	return s.crisisView(l, s.Selftest.CrisisHelp(l, country))
+}
+
+func (s *Site) crisisView(l string, h *selftest.CrisisHelp) crisisHelp {
+	out := crisisHelp{Emergency: phone(h.Emergency)}
 	namer := display.Regions(language.Make(l))
-	for _, cc := range s.Crisis.Countries {
-		if country != "" && s.Crisis.HasCountry(country) && cc.Code != country {
-			continue
-		}
+	for _, cc := range h.Countries {
 		v := crisisCountry{Code: cc.Code, Name: cc.Code}
 		if r, err := language.ParseRegion(cc.Code); err == nil {
 			if n := namer.Name(r); n != "" {
@@ -102,24 +103,13 @@ func (s *Site) crisisHelp(l, country string) crisisHelp {
 			}
 		}
 		for _, line := range cc.Lines {
-			cl := crisisLine{Name: line.Name, Text: line.LineText(l), URL: line.URL}
+			cl := crisisLine{Name: line.Name, Text: line.Text, URL: line.URL}
 			for _, p := range line.Phones {
 				cl.Phones = append(cl.Phones, phone(p))
 			}
 			v.Lines = append(v.Lines, cl)
 		}
 		out.Countries = append(out.Countries, v)
-	}
-	if s.DefaultCountry != "" {
-		slices.SortStableFunc(out.Countries, func(a, b crisisCountry) int {
-			switch {
-			case a.Code == s.DefaultCountry && b.Code != s.DefaultCountry:
-				return -1
-			case b.Code == s.DefaultCountry && a.Code != s.DefaultCountry:
-				return 1
-			}
-			return 0
-		})
 	}
 	return out
 }

@@ -26,9 +26,6 @@ const diaryActivityInputs = 3
 
 func parseDay(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }
 
-// today is the current day as the diary counts days (UTC, as the service).
-func today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
-
 type diaryPageView struct {
 	CSRF       string
 	Notice     string
@@ -66,7 +63,7 @@ func (s *Site) diaryPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	day := today().Format(time.DateOnly)
+	day := s.Selfhelp.Today().Format(time.DateOnly)
 	if d := c.Query("day"); d != "" {
 		if !validDay(d) {
 			s.notFound(c, http.StatusNotFound)
@@ -98,7 +95,7 @@ func (s *Site) diaryPage(c *gin.Context) {
 
 func (s *Site) renderDiary(c *gin.Context, status int, v *view, userID string, dv diaryPageView, activities []string) {
 	dv.CSRF = csrfToken(c)
-	dv.Today = today().Format(time.DateOnly)
+	dv.Today = s.Selfhelp.Today().Format(time.DateOnly)
 	dv.MaxNote = modules.MaxTextLen
 	if d, err := parseDay(dv.Day); err == nil {
 		dv.DayLabel = s.dayLabel(v, d)
@@ -116,7 +113,7 @@ func (s *Site) renderDiary(c *gin.Context, status int, v *view, userID string, d
 			v.Errors = append(v.Errors, errorLink{Href: e.href, Text: e.msg})
 		}
 	}
-	to := today()
+	to := s.Selfhelp.Today()
 	from := to.AddDate(0, 0, -(diaryDays - 1))
 	entries, err := s.Selfhelp.Diary(c.Request.Context(), userID, from, to)
 	if err != nil {

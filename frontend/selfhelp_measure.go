@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -106,31 +105,13 @@ func (s *Site) measureSubmit(c *gin.Context) {
 		s.notFound(c, http.StatusNotFound)
 		return
 	}
-	given := map[string]string{}
-	fieldErrs := map[string]string{}
-	input := selftest.SubmitInput{InstrumentID: in.ID, Language: v.Lang}
-	for _, it := range in.Items {
-		raw := strings.TrimSpace(c.Request.PostForm.Get(it.ID))
-		if raw == "" {
-			continue
-		}
-		given[it.ID] = raw
-		n, err := strconv.Atoi(raw)
-		if err != nil {
-			fieldErrs[selftest.AnswerField(it.ID)] = "not a number"
-			continue
-		}
-		input.Answers = append(input.Answers, selftest.Answer{Item: it.ID, Value: n})
-	}
-	ctx := c.Request.Context()
-	var out *selftest.Outcome
+	given, answers, fieldErrs := formAnswers(in, c.Request.PostForm)
 	if len(fieldErrs) == 0 {
-		var err error
-		out, err = s.Selftest.Submit(ctx, input)
-		var verr *selftest.ValidationError
+		_, err := s.Selfhelp.TakeMeasurement(c.Request.Context(), who.UserID, p.ID, ms.Point.ID, v.Lang, answers)
+		var fe fieldErrors
 		switch {
-		case errors.As(err, &verr):
-			fieldErrs = verr.Fields
+		case errors.As(err, &fe):
+			fieldErrs = fe.FieldErrors()
 		case err != nil:
 			s.selfhelpError(c, v, err)
 			return
@@ -138,10 +119,6 @@ func (s *Site) measureSubmit(c *gin.Context) {
 	}
 	if len(fieldErrs) > 0 {
 		s.renderMeasureForm(c, http.StatusUnprocessableEntity, v, p, ms, in, given, fieldErrs, 0)
-		return
-	}
-	if err := s.Selfhelp.RecordMeasurement(ctx, who.UserID, p.ID, ms.Point.ID, out.ID, out.Score, out.Band); err != nil {
-		s.selfhelpError(c, v, err)
 		return
 	}
 	redirect(c, http.StatusSeeOther, v.Href("/selfhelp/questionnaire/"+ms.Point.ID+"/result"))
@@ -168,11 +145,8 @@ func (s *Site) measureResult(c *gin.Context) {
 		s.notFound(c, http.StatusNotFound)
 		return
 	}
-	out, err := s.Selftest.Outcome(c.Request.Context(), ms.Taken.SubmissionID)
+	out, err := s.Selfhelp.MeasurementResult(c.Request.Context(), who.UserID, p.ID, ms.Point.ID)
 	if err != nil {
-		if errors.Is(err, selftest.ErrNotFound) {
-			err = modules.ErrNotFound
-		}
 		s.selfhelpError(c, v, err)
 		return
 	}

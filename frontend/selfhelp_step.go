@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -193,11 +194,11 @@ func inputsFromForm(step *modules.Step, form url.Values) map[string]*fieldInput 
 	return out
 }
 
-// toValues turns the inputs into the domain's answer. Planner rows are
-// checked here first, so that an error can point at the row.
-func toValues(v *view, step *modules.Step, inputs map[string]*fieldInput) (modules.Values, map[string]string) {
+// toValues turns the inputs into the domain's answer. It only converts:
+// every rule is the domain's (modules.NormalizeValues), whose errors name
+// the field, or the planner row and input, at fault.
+func toValues(step *modules.Step, inputs map[string]*fieldInput) modules.Values {
 	vals := modules.Values{}
-	errs := map[string]string{}
 	enc := func(x any) json.RawMessage { b, _ := json.Marshal(x); return b }
 	for _, f := range step.Fields {
 		in := inputs[f.ID]
@@ -207,51 +208,72 @@ func toValues(v *view, step *modules.Step, inputs map[string]*fieldInput) (modul
 				vals[f.ID] = enc(in.Text)
 			}
 		case modules.FieldScale:
-			if in.Text == "" {
-				continue
+			if n, err := strconv.Atoi(in.Text); err == nil {
+				vals[f.ID] = enc(n)
+			} else if in.Text != "" {
+				vals[f.ID] = enc(in.Text) // not a number: the domain says so
 			}
-			n, err := strconv.Atoi(in.Text)
-			if err != nil {
-				errs[f.ID] = v.T("selfhelp.error.scale")
-				continue
-			}
-			vals[f.ID] = enc(n)
 		case modules.FieldMultiple, modules.FieldChecklist, modules.FieldList:
 			if len(in.List) > 0 {
 				vals[f.ID] = enc(in.List)
 			}
 		case modules.FieldPlanner:
-			var items []modules.PlanItem
-			bad := false
-			for i := range in.Rows {
-				r := &in.Rows[i]
+			items := make([]modules.PlanItem, 0, len(in.Rows))
+			for _, r := range in.Rows {
 				it := modules.PlanItem{ID: r.ItemID, Activity: r.Activity, Day: r.Day, Time: r.Time, Done: r.Done}
-				if r.Done && r.Mood != "" {
-					if m, err := strconv.Atoi(r.Mood); err == nil {
-						it.Mood = &m
-					}
+				if m, err := strconv.Atoi(r.Mood); err == nil && r.Done {
+					it.Mood = &m
 				}
-				switch {
-				case r.Activity == "":
-					r.BadWhat, r.Error = true, v.T("selfhelp.error.planner_activity", "N", i+1)
-				case !validDay(r.Day):
-					r.BadDay, r.Error = true, v.T("selfhelp.error.planner_day", "N", i+1)
-				case r.Time != "" && !validClock(r.Time):
-					r.Error = v.T("selfhelp.error.planner_time", "N", i+1)
-				}
-				bad = bad || r.Error != ""
 				items = append(items, it)
-			}
-			if bad {
-				errs[f.ID] = v.T("selfhelp.error.planner")
-				continue
 			}
 			if len(items) > 0 {
 				vals[f.ID] = enc(items)
 			}
 		}
 	}
-	return vals, errs
+	return vals
+}
+
+// rowProblem reads a planner row's error key ("[2].day") into the row and
+// the input.
+var rowProblem = regexp.MustCompile(`^\[(\d+)\]\.(activity|day|time|mood)$`)
+
+// stepErrors turns the domain's field errors into the page's messages, on
+// the field or on the planner row and input; ok is false when an error
+// names no field of this step (so the post did not come from our form).
+func stepErrors(v *view, st *modules.Step, inputs map[string]*fieldInput, fe map[string]string, complete bool) (map[string]string, bool) {
+	errs := map[string]string{}
+	for key := range fe {
+		path := strings.TrimPrefix(key, "values.")
+		id, rest, _ := strings.Cut(path, "[")
+		f := st.Field(id)
+		if f == nil {
+			return nil, false
+		}
+		in := inputs[f.ID]
+		m := rowProblem.FindStringSubmatch("[" + rest)
+		if rest == "" || m == nil || f.Type != modules.FieldPlanner {
+			errs[f.ID] = fieldMessage(v, f, in, complete)
+			continue
+		}
+		i, _ := strconv.Atoi(m[1])
+		if i >= len(in.Rows) {
+			return nil, false
+		}
+		r := &in.Rows[i]
+		switch m[2] {
+		case "activity":
+			r.BadWhat, r.Error = true, v.T("selfhelp.error.planner_activity", "N", i+1)
+		case "day":
+			r.BadDay, r.Error = true, v.T("selfhelp.error.planner_day", "N", i+1)
+		default: // time, or a mood only a forged form sends
+			if r.Error == "" {
+				r.Error = v.T("selfhelp.error.planner_time", "N", i+1)
+			}
+		}
+		errs[f.ID] = v.T("selfhelp.error.planner")
+	}
+	return errs, true
 }
 
 func validDay(s string) bool {
@@ -260,15 +282,6 @@ func validDay(s string) bool {
 	}
 	_, err := parseDay(s)
 	return err == nil
-}
-
-func validClock(s string) bool {
-	if len(s) != 5 || s[2] != ':' {
-		return false
-	}
-	h, e1 := strconv.Atoi(s[:2])
-	m, e2 := strconv.Atoi(s[3:])
-	return e1 == nil && e2 == nil && h >= 0 && h < 24 && m >= 0 && m < 60
 }
 
 // fieldMessage is the visitor's message for a domain error on field f.
@@ -576,26 +589,21 @@ func (s *Site) stepSubmit(c *gin.Context) {
 	}
 	complete := c.PostForm("action") != "later" && !autosave
 	inputs := inputsFromForm(st, c.Request.PostForm)
-	vals, errs := toValues(v, st, inputs)
-	var res *modules.SaveResult
-	if len(errs) == 0 {
-		res, err = s.Selfhelp.SaveStep(ctx, who.UserID, p.ID, l.ID, st.ID, vals, complete)
-		var verr *modules.ValidationError
-		switch {
-		case errors.As(err, &verr):
-			for key := range verr.Fields {
-				if f := st.Field(strings.TrimPrefix(key, "values.")); f != nil {
-					errs[f.ID] = fieldMessage(v, f, inputs[f.ID], complete)
-				}
-			}
-			if len(errs) == 0 { // not a field of this step: not from our form
-				s.selfhelpError(c, v, err)
-				return
-			}
-		case err != nil:
+	res, err := s.Selfhelp.SaveStep(ctx, who.UserID, p.ID, l.ID, st.ID, toValues(st, inputs), complete)
+	var (
+		fe   fieldErrors
+		errs map[string]string
+	)
+	switch {
+	case errors.As(err, &fe):
+		var ok bool
+		if errs, ok = stepErrors(v, st, inputs, fe.FieldErrors(), complete); !ok {
 			s.selfhelpError(c, v, err)
 			return
 		}
+	case err != nil:
+		s.selfhelpError(c, v, err)
+		return
 	}
 	if autosave {
 		c.Header("Cache-Control", "no-store")

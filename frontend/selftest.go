@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -190,22 +191,8 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 		return
 	}
 	v := s.view(c, "", "/selftest/"+in.ID)
-	given := map[string]string{}
-	fieldErrs := map[string]string{}
-	input := selftest.SubmitInput{InstrumentID: in.ID, Language: v.Lang}
-	for _, it := range in.Items {
-		raw := strings.TrimSpace(c.Request.PostForm.Get(it.ID))
-		if raw == "" {
-			continue
-		}
-		given[it.ID] = raw
-		n, err := strconv.Atoi(raw)
-		if err != nil {
-			fieldErrs[selftest.AnswerField(it.ID)] = "not a number"
-			continue
-		}
-		input.Answers = append(input.Answers, selftest.Answer{Item: it.ID, Value: n})
-	}
+	given, answers, fieldErrs := formAnswers(in, c.Request.PostForm)
+	input := selftest.SubmitInput{InstrumentID: in.ID, Language: v.Lang, Answers: answers}
 	for _, pq := range selftest.ProfileQuestions() {
 		given[pq.ID] = strings.TrimSpace(c.Request.PostForm.Get(pq.ID))
 	}
@@ -215,10 +202,10 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 	var out *selftest.Outcome
 	if len(fieldErrs) == 0 {
 		out, err = s.Selftest.Submit(c.Request.Context(), input)
-		var verr *selftest.ValidationError
+		var fe fieldErrors
 		switch {
-		case errors.As(err, &verr):
-			fieldErrs = verr.Fields
+		case errors.As(err, &fe):
+			fieldErrs = fe.FieldErrors()
 		case err != nil:
 			s.Log.ErrorContext(c.Request.Context(), "submit self-test", "instrument", in.ID, "error", err.Error())
 			s.InternalError(c)
@@ -299,32 +286,49 @@ func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
 	s.render(c, http.StatusOK, "selftest_result", v)
 }
 
-// buildResult prepares a scored questionnaire for the result partials.
+// buildResult prepares a scored questionnaire for the result partials,
+// from the self-test domain's localised result.
 func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
-	in := out.Instrument
-	t, used := in.Text(v.Lang)
-	en, _ := in.Text("en")
+	res := s.Selftest.Result(out, v.Lang, "")
 	r := resultView{
-		Crisis: out.Crisis, Instrument: t.Title, Score: out.Score, MaxScore: out.MaxScore,
-		Band: t.Bands[out.Band].Label, Meaning: t.Bands[out.Band].Meaning, Notice: t.Notice,
+		Crisis: res.Crisis, Instrument: res.Title, Score: res.Score, MaxScore: res.MaxScore,
+		Band: res.Band.Label, Meaning: res.Band.Meaning, Notice: res.Notice, NoticeLang: res.NoticeLang,
 	}
-	if used != v.Lang {
-		r.TextLang = used
+	if res.Language != v.Lang {
+		r.TextLang = res.Language
 	}
-	if used != "en" && t.Notice == en.Notice {
-		r.NoticeLang = "en"
+	if res.CrisisStep != nil {
+		r.CrisisTitle, r.CrisisText = res.CrisisStep.Title, res.CrisisStep.Text
+		r.CrisisHelp = s.crisisView(v.Lang, res.CrisisHelp)
 	}
-	for _, code := range out.Advice {
-		a := s.Advice.Text(code, v.Lang)
-		if code == selftest.AdviceCrisis {
-			r.CrisisTitle, r.CrisisText = a.Title, a.Text
-			r.CrisisHelp = s.crisisHelp(v.Lang, s.DefaultCountry)
-			continue
-		}
-		r.Steps = append(r.Steps, stepView{Title: a.Title, Text: a.Text, Href: v.Href(s.Advice.Path(code))})
+	for _, st := range res.Steps {
+		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path)})
 	}
-	for _, b := range in.Bands {
-		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: t.Bands[b.ID].Label, Current: b.ID == out.Band})
+	for _, b := range res.Bands {
+		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: b.Label, Current: b.Current})
 	}
 	return r
+}
+
+// formAnswers reads a questionnaire's answers from a form post: what was
+// given (to show again), the answers, and the items whose value is not a
+// number (only a forged form sends one).
+func formAnswers(in *selftest.Instrument, form url.Values) (map[string]string, []selftest.Answer, map[string]string) {
+	given := map[string]string{}
+	fieldErrs := map[string]string{}
+	var answers []selftest.Answer
+	for _, it := range in.Items {
+		raw := strings.TrimSpace(form.Get(it.ID))
+		if raw == "" {
+			continue
+		}
+		given[it.ID] = raw
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			fieldErrs[selftest.AnswerField(it.ID)] = "not a number"
+			continue
+		}
+		answers = append(answers, selftest.Answer{Item: it.ID, Value: n})
+	}
+	return given, answers, fieldErrs
 }

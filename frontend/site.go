@@ -36,14 +36,9 @@ var embedded embed.FS
 type Deps struct {
 	Log      *slog.Logger
 	Selftest *selftest.Service
-	Advice   *selftest.AdviceCatalog
-	Crisis   *selftest.CrisisContacts
 	// DefaultLanguage is used when Accept-Language names no supported
 	// language.
 	DefaultLanguage string
-	// DefaultCountry puts that country's crisis lines first; empty shows
-	// every configured country.
-	DefaultCountry string
 	// Auth and Audit serve the account pages (account.go); without them
 	// those pages are not registered.
 	Auth  *auth.Service
@@ -93,8 +88,8 @@ func New(d Deps) (*Site, error) {
 }
 
 func newSite(d Deps, fsys fs.FS) (*Site, error) {
-	if d.Selftest == nil || d.Advice == nil || d.Crisis == nil {
-		return nil, errors.New("frontend: Selftest, Advice and Crisis are required")
+	if d.Selftest == nil {
+		return nil, errors.New("frontend: Selftest is required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -102,7 +97,6 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	if !lang.IsSupported(d.DefaultLanguage) {
 		d.DefaultLanguage = lang.Supported[0]
 	}
-	d.DefaultCountry = strings.ToUpper(d.DefaultCountry)
 	s := &Site{Deps: d, pages: map[string]*template.Template{}}
 	var err error
 	if s.msgs, err = loadCatalogues(fsys); err != nil {

@@ -248,7 +248,7 @@ func TestSelftestSubmitAndResult(t *testing.T) {
 		t.Fatalf("status %d, want 303; body:\n%s", w.Code, w.Body)
 	}
 	loc := w.Header().Get("Location")
-	if !regexp.MustCompile(`^/nl/selftest/result/[0-9a-f-]{36}$`).MatchString(loc) {
+	if !regexp.MustCompile(`^/nl/selftest/result/[0-9a-f-]{36}\?claim=[A-Za-z0-9_-]{43}$`).MatchString(loc) {
 		t.Fatalf("Location %q", loc)
 	}
 	w = e.do(http.MethodGet, loc, nil)

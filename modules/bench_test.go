@@ -48,7 +48,12 @@ func BenchmarkSaveStep(b *testing.B) {
 	sealer, _ := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}})
 	for name, open := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
-			svc := NewService(lib, NewStore(open(b).DB), sealer, time.Now)
+			database := open(b)
+			svc, err := NewService(Options{Library: lib, Store: NewStore(database.DB), Sealer: sealer,
+				Scorer: newScorer(b, database.DB, time.Now), Now: time.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
 			ctx := context.Background()
 			if _, err := svc.OpenLesson(ctx, "bench", "demo", "one"); err != nil {
 				b.Fatal(err)

@@ -3,6 +3,8 @@ package modules
 import (
 	"context"
 	"time"
+
+	"github.com/haven-mh/haven/selftest"
 )
 
 // Export is everything self-help keeps about one client, for the GDPR
@@ -45,10 +47,13 @@ type AnswerExport struct {
 
 // MeasureExport is one questionnaire taken during the course.
 type MeasureExport struct {
-	Point   string    `json:"point"`
-	Score   int       `json:"score"`
-	Band    string    `json:"band"`
-	TakenAt time.Time `json:"taken_at"`
+	Point      string            `json:"point"`
+	Instrument string            `json:"instrument"`
+	Answers    []selftest.Answer `json:"answers,omitempty"`
+	Score      int               `json:"score"`
+	Band       string            `json:"band"`
+	Crisis     bool              `json:"crisis"`
+	TakenAt    time.Time         `json:"taken_at"`
 }
 
 // DataName names self-help's part of the account export.
@@ -85,8 +90,14 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range ms {
-			ex.Measurements = append(ex.Measurements, MeasureExport{Point: m.PointID, Score: m.Score, Band: m.Band, TakenAt: m.TakenAt})
+		for i := range ms {
+			m := &ms[i]
+			answers, err := s.measurementAnswers(m)
+			if err != nil {
+				return nil, err
+			}
+			ex.Measurements = append(ex.Measurements, MeasureExport{Point: m.PointID, Instrument: m.Instrument, Answers: answers,
+				Score: m.Score, Band: m.Band, Crisis: m.Crisis, TakenAt: m.TakenAt})
 		}
 		if e.NudgeEmailSealed != nil {
 			addr, err := s.sealer.Open(*e.NudgeEmailSealed, "selfhelp-nudge-email:"+e.ID)

@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/db/seal"
+	"github.com/haven-mh/haven/selftest"
 )
 
 type clock struct {
@@ -42,9 +45,48 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := NewStore(dbtest.Open(t).DB)
+	database := dbtest.Open(t)
+	store := NewStore(database.DB)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	return &fixture{svc: NewService(lib, store, sealer, c.now), store: store, clock: c}
+	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: newScorer(t, database.DB, c.now), Now: c.now, Location: brussels(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, store: store, clock: c}
+}
+
+// newScorer is the real self-test service, which scores the course's
+// questionnaires.
+func newScorer(t testing.TB, db *gorm.DB, now func() time.Time) *selftest.Service {
+	t.Helper()
+	catalog, err := selftest.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	advice, _ := selftest.LoadAdvice()
+	crisis, _ := selftest.LoadCrisisContacts("")
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(db), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func brussels(t testing.TB) *time.Location {
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// phq is a PHQ-9 with these answers to items 1–9.
+func phq(values ...int) []selftest.Answer {
+	out := make([]selftest.Answer, len(values))
+	for i, v := range values {
+		out[i] = selftest.Answer{Item: "phq9_" + string(rune('1'+i)), Value: v}
+	}
+	return out
 }
 
 func raw(v any) json.RawMessage {
@@ -108,8 +150,11 @@ func TestAnswerValidation(t *testing.T) {
 		{"unknown option in multiple", Values{"several": raw([]string{"x", "q"})}, false, "values.several"},
 		{"text too long", Values{"story": raw(strings.Repeat("a", MaxTextLen+1))}, false, "values.story"},
 		{"unknown field", Values{"nope": raw("x")}, false, "values.nope"},
-		{"planner bad day", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "tomorrow"}})}, false, "values.plan"},
-		{"planner bad time", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "time": "25:00"}})}, false, "values.plan"},
+		{"planner bad day", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "tomorrow"}})}, false, "values.plan[0].day"},
+		{"planner bad time", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "time": "25:00"}})}, false, "values.plan[0].time"},
+		{"planner names the row", Values{"plan": raw([]map[string]any{{"activity": "a", "day": "2026-11-03"}, {"activity": "b", "day": "2026-11-04"},
+			{"activity": " ", "day": "2026-11-05"}})}, false, "values.plan[2].activity"},
+		{"planner mood out of range", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "done": true, "mood": 11}})}, false, "values.plan[0].mood"},
 		{"planner unknown key", Values{"plan": raw([]map[string]any{{"activity": "x", "day": "2026-11-03", "where": "park"}})}, false, "values.plan"},
 		{"empty list does not fill a required field", Values{"pleasant": raw(make([]string, 0))}, true, "values.story"},
 		{"required missing on complete", Values{"mood": raw(3)}, true, "values.story"},
@@ -245,10 +290,11 @@ func TestProgressUnlockResumeHomeworkAndEvents(t *testing.T) {
 	if pr.Enrolment.CompletedAt == nil || !pr.Measures[1].Due {
 		t.Errorf("course not completed or end measurement not due: %+v", pr.Measures)
 	}
-	if err := f.svc.RecordMeasurement(ctx, "u1", "demo", "end", "sub-1", 6, "mild"); err != nil {
-		t.Fatal(err)
+	out, err := f.svc.TakeMeasurement(ctx, "u1", "demo", "end", "nl", phq(1, 1, 1, 1, 1, 1, 0, 0, 0))
+	if err != nil || out.Score != 6 || out.Band != "mild" || out.Crisis {
+		t.Fatalf("take end questionnaire: %+v, %v", out, err)
 	}
-	if err := f.svc.RecordMeasurement(ctx, "u1", "demo", "end", "sub-2", 5, "mild"); !errors.Is(err, ErrNotFound) {
+	if _, err := f.svc.TakeMeasurement(ctx, "u1", "demo", "end", "nl", phq(1, 1, 1, 1, 1, 0, 0, 0, 0)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a point is taken once: %v", err)
 	}
 	if n, _ := f.store.CountEvents(ctx, EventMeasurement, "demo", from, to); n != 1 {

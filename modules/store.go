@@ -64,14 +64,22 @@ type storedDiaryEntry struct {
 
 func (storedDiaryEntry) TableName() string { return "selfhelp_diary_entries" }
 
-// Measurement is a questionnaire taken at one point of a programme.
+// Measurement is a questionnaire taken at one point of a programme. Its
+// answers are sealed (AnswersSealed); rows from before the course kept its
+// own answers point at an anonymous self-test submission instead
+// (SubmissionID, empty otherwise).
 type Measurement struct {
-	EnrolmentID  string `gorm:"primaryKey"`
-	PointID      string `gorm:"primaryKey"`
-	SubmissionID string
-	Score        int
-	Band         string
-	TakenAt      time.Time
+	EnrolmentID   string `gorm:"primaryKey"`
+	PointID       string `gorm:"primaryKey"`
+	SubmissionID  string
+	Instrument    string
+	Language      string
+	AnswersSealed *string
+	KeyID         *string
+	Score         int
+	Band          string
+	Crisis        bool
+	TakenAt       time.Time
 }
 
 // TableName is the table created by the migrations.

@@ -62,7 +62,7 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 	for name, open := range benchDialects(b) {
 		b.Run(name, func(b *testing.B) {
-			svc := selftest.NewService(catalog, selftest.NewStore(open(b).DB), time.Now)
+			svc := build(b, catalog, selftest.NewStore(open(b).DB), time.Now)
 			in := selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: benchAnswers(),
 				Profile: selftest.Profile{AgeBand: "35_44"}}
 			ctx := context.Background()

@@ -8,8 +8,8 @@ type Answer struct {
 	Value int    `json:"value"`
 }
 
-// Result is the outcome of scoring one complete set of answers.
-type Result struct {
+// Scored is the outcome of scoring one complete set of answers.
+type Scored struct {
 	Score    int
 	MaxScore int
 	Band     string
@@ -26,7 +26,7 @@ func AnswerField(itemID string) string { return "answers." + itemID }
 // pure function: every required item must be answered exactly once with one
 // of its options; optional items may be left out; unknown items are
 // rejected. Problems come back as a *ValidationError naming each item.
-func Score(in *Instrument, answers []Answer) (Result, error) {
+func Score(in *Instrument, answers []Answer) (Scored, error) {
 	verr := newValidationError()
 	given := make(map[string]int, len(answers))
 	for i, a := range answers {
@@ -50,7 +50,7 @@ func Score(in *Instrument, answers []Answer) (Result, error) {
 		}
 	}
 	if err := verr.OrNil(); err != nil {
-		return Result{}, err
+		return Scored{}, err
 	}
 
 	total := 0
@@ -59,7 +59,7 @@ func Score(in *Instrument, answers []Answer) (Result, error) {
 			total += given[it.ID]
 		}
 	}
-	res := Result{Score: total, MaxScore: in.MaxScore()}
+	res := Scored{Score: total, MaxScore: in.MaxScore()}
 	for _, b := range in.Bands {
 		if total >= b.Min && total <= b.Max {
 			res.Band = b.ID
@@ -85,4 +85,20 @@ func validOption(opts []Option, v int) bool {
 		}
 	}
 	return false
+}
+
+// Rescore rebuilds the scoring of a stored result: its score, band and
+// crisis flag as they were given, with the advice for that band from
+// today's instrument file.
+func Rescore(in *Instrument, score int, band string, crisis bool) Scored {
+	res := Scored{Score: score, MaxScore: in.MaxScore(), Band: band, Crisis: crisis}
+	for _, b := range in.Bands {
+		if b.ID == band {
+			res.Advice = append(res.Advice, b.Advice...)
+		}
+	}
+	if crisis {
+		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
+	}
+	return res
 }

@@ -3,7 +3,9 @@ package selftest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +25,7 @@ type Outcome struct {
 	ID         string
 	Instrument *Instrument
 	Language   string
-	Result
+	Scored
 	CreatedAt time.Time
 	// ClaimToken is set only on a fresh submission: the one-time token
 	// that lets the visitor attach it to an account later. Only its hash
@@ -41,23 +43,54 @@ type submissionStore interface {
 	CountClaimed(ctx context.Context) (int64, error)
 }
 
-// Service runs the self-test: it validates, scores and stores submissions.
+// Service runs the self-test: it validates, scores and stores submissions,
+// and tells a person their result in their language.
 type Service struct {
-	catalog *Catalog
-	store   submissionStore
-	now     func() time.Time
+	catalog        *Catalog
+	advice         *AdviceCatalog
+	crisis         *CrisisContacts
+	defaultCountry string
+	store          submissionStore
+	now            func() time.Time
+}
+
+// Options are what a Service is built from.
+type Options struct {
+	Catalog *Catalog
+	Advice  *AdviceCatalog
+	Crisis  *CrisisContacts
+	// DefaultCountry's crisis lines come first when a person has not said
+	// where they are (every configured country's lines are shown then).
+	DefaultCountry string
+	Store          submissionStore
+	Now            func() time.Time
 }
 
 // NewService returns a self-test service.
-func NewService(catalog *Catalog, store submissionStore, now func() time.Time) *Service {
-	return &Service{catalog: catalog, store: store, now: now}
+func NewService(o Options) (*Service, error) {
+	if o.Catalog == nil || o.Advice == nil || o.Crisis == nil || o.Store == nil || o.Now == nil {
+		return nil, errors.New("selftest: NewService needs a catalog, advice, crisis lines, a store and a clock")
+	}
+	o.DefaultCountry = strings.ToUpper(o.DefaultCountry)
+	if o.DefaultCountry != "" && !o.Crisis.HasCountry(o.DefaultCountry) {
+		return nil, fmt.Errorf("selftest: default country %q has no crisis lines", o.DefaultCountry)
+	}
+	return &Service{catalog: o.Catalog, advice: o.Advice, crisis: o.Crisis, defaultCountry: o.DefaultCountry, store: o.Store, now: o.Now}, nil
 }
+
+// CrisisContacts returns the deployment's crisis lines.
+func (s *Service) CrisisContacts() *CrisisContacts { return s.crisis }
 
 // Catalog returns the instruments on offer.
 func (s *Service) Catalog() *Catalog { return s.catalog }
 
-// Submit validates and scores the answers and stores the anonymous result.
-func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) {
+// Evaluate validates and scores answers without storing anything: for a
+// questionnaire taken inside a course, which the course keeps itself.
+func (s *Service) Evaluate(instrumentID, lang string, answers []Answer) (*Outcome, error) {
+	return s.evaluate(SubmitInput{InstrumentID: instrumentID, Language: lang, Answers: answers})
+}
+
+func (s *Service) evaluate(in SubmitInput) (*Outcome, error) {
 	inst, err := s.catalog.Instrument(in.InstrumentID)
 	if err != nil {
 		return nil, err
@@ -75,6 +108,16 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 		return nil, err
 	}
 	_, lang := inst.Text(in.Language)
+	return &Outcome{Instrument: inst, Language: lang, Scored: res, CreatedAt: s.now().UTC().Truncate(time.Second)}, nil
+}
+
+// Submit validates and scores the answers and stores the anonymous result.
+func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) {
+	out, err := s.evaluate(in)
+	if err != nil {
+		return nil, err
+	}
+	inst, res, lang := out.Instrument, out.Scored, out.Language
 	answers, err := json.Marshal(in.Answers)
 	if err != nil {
 		return nil, fmt.Errorf("selftest: encode answers: %w", err)
@@ -92,14 +135,15 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 		Gender:            optional(in.Profile.Gender),
 		Region:            optional(in.Profile.Region),
 		SoughtHelpBefore:  optional(in.Profile.SoughtHelpBefore),
-		CreatedAt:         s.now().UTC().Truncate(time.Second),
+		CreatedAt:         out.CreatedAt,
 	}
 	token := newClaimToken()
 	claim := &Claim{SubmissionID: sub.ID, TokenHash: hashClaimToken(token), ExpiresAt: sub.CreatedAt.Add(ClaimTTL)}
 	if err := s.store.CreateClaimable(ctx, sub, claim); err != nil {
 		return nil, err
 	}
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: lang, Result: res, CreatedAt: sub.CreatedAt, ClaimToken: token}, nil
+	out.ID, out.ClaimToken = sub.ID, token
+	return out, nil
 }
 
 // Outcome returns a stored result by its id. The id is a random UUID that
@@ -122,16 +166,8 @@ func (s *Service) outcomeOf(sub *Submission) (*Outcome, error) {
 	}
 	// Keep the stored score, band and crisis flag as they were given; the
 	// advice for that band comes from today's instrument file.
-	res := Result{Score: sub.Score, MaxScore: inst.MaxScore(), Band: sub.Band, Crisis: sub.Crisis}
-	for _, b := range inst.Bands {
-		if b.ID == sub.Band {
-			res.Advice = append(res.Advice, b.Advice...)
-		}
-	}
-	if res.Crisis {
-		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
-	}
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Result: res, CreatedAt: sub.CreatedAt.UTC()}, nil
+	res := Rescore(inst, sub.Score, sub.Band, sub.Crisis)
+	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Scored: res, CreatedAt: sub.CreatedAt.UTC()}, nil
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
@@ -141,4 +177,16 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Restore rebuilds the outcome of a questionnaire scored before (and kept
+// elsewhere, such as in a course): its score, band and crisis flag as they
+// were given, with today's advice for that band.
+func (s *Service) Restore(instrumentID, lang string, score int, band string, crisis bool, at time.Time) (*Outcome, error) {
+	inst, err := s.catalog.Instrument(instrumentID)
+	if err != nil {
+		return nil, err
+	}
+	_, used := inst.Text(lang)
+	return &Outcome{Instrument: inst, Language: used, Scored: Rescore(inst, score, band, crisis), CreatedAt: at.UTC()}, nil
 }

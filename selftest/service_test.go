@@ -18,7 +18,26 @@ func newService(t *testing.T, now time.Time) (*selftest.Service, *selftest.Store
 		t.Fatal(err)
 	}
 	store := selftest.NewStore(dbtest.Open(t).DB)
-	return selftest.NewService(catalog, store, func() time.Time { return now }), store
+	return build(t, catalog, store, func() time.Time { return now }), store
+}
+
+// build makes a Service from the built-in instruments, advice and crisis
+// lines on store.
+func build(t testing.TB, catalog *selftest.Catalog, store *selftest.Store, now func() time.Time) *selftest.Service {
+	t.Helper()
+	advice, err := selftest.LoadAdvice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	crisis, err := selftest.LoadCrisisContacts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: store, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 func phqAnswers(values ...int) []selftest.Answer {
@@ -46,7 +65,7 @@ func TestSubmitStoresAnonymousResult(t *testing.T) {
 		t.Fatalf("Submit: %v", err)
 	}
 	if out.Score != 11 || out.Band != "moderate" || !out.Crisis || out.Advice[0] != selftest.AdviceCrisis {
-		t.Fatalf("unexpected outcome %+v", out.Result)
+		t.Fatalf("unexpected outcome %+v", out.Scored)
 	}
 
 	sub, err := store.Submission(ctx, out.ID)

@@ -40,14 +40,6 @@ type Store struct {
 // NewStore returns a store on db.
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
-// CreateSubmission inserts a submission.
-func (s *Store) CreateSubmission(ctx context.Context, sub *Submission) error {
-	if err := s.db.WithContext(ctx).Create(sub).Error; err != nil {
-		return fmt.Errorf("selftest: insert submission: %w", err)
-	}
-	return nil
-}
-
 // Submission returns the submission with id, or ErrNotFound.
 func (s *Store) Submission(ctx context.Context, id string) (*Submission, error) {
 	var sub Submission
@@ -59,16 +51,4 @@ func (s *Store) Submission(ctx context.Context, id string) (*Submission, error) 
 		return nil, fmt.Errorf("selftest: load submission %s: %w", id, err)
 	}
 	return &sub, nil
-}
-
-// CountByMonth counts submissions per instrument created in [from, to).
-func (s *Store) Count(ctx context.Context, instrumentID string, from, to time.Time) (int64, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&Submission{}).
-		Where("instrument_id = ? AND created_at >= ? AND created_at < ?", instrumentID, from, to).
-		Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("selftest: count submissions: %w", err)
-	}
-	return n, nil
 }

@@ -8,27 +8,29 @@ import (
 	"time"
 
 	"github.com/haven-mh/haven/api/lang"
+	"github.com/haven-mh/haven/cmd/haven/wire"
 )
 
 // config is everything Haven reads from its environment. Every variable is
 // listed, with its default, in README.md.
 type config struct {
-	Addr            string         // HAVEN_ADDR
-	DatabaseURL     string         // DATABASE_URL
-	DataDir         string         // HAVEN_DATA_DIR
-	LogLevel        slog.Level     // HAVEN_LOG_LEVEL
-	LogFormat       string         // HAVEN_LOG_FORMAT
-	MigrateOnStart  bool           // HAVEN_MIGRATE_ON_START
-	DefaultLanguage string         // HAVEN_DEFAULT_LANGUAGE
-	DefaultCountry  string         // HAVEN_DEFAULT_COUNTRY
-	CrisisFile      string         // HAVEN_CRISIS_FILE
-	TrustedProxies  []string       // HAVEN_TRUSTED_PROXIES
-	HSTS            bool           // HAVEN_HSTS
-	MaxBodyBytes    int64          // HAVEN_MAX_BODY_BYTES
-	ShutdownTimeout time.Duration  // HAVEN_SHUTDOWN_TIMEOUT
-	DBMaxOpenConns  int            // HAVEN_DB_MAX_OPEN_CONNS
-	Auth            authConfig     // accounts.go
-	Selfhelp        selfhelpConfig // selfhelp.go
+	Addr            string        // HAVEN_ADDR
+	DatabaseURL     string        // DATABASE_URL
+	DataDir         string        // HAVEN_DATA_DIR
+	LogLevel        slog.Level    // HAVEN_LOG_LEVEL
+	LogFormat       string        // HAVEN_LOG_FORMAT
+	MigrateOnStart  bool          // HAVEN_MIGRATE_ON_START
+	DefaultLanguage string        // HAVEN_DEFAULT_LANGUAGE
+	TrustedProxies  []string      // HAVEN_TRUSTED_PROXIES
+	HSTS            bool          // HAVEN_HSTS
+	MaxBodyBytes    int64         // HAVEN_MAX_BODY_BYTES
+	ShutdownTimeout time.Duration // HAVEN_SHUTDOWN_TIMEOUT
+	DBMaxOpenConns  int           // HAVEN_DB_MAX_OPEN_CONNS
+	Jobs            bool          // HAVEN_JOBS
+	// Wire is what the domain services are built from: HAVEN_DATA_DIR,
+	// HAVEN_CRISIS_FILE, HAVEN_DEFAULT_COUNTRY, HAVEN_TIMEZONE, the keys,
+	// token lifetimes and e-mail settings (domains.go).
+	Wire wire.Config
 }
 
 // loadConfig reads the configuration through getenv, so tests can pass
@@ -40,8 +42,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DataDir:         or(getenv("HAVEN_DATA_DIR"), "data"),
 		LogFormat:       or(getenv("HAVEN_LOG_FORMAT"), "text"),
 		DefaultLanguage: or(getenv("HAVEN_DEFAULT_LANGUAGE"), "nl"),
-		DefaultCountry:  strings.ToUpper(getenv("HAVEN_DEFAULT_COUNTRY")),
-		CrisisFile:      getenv("HAVEN_CRISIS_FILE"),
 	}
 	var errs []string
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("HAVEN_LOG_LEVEL"), "info"))); err != nil {
@@ -76,8 +76,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
-	c.Auth = loadAuthConfig(getenv, &errs)
-	c.Selfhelp = loadSelfhelpConfig(getenv, &errs)
+	if c.Jobs, err = parseBool(getenv("HAVEN_JOBS"), true); err != nil {
+		errs = append(errs, "HAVEN_JOBS: "+err.Error())
+	}
+	c.Wire = loadWireConfig(getenv, c, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

@@ -20,11 +20,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
+	"github.com/haven-mh/haven/cmd/haven/wire"
 	"github.com/haven-mh/haven/db"
-	"github.com/haven-mh/haven/db/jobs"
-	"github.com/haven-mh/haven/db/visits"
 	"github.com/haven-mh/haven/frontend"
-	"github.com/haven-mh/haven/selftest"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -134,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrate(ctx, database, log)
 	case "audit verify":
-		return auditVerify(ctx, database, stdout)
+		return auditVerify(ctx, cfg, database, log, stdout)
 	case "run-job":
 		if cfg.MigrateOnStart {
 			if err := migrate(ctx, database, log); err != nil {
@@ -179,72 +177,42 @@ func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
 	return nil
 }
 
-// newHandler wires the domain services, the JSON API and the web site.
-func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *jobs.Runner, error) {
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		return nil, nil, err
-	}
-	advice, err := selftest.LoadAdvice()
-	if err != nil {
-		return nil, nil, err
-	}
-	crisis, err := selftest.LoadCrisisContacts(cfg.CrisisFile)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.DefaultCountry != "" && !crisis.HasCountry(cfg.DefaultCountry) {
-		return nil, nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY %q has no crisis lines", cfg.DefaultCountry)
-	}
-	selftests := selftest.NewService(catalog, selftest.NewStore(database.DB), time.Now)
-	sealer, err := newSealer(cfg, database.Dialect, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	selfhelp, err := newSelfhelp(database, catalog, sealer)
-	if err != nil {
-		return nil, nil, err
-	}
-	accounts, auditLog, err := newAccounts(cfg, database, sealer, log, selftests, selfhelp)
-	if err != nil {
-		return nil, nil, err
-	}
-
+// newHandler puts the JSON API and the web site on the services.
+func newHandler(cfg config, svcs *wire.Services, log *slog.Logger) (http.Handler, error) {
 	site, err := frontend.New(frontend.Deps{
-		Log: log, Selftest: selftests, Advice: advice, Crisis: crisis,
-		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
-		Auth: accounts, Audit: auditLog, Selfhelp: selfhelp,
+		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
+		DefaultLanguage: cfg.DefaultLanguage,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-
-	counter := visits.NewCounter(database.DB, time.Now)
 	gin.SetMode(gin.ReleaseMode)
 	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS,
-		OnPanic: site.InternalError, Visits: counter})
+		OnPanic: site.InternalError, Visits: svcs.Visits})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
-		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
-		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-		Auth: accounts, Audit: auditLog, Selfhelp: selfhelp,
+		Log: log, DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
+		DefaultLanguage: cfg.DefaultLanguage, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	site.Register(engine)
-	runner, err := newJobs(cfg, database, selfhelp, counter, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	return engine, runner, nil
+	return engine, nil
 }
 
 func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
-	handler, runner, err := newHandler(cfg, database, log)
+	svcs, err := wire.New(ctx, cfg.Wire, database, log)
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(cfg, svcs, log)
+	if err != nil {
+		return err
+	}
+	runner, err := svcs.Jobs(log)
 	if err != nil {
 		return err
 	}
@@ -265,7 +233,7 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 	}
 	log.Info("haven listening", "addr", ln.Addr().String(), "dialect", string(database.Dialect), "version", version)
 
-	if cfg.Selfhelp.Jobs {
+	if cfg.Jobs {
 		jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 		wait := runner.Start(jobsCtx)
 		defer func() { stopJobs(); wait() }()

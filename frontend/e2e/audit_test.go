@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -21,8 +20,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/middleware"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 	"github.com/haven-mh/haven/frontend"
-	"github.com/haven-mh/haven/selftest"
 )
 
 // auditPage is a page to audit; setup, when set, gets the page into the
@@ -176,21 +175,8 @@ func submit(t *testing.T, lang, instrument string, values []int) string {
 // security headers; every other path (the assets) goes to the real server.
 func errorPageServer(t *testing.T) string {
 	t.Helper()
-	catalog, err := selftest.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	advice, err := selftest.LoadAdvice()
-	if err != nil {
-		t.Fatal(err)
-	}
-	crisis, err := selftest.LoadCrisisContacts("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := frontend.New(frontend.Deps{
-		Selftest: selftest.NewService(catalog, nil, time.Now), Advice: advice, Crisis: crisis, DefaultLanguage: "nl",
-	})
+	svcs := wiretest.New(t)
+	site, err := frontend.New(frontend.Deps{Selftest: svcs.Selftest, DefaultLanguage: "nl"})
 	if err != nil {
 		t.Fatal(err)
 	}

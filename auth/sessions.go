@@ -4,175 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
-
 	"github.com/haven-mh/haven/audit"
 )
-
-// Auditor records audit entries. Append must fail closed: when it returns
-// an error the audited action does not complete.
-type Auditor interface {
-	Append(ctx context.Context, e audit.Entry) error
-}
-
-// DataHolder is a domain that keeps personal data about a user: it can hand
-// it over (GDPR access) and erase it (GDPR erasure), keeping only anonymous
-// counts. Each domain registers itself in cmd/haven.
-type DataHolder interface {
-	// DataName is the key of this domain's part of the export.
-	DataName() string
-	ExportUser(ctx context.Context, userID string) (any, error)
-	EraseUser(ctx context.Context, userID string) error
-}
-
-// Config tunes the service. Zero fields take the defaults.
-type Config struct {
-	// RefreshTTL is how long an unused refresh token lives (default 14 days).
-	RefreshTTL time.Duration
-	// SessionMaxAge caps a session however often it is refreshed (default
-	// 30 days); then the user signs in again.
-	SessionMaxAge time.Duration
-	// InvitationTTL is how long an invitation link works (default 72 h).
-	InvitationTTL time.Duration
-	// Argon2 are the password hashing parameters (default OWASPParams).
-	Argon2 Argon2Params
-	// Throttle sets the attempt limits.
-	Throttle ThrottleConfig
-	// TOTPIssuer names Haven in authenticator apps (default "Haven").
-	TOTPIssuer string
-	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
-	// the clear, for tests only.
-	Sealer Sealer
-}
-
-// Sealer encrypts and decrypts small secrets bound to a context.
-type Sealer interface {
-	Seal(plaintext []byte, context string) (string, error)
-	Open(sealed, context string) ([]byte, error)
-}
-
-func (c Config) withDefaults() Config {
-	if c.RefreshTTL <= 0 {
-		c.RefreshTTL = 14 * 24 * time.Hour
-	}
-	if c.SessionMaxAge <= 0 {
-		c.SessionMaxAge = 30 * 24 * time.Hour
-	}
-	if c.InvitationTTL <= 0 {
-		c.InvitationTTL = 72 * time.Hour
-	}
-	if c.Argon2.Memory == 0 {
-		c.Argon2 = OWASPParams
-	}
-	if c.TOTPIssuer == "" {
-		c.TOTPIssuer = "Haven"
-	}
-	return c
-}
-
-// Service is the identity domain.
-type Service struct {
-	store    *Store
-	tokens   *Tokens
-	audit    Auditor
-	policy   *PasswordPolicy
-	holders  []DataHolder
-	cfg      Config
-	now      func() time.Time
-	throttle *throttle
-	// dummyHash is checked against when a nickname does not exist, so a
-	// failed sign-in takes as long either way.
-	dummyHash string
-}
-
-// NewService returns the identity service. holders are the other domains
-// that keep personal data (for export and erasure).
-func NewService(store *Store, tokens *Tokens, auditor Auditor, cfg Config, now func() time.Time, holders ...DataHolder) (*Service, error) {
-	cfg = cfg.withDefaults()
-	dummy, err := HashPassword("not a real password, only for timing", cfg.Argon2)
-	if err != nil {
-		return nil, err
-	}
-	return &Service{
-		store: store, tokens: tokens, audit: auditor, policy: NewPasswordPolicy(), holders: holders,
-		cfg: cfg, now: now, throttle: newThrottle(cfg.Throttle, now), dummyHash: dummy,
-	}, nil
-}
-
-// Tokens returns the access token signer/verifier.
-func (s *Service) Tokens() *Tokens { return s.tokens }
-
-// Session is what a successful sign-in hands out.
-type Session struct {
-	UserID           string
-	Role             Role
-	SessionID        string
-	AccessToken      string
-	AccessExpiresAt  time.Time
-	RefreshToken     string
-	RefreshExpiresAt time.Time
-}
-
-func (s *Service) record(ctx context.Context, e audit.Entry) error {
-	if err := s.audit.Append(ctx, e); err != nil {
-		return fmt.Errorf("auth: audit: %w", err)
-	}
-	return nil
-}
-
-func actorEntry(p Principal, action, object, outcome string) audit.Entry {
-	return audit.Entry{
-		ActorID: audit.Str(p.UserID), ActorRole: string(p.Role), SessionID: audit.Str(p.SessionID),
-		Action: action, Object: object, RequestID: p.RequestID, Outcome: outcome,
-	}
-}
-
-func userEntry(u *User, sessionID, requestID, action, outcome string) audit.Entry {
-	return audit.Entry{
-		ActorID: audit.Str(u.ID), ActorRole: string(u.Role), SessionID: audit.Str(sessionID),
-		SubjectID: subjectOf(u), Action: action, Object: "user:" + u.ID, RequestID: requestID, Outcome: outcome,
-	}
-}
-
-// subjectOf is the user as the subject of an entry when they are a client
-// (whose record the entry is about).
-func subjectOf(u *User) *string {
-	if u.Role == RoleClient {
-		return audit.Str(u.ID)
-	}
-	return nil
-}
-
-// newSession starts a session (a refresh token family) for u.
-func (s *Service) newSession(ctx context.Context, st *Store, u *User) (*Session, error) {
-	now := s.now().UTC()
-	se := &session{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge)}
-	raw := randomToken(32)
-	rt := &refreshToken{TokenHash: HashToken(raw), SessionID: se.ID, CreatedAt: now, ExpiresAt: minTime(now.Add(s.cfg.RefreshTTL), se.ExpiresAt)}
-	if err := st.CreateSession(ctx, se, rt); err != nil {
-		return nil, err
-	}
-	access, exp, err := s.tokens.IssueAccess(u.ID, u.Role, se.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Session{UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
 
 // Authenticate turns an access token into the request's principal: the
 // token must verify and its session must still be live, for that user and
 // that role (so sign-out, erasure, disabling and role changes take effect
 // at once).
-func (s *Service) Authenticate(ctx context.Context, accessToken, requestID string) (Principal, error) {
+func (s *Sessions) Authenticate(ctx context.Context, accessToken, requestID string) (Principal, error) {
 	userID, role, sid, err := s.tokens.VerifyAccess(accessToken)
 	if err != nil {
 		return Principal{}, err
@@ -196,7 +37,7 @@ type SignUpResult struct {
 }
 
 // SignUp creates a client account with a nickname and password only.
-func (s *Service) SignUp(ctx context.Context, m Meta, nickname, password string) (*SignUpResult, error) {
+func (s *Sessions) SignUp(ctx context.Context, m Meta, nickname, password string) (*SignUpResult, error) {
 	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
@@ -253,62 +94,11 @@ type LoginResult struct {
 	Challenge string
 }
 
-// checkAttempt applies the per-source and per-account limits before a
-// credential is checked. Both apply whether or not the account exists.
-func (s *Service) checkAttempt(m Meta, accountKey string) error {
-	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(accountKey)); blocked {
-		return throttled(wait)
-	}
-	if ok, wait := s.throttle.source.Allow(s.throttle.sourceKey(m.Source)); !ok {
-		return throttled(wait)
-	}
-	return nil
-}
-
-func (s *Service) failAttempt(accountKey string) {
-	s.throttle.account.Allow(s.throttle.accountKey(accountKey))
-}
-
-// verifyPassword looks the nickname up and checks the password, spending
-// the same argon2id work when the nickname does not exist. Any failure is
-// ErrInvalidCredentials.
-func (s *Service) verifyPassword(ctx context.Context, key, password string) (*User, error) {
-	u, err := s.store.UserByNickname(ctx, key)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	hash := s.dummyHash
-	if u != nil && u.PasswordHash != nil {
-		hash = *u.PasswordHash
-	}
-	ok, rehash, herr := CheckPassword(hash, password, s.cfg.Argon2)
-	if u == nil || u.Status != StatusActive || u.PasswordHash == nil || herr != nil || !ok {
-		return u, ErrInvalidCredentials
-	}
-	if rehash {
-		if h, err := HashPassword(password, s.cfg.Argon2); err == nil {
-			_ = s.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": h})
-		}
-	}
-	return u, nil
-}
-
-func (s *Service) signInFailure(ctx context.Context, m Meta, u *User, action string) error {
-	e := audit.Entry{ActorRole: "anonymous", Action: action, Object: "session", RequestID: m.RequestID, Outcome: audit.OutcomeFailure}
-	if u != nil && u.Status != StatusErased {
-		e.ActorID, e.ActorRole, e.SubjectID, e.Object = audit.Str(u.ID), string(u.Role), subjectOf(u), "user:"+u.ID
-	}
-	if err := s.record(ctx, e); err != nil {
-		return err
-	}
-	return ErrInvalidCredentials
-}
-
 // Login checks a nickname and password. Clients get a session; staff who
 // see health data get a challenge for their second factor (or for enrolling
 // one, at their first sign-in). Every failure is the same
 // ErrInvalidCredentials, whether or not the nickname exists.
-func (s *Service) Login(ctx context.Context, m Meta, nickname, password string) (*LoginResult, error) {
+func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string) (*LoginResult, error) {
 	key := lookupKey(nickname)
 	if err := s.checkAttempt(m, key); err != nil {
 		return nil, err
@@ -346,7 +136,7 @@ func (s *Service) Login(ctx context.Context, m Meta, nickname, password string) 
 
 // VerifyMFA completes a staff sign-in with a TOTP code or one of the
 // recovery codes given at enrolment (each works once).
-func (s *Service) VerifyMFA(ctx context.Context, m Meta, challenge, code string) (*Session, error) {
+func (s *Sessions) VerifyMFA(ctx context.Context, m Meta, challenge, code string) (*Session, error) {
 	userID, err := s.tokens.verifyChallenge(challenge, challengeMFA)
 	if err != nil {
 		return nil, err
@@ -387,7 +177,7 @@ func (s *Service) VerifyMFA(ctx context.Context, m Meta, challenge, code string)
 	return se, nil
 }
 
-func (s *Service) checkSecondFactor(ctx context.Context, u *User, code string) (bool, error) {
+func (s *Sessions) checkSecondFactor(ctx context.Context, u *User, code string) (bool, error) {
 	secret, err := s.openTOTP(u)
 	if err != nil {
 		return false, err
@@ -411,7 +201,7 @@ type Enrolment struct {
 
 // StartEnrolment creates a TOTP secret for a staff member at their first
 // sign-in. It is not active until ConfirmEnrolment.
-func (s *Service) StartEnrolment(ctx context.Context, challenge string) (*Enrolment, error) {
+func (s *Sessions) StartEnrolment(ctx context.Context, challenge string) (*Enrolment, error) {
 	userID, err := s.tokens.verifyChallenge(challenge, challengeEnrol)
 	if err != nil {
 		return nil, err
@@ -443,7 +233,7 @@ type EnrolmentResult struct {
 
 // ConfirmEnrolment activates the TOTP secret when code matches it, hands
 // out ten one-time recovery codes and signs the user in.
-func (s *Service) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code string) (*EnrolmentResult, error) {
+func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code string) (*EnrolmentResult, error) {
 	userID, err := s.tokens.verifyChallenge(challenge, challengeEnrol)
 	if err != nil {
 		return nil, err
@@ -496,7 +286,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code 
 // Refresh exchanges a refresh token for a new access token and a new
 // refresh token. Each refresh token works once: presenting a spent one
 // means it was stolen or replayed, so the whole session is revoked.
-func (s *Service) Refresh(ctx context.Context, m Meta, raw string) (*Session, error) {
+func (s *Sessions) Refresh(ctx context.Context, m Meta, raw string) (*Session, error) {
 	if raw == "" || len(raw) > 256 {
 		return nil, ErrInvalidToken
 	}
@@ -554,7 +344,7 @@ func (s *Service) Refresh(ctx context.Context, m Meta, raw string) (*Session, er
 		if err != nil {
 			return err
 		}
-		out = &Session{UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: next, RefreshExpiresAt: nrt.ExpiresAt}
+		out = &Session{IssuedAt: now, UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: next, RefreshExpiresAt: nrt.ExpiresAt}
 		return nil
 	})
 	if err != nil {
@@ -576,7 +366,7 @@ func (s *Service) Refresh(ctx context.Context, m Meta, raw string) (*Session, er
 
 // Logout revokes the caller's session: its refresh tokens stop working and
 // its access tokens are refused from the next request on.
-func (s *Service) Logout(ctx context.Context, p Principal) error {
+func (s *Sessions) Logout(ctx context.Context, p Principal) error {
 	if err := s.store.RevokeSession(ctx, p.SessionID, "logout", s.now().UTC()); err != nil {
 		return err
 	}
@@ -597,7 +387,7 @@ type RecoverResult struct {
 // Recover lets a client who forgot their password set a new one with their
 // recovery code. Every other session is signed out, and a new recovery code
 // replaces the one used. Failures say nothing about which part was wrong.
-func (s *Service) Recover(ctx context.Context, m Meta, nickname, code, newPassword string) (*RecoverResult, error) {
+func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassword string) (*RecoverResult, error) {
 	key := lookupKey(nickname)
 	if err := s.policy.Check("new_password", newPassword, nickname); err != nil {
 		return nil, err
@@ -645,111 +435,4 @@ func (s *Service) Recover(ctx context.Context, m Meta, nickname, code, newPasswo
 		return nil, err
 	}
 	return &RecoverResult{RecoveryCode: next, Session: se}, nil
-}
-
-// Me returns the caller's account.
-func (s *Service) Me(ctx context.Context, p Principal) (*User, error) {
-	return s.store.UserByID(ctx, p.UserID)
-}
-
-// reauthenticate checks the caller's current password (before changing it,
-// regenerating the recovery code or erasing the account), under the same
-// per-account limit as sign-in.
-func (s *Service) reauthenticate(ctx context.Context, p Principal, password string) (*User, error) {
-	key := "reauth:" + p.UserID
-	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(key)); blocked {
-		return nil, throttled(wait)
-	}
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if u.PasswordHash == nil {
-		return nil, ErrInvalidCredentials
-	}
-	ok, _, err := CheckPassword(*u.PasswordHash, password, s.cfg.Argon2)
-	if err != nil || !ok {
-		s.failAttempt(key)
-		return nil, ErrInvalidCredentials
-	}
-	s.throttle.account.Reset(s.throttle.accountKey(key))
-	return u, nil
-}
-
-// ChangePassword sets a new password after checking the current one, and
-// signs out every other session.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
-	u, err := s.reauthenticate(ctx, p, current)
-	if err != nil {
-		return err
-	}
-	if err := s.policy.Check("new_password", next, u.Name()); err != nil {
-		return err
-	}
-	hash, err := HashPassword(next, s.cfg.Argon2)
-	if err != nil {
-		return err
-	}
-	now := s.now().UTC()
-	err = s.store.Tx(ctx, func(st *Store) error {
-		if err := st.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash, "updated_at": now}); err != nil {
-			return err
-		}
-		return st.RevokeUserSessions(ctx, u.ID, p.SessionID, "password_changed", now)
-	})
-	if err != nil {
-		return err
-	}
-	e := actorEntry(p, audit.ActionPasswordChange, "user:"+u.ID, audit.OutcomeSuccess)
-	e.SubjectID = subjectOf(u)
-	return s.record(ctx, e)
-}
-
-// RegenerateRecoveryCode replaces a client's recovery code (after checking
-// their password) and returns the new one, shown once.
-func (s *Service) RegenerateRecoveryCode(ctx context.Context, p Principal, password string) (string, error) {
-	u, err := s.reauthenticate(ctx, p, password)
-	if err != nil {
-		return "", err
-	}
-	code := newCode(5)
-	if err := s.store.UpdateUser(ctx, u.ID, map[string]any{"recovery_code_hash": HashToken(normaliseCode(code)), "updated_at": s.now().UTC()}); err != nil {
-		return "", err
-	}
-	return code, nil
-}
-
-func equalHash(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
-}
-
-func totpContext(userID string) string { return "users.totp_secret:" + userID }
-
-func (s *Service) sealTOTP(userID, secret string) (string, error) {
-	if s.cfg.Sealer == nil {
-		return secret, nil
-	}
-	sealed, err := s.cfg.Sealer.Seal([]byte(secret), totpContext(userID))
-	if err != nil {
-		return "", fmt.Errorf("auth: seal totp secret: %w", err)
-	}
-	return sealed, nil
-}
-
-func (s *Service) openTOTP(u *User) (string, error) {
-	if s.cfg.Sealer == nil {
-		return *u.TOTPSecret, nil
-	}
-	plain, err := s.cfg.Sealer.Open(*u.TOTPSecret, totpContext(u.ID))
-	if err != nil {
-		return "", fmt.Errorf("auth: open totp secret: %w", err)
-	}
-	return string(plain), nil
 }

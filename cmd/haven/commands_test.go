@@ -89,7 +89,7 @@ func TestAuthConfig(t *testing.T) {
 		}
 	}
 	cfg, err := loadConfig(env(t, "HAVEN_JWT_KEYS", "a:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=,b:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="))
-	if err != nil || len(cfg.Auth.JWTKeys) != 2 || cfg.Auth.AccessTokenTTL.Minutes() != 10 {
-		t.Errorf("cfg.Auth = %+v, %v", cfg.Auth, err)
+	if err != nil || len(cfg.Wire.JWTKeys) != 2 || cfg.Wire.AccessTokenTTL.Minutes() != 10 {
+		t.Errorf("cfg.Wire = %+v, %v", cfg.Wire, err)
 	}
 }

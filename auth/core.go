@@ -1,0 +1,301 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/haven-mh/haven/audit"
+)
+
+// Auditor records audit entries. Append must fail closed: when it returns
+// an error the audited action does not complete.
+type Auditor interface {
+	Append(ctx context.Context, e audit.Entry) error
+}
+
+// DataHolder is a domain that keeps personal data about a user: it can hand
+// it over (GDPR access) and erase it (GDPR erasure), keeping only anonymous
+// counts. Each domain registers itself in cmd/haven.
+type DataHolder interface {
+	// DataName is the key of this domain's part of the export.
+	DataName() string
+	ExportUser(ctx context.Context, userID string) (any, error)
+	EraseUser(ctx context.Context, userID string) error
+}
+
+// Config tunes the service. Zero fields take the defaults.
+type Config struct {
+	// RefreshTTL is how long an unused refresh token lives (default 14 days).
+	RefreshTTL time.Duration
+	// SessionMaxAge caps a session however often it is refreshed (default
+	// 30 days); then the user signs in again.
+	SessionMaxAge time.Duration
+	// InvitationTTL is how long an invitation link works (default 72 h).
+	InvitationTTL time.Duration
+	// Argon2 are the password hashing parameters (default OWASPParams).
+	Argon2 Argon2Params
+	// Throttle sets the attempt limits.
+	Throttle ThrottleConfig
+	// TOTPIssuer names Haven in authenticator apps (default "Haven").
+	TOTPIssuer string
+	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
+	// the clear, for tests only.
+	Sealer Sealer
+}
+
+// Sealer encrypts and decrypts small secrets bound to a context.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
+}
+
+func (c Config) withDefaults() Config {
+	if c.RefreshTTL <= 0 {
+		c.RefreshTTL = 14 * 24 * time.Hour
+	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 30 * 24 * time.Hour
+	}
+	if c.InvitationTTL <= 0 {
+		c.InvitationTTL = 72 * time.Hour
+	}
+	if c.Argon2.Memory == 0 {
+		c.Argon2 = OWASPParams
+	}
+	if c.TOTPIssuer == "" {
+		c.TOTPIssuer = "Haven"
+	}
+	return c
+}
+
+// Service is the identity domain, split along its seams: signing in and
+// sessions, a person's own account, and staff with their invitations and
+// caseloads. The three share one core of storage, tokens, audit and limits.
+type Service struct {
+	Sessions *Sessions
+	Accounts *Accounts
+	Staff    *Staff
+}
+
+// Sessions signs people up, in (with a second factor for staff) and out,
+// refreshes and recovers sessions, and turns access tokens into principals.
+type Sessions struct{ *core }
+
+// Accounts is a signed-in person's self-service: their account, password,
+// recovery code, e-mail address, data export and erasure.
+type Accounts struct{ *core }
+
+// Staff is the coordinators' side: staff accounts, invitations, the client
+// list and caseloads, and anonymous counts.
+type Staff struct{ *core }
+
+// core is what the three share.
+type core struct {
+	store    *Store
+	tokens   *Tokens
+	audit    Auditor
+	policy   *PasswordPolicy
+	holders  []DataHolder
+	cfg      Config
+	now      func() time.Time
+	throttle *throttle
+	// dummyHash is checked against when a nickname does not exist, so a
+	// failed sign-in takes as long either way.
+	dummyHash string
+}
+
+// New returns the identity service. holders are the other domains that
+// keep personal data (for export and erasure).
+func New(store *Store, tokens *Tokens, auditor Auditor, cfg Config, now func() time.Time, holders ...DataHolder) (*Service, error) {
+	cfg = cfg.withDefaults()
+	dummy, err := HashPassword("not a real password, only for timing", cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	c := &core{
+		store: store, tokens: tokens, audit: auditor, policy: NewPasswordPolicy(), holders: holders,
+		cfg: cfg, now: now, throttle: newThrottle(cfg.Throttle, now), dummyHash: dummy,
+	}
+	return &Service{Sessions: &Sessions{c}, Accounts: &Accounts{c}, Staff: &Staff{c}}, nil
+}
+
+// Session is what a successful sign-in hands out.
+type Session struct {
+	// IssuedAt is when the access token was issued (AccessExpiresAt minus
+	// it is the token's lifetime, the "expires_in" of OAuth).
+	IssuedAt         time.Time
+	UserID           string
+	Role             Role
+	SessionID        string
+	AccessToken      string
+	AccessExpiresAt  time.Time
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+}
+
+func (s *core) record(ctx context.Context, e audit.Entry) error {
+	if err := s.audit.Append(ctx, e); err != nil {
+		return fmt.Errorf("auth: audit: %w", err)
+	}
+	return nil
+}
+
+func actorEntry(p Principal, action, object, outcome string) audit.Entry {
+	return audit.Entry{
+		ActorID: audit.Str(p.UserID), ActorRole: string(p.Role), SessionID: audit.Str(p.SessionID),
+		Action: action, Object: object, RequestID: p.RequestID, Outcome: outcome,
+	}
+}
+
+func userEntry(u *User, sessionID, requestID, action, outcome string) audit.Entry {
+	return audit.Entry{
+		ActorID: audit.Str(u.ID), ActorRole: string(u.Role), SessionID: audit.Str(sessionID),
+		SubjectID: subjectOf(u), Action: action, Object: "user:" + u.ID, RequestID: requestID, Outcome: outcome,
+	}
+}
+
+// subjectOf is the user as the subject of an entry when they are a client
+// (whose record the entry is about).
+func subjectOf(u *User) *string {
+	if u.Role == RoleClient {
+		return audit.Str(u.ID)
+	}
+	return nil
+}
+
+// newSession starts a session (a refresh token family) for u.
+func (s *core) newSession(ctx context.Context, st *Store, u *User) (*Session, error) {
+	now := s.now().UTC()
+	se := &session{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge)}
+	raw := randomToken(32)
+	rt := &refreshToken{TokenHash: HashToken(raw), SessionID: se.ID, CreatedAt: now, ExpiresAt: minTime(now.Add(s.cfg.RefreshTTL), se.ExpiresAt)}
+	if err := st.CreateSession(ctx, se, rt); err != nil {
+		return nil, err
+	}
+	access, exp, err := s.tokens.IssueAccess(u.ID, u.Role, se.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{IssuedAt: now, UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// checkAttempt applies the per-source and per-account limits before a
+// credential is checked. Both apply whether or not the account exists.
+func (s *core) checkAttempt(m Meta, accountKey string) error {
+	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(accountKey)); blocked {
+		return throttled(wait)
+	}
+	if ok, wait := s.throttle.source.Allow(s.throttle.sourceKey(m.Source)); !ok {
+		return throttled(wait)
+	}
+	return nil
+}
+
+func (s *core) failAttempt(accountKey string) {
+	s.throttle.account.Allow(s.throttle.accountKey(accountKey))
+}
+
+// verifyPassword looks the nickname up and checks the password, spending
+// the same argon2id work when the nickname does not exist. Any failure is
+// ErrInvalidCredentials.
+func (s *core) verifyPassword(ctx context.Context, key, password string) (*User, error) {
+	u, err := s.store.UserByNickname(ctx, key)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if u != nil && u.PasswordHash != nil {
+		hash = *u.PasswordHash
+	}
+	ok, rehash, herr := CheckPassword(hash, password, s.cfg.Argon2)
+	if u == nil || u.Status != StatusActive || u.PasswordHash == nil || herr != nil || !ok {
+		return u, ErrInvalidCredentials
+	}
+	if rehash {
+		if h, err := HashPassword(password, s.cfg.Argon2); err == nil {
+			_ = s.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": h})
+		}
+	}
+	return u, nil
+}
+
+func (s *core) signInFailure(ctx context.Context, m Meta, u *User, action string) error {
+	e := audit.Entry{ActorRole: "anonymous", Action: action, Object: "session", RequestID: m.RequestID, Outcome: audit.OutcomeFailure}
+	if u != nil && u.Status != StatusErased {
+		e.ActorID, e.ActorRole, e.SubjectID, e.Object = audit.Str(u.ID), string(u.Role), subjectOf(u), "user:"+u.ID
+	}
+	if err := s.record(ctx, e); err != nil {
+		return err
+	}
+	return ErrInvalidCredentials
+}
+
+// reauthenticate checks the caller's current password (before changing it,
+// regenerating the recovery code or erasing the account), under the same
+// per-account limit as sign-in.
+func (s *core) reauthenticate(ctx context.Context, p Principal, password string) (*User, error) {
+	key := "reauth:" + p.UserID
+	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(key)); blocked {
+		return nil, throttled(wait)
+	}
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.PasswordHash == nil {
+		return nil, ErrInvalidCredentials
+	}
+	ok, _, err := CheckPassword(*u.PasswordHash, password, s.cfg.Argon2)
+	if err != nil || !ok {
+		s.failAttempt(key)
+		return nil, ErrInvalidCredentials
+	}
+	s.throttle.account.Reset(s.throttle.accountKey(key))
+	return u, nil
+}
+
+func equalHash(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}
+
+func totpContext(userID string) string { return "users.totp_secret:" + userID }
+
+func (s *core) sealTOTP(userID, secret string) (string, error) {
+	if s.cfg.Sealer == nil {
+		return secret, nil
+	}
+	sealed, err := s.cfg.Sealer.Seal([]byte(secret), totpContext(userID))
+	if err != nil {
+		return "", fmt.Errorf("auth: seal totp secret: %w", err)
+	}
+	return sealed, nil
+}
+
+func (s *core) openTOTP(u *User) (string, error) {
+	if s.cfg.Sealer == nil {
+		return *u.TOTPSecret, nil
+	}
+	plain, err := s.cfg.Sealer.Open(*u.TOTPSecret, totpContext(u.ID))
+	if err != nil {
+		return "", fmt.Errorf("auth: open totp secret: %w", err)
+	}
+	return string(plain), nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/cmd/haven/wire"
+	"github.com/haven-mh/haven/db/seal"
+)
+
+// loadWireConfig reads what the domain services are built from; it appends
+// what is wrong to errs.
+func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.Config {
+	w := wire.Config{
+		DataDir:        c.DataDir,
+		CrisisFile:     getenv("HAVEN_CRISIS_FILE"),
+		DefaultCountry: strings.ToUpper(getenv("HAVEN_DEFAULT_COUNTRY")),
+		SMTPURL:        getenv("HAVEN_SMTP_URL"),
+		MailFrom:       getenv("HAVEN_MAIL_FROM"),
+		PublicURL:      strings.TrimRight(or(getenv("HAVEN_PUBLIC_URL"), "http://localhost:8080"), "/"),
+	}
+	tz := or(getenv("HAVEN_TIMEZONE"), "Europe/Brussels")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		*errs = append(*errs, fmt.Sprintf("HAVEN_TIMEZONE %q is not a time zone such as Europe/Brussels", tz))
+	}
+	w.Location = loc
+	if spec := getenv("HAVEN_ENCRYPTION_KEYS"); spec != "" {
+		keys, err := seal.ParseKeys(spec)
+		if err != nil {
+			*errs = append(*errs, "HAVEN_ENCRYPTION_KEYS: "+strings.TrimPrefix(err.Error(), "seal: "))
+		}
+		w.EncryptionKeys = keys
+	}
+	if spec := getenv("HAVEN_JWT_KEYS"); spec != "" {
+		keys, err := auth.ParseKeys(spec)
+		if err != nil {
+			*errs = append(*errs, "HAVEN_JWT_KEYS: "+strings.TrimPrefix(err.Error(), "auth: "))
+		}
+		w.JWTKeys = keys
+	}
+	dur := func(name, def string, lo, hi time.Duration) time.Duration {
+		d, err := time.ParseDuration(or(getenv(name), def))
+		if err != nil || d < lo || d > hi {
+			*errs = append(*errs, fmt.Sprintf("%s must be a duration between %s and %s", name, lo, hi))
+		}
+		return d
+	}
+	w.AccessTokenTTL = dur("HAVEN_ACCESS_TOKEN_TTL", "10m", time.Minute, auth.MaxAccessTTL)
+	w.RefreshTokenTTL = dur("HAVEN_REFRESH_TOKEN_TTL", "336h", time.Hour, 90*24*time.Hour)
+	w.SessionMaxAge = dur("HAVEN_SESSION_MAX_AGE", "720h", time.Hour, 365*24*time.Hour)
+	if w.SMTPURL != "" && w.MailFrom == "" {
+		*errs = append(*errs, "HAVEN_MAIL_FROM is required with HAVEN_SMTP_URL")
+	}
+	return w
+}

@@ -1,0 +1,124 @@
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/haven-mh/haven/db/seal"
+	"github.com/haven-mh/haven/selftest"
+)
+
+// TakeMeasurement is the course questionnaire at one measurement point:
+// the client answers the programme's instrument, it is scored by the
+// self-test rules (so a crisis answer raises the crisis flag whatever the
+// total), and kept with the course, its answers sealed. Taking the first
+// one enrols a client who has not opened a lesson yet (it comes before
+// lesson 1). A point that is not due — not reached yet, or taken already —
+// is ErrNotFound. Checking, scoring and recording happen in one
+// transaction, so a double submit cannot record twice.
+func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, pointID, lang string, answers []selftest.Answer) (*selftest.Outcome, error) {
+	p, err := s.lib.Programme(programmeID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Measures == nil {
+		return nil, fmt.Errorf("modules: %s has no questionnaires: %w", p.ID, ErrNotFound)
+	}
+	if !p.HasLanguage(lang) {
+		lang = p.Languages[0]
+	}
+	out, err := s.scorer.Evaluate(p.Measures.Instrument, lang, answers)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := json.Marshal(answers)
+	if err != nil {
+		return nil, fmt.Errorf("modules: encode questionnaire: %w", err)
+	}
+	now := s.now().UTC()
+	err = s.store.Tx(ctx, func(st *Store) error {
+		e, err := s.enrol(ctx, st, p, userID, now)
+		if err != nil {
+			return err
+		}
+		pr, err := s.progress(ctx, st, p, e, true)
+		if err != nil {
+			return err
+		}
+		if !pointDue(pr, pointID) {
+			return fmt.Errorf("modules: questionnaire %q is not due: %w", pointID, ErrNotFound)
+		}
+		sealed, err := s.sealer.Seal(plain, measurementContext(e.ID, pointID))
+		if err != nil {
+			return err
+		}
+		keyID := seal.KeyID(sealed)
+		saved, err := st.SaveMeasurement(ctx, &Measurement{EnrolmentID: e.ID, PointID: pointID, Instrument: out.Instrument.ID,
+			Language: out.Language, AnswersSealed: &sealed, KeyID: &keyID, Score: out.Score, Band: out.Band, Crisis: out.Crisis, TakenAt: now})
+		if err != nil {
+			return err
+		}
+		if !saved { // taken a moment ago by a concurrent submit
+			return fmt.Errorf("modules: questionnaire %q was taken already: %w", pointID, ErrNotFound)
+		}
+		if err := st.RecordEvent(ctx, EventMeasurement, p.ID, "", e.ID, now); err != nil {
+			return err
+		}
+		return st.Touch(ctx, e.ID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.CreatedAt = now
+	return out, nil
+}
+
+// MeasurementResult returns the outcome of a questionnaire the client took
+// at a point, or ErrNotFound.
+func (s *Service) MeasurementResult(ctx context.Context, userID, programmeID, pointID string) (*selftest.Outcome, error) {
+	e, err := s.store.Enrolment(ctx, userID, programmeID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.Measurements(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.PointID == pointID {
+			return s.scorer.Restore(m.Instrument, m.Language, m.Score, m.Band, m.Crisis, m.TakenAt)
+		}
+	}
+	return nil, fmt.Errorf("modules: questionnaire %q not taken: %w", pointID, ErrNotFound)
+}
+
+func pointDue(pr *Progress, pointID string) bool {
+	for _, m := range pr.Measures {
+		if m.Point.ID == pointID {
+			return m.Due
+		}
+	}
+	return false
+}
+
+func measurementContext(enrolmentID, pointID string) string {
+	return "selfhelp-measurement:" + enrolmentID + ":" + pointID
+}
+
+// measurementAnswers opens the sealed answers of a measurement (nil for a
+// measurement taken before answers were kept with the course).
+func (s *Service) measurementAnswers(m *Measurement) ([]selftest.Answer, error) {
+	if m.AnswersSealed == nil {
+		return nil, nil
+	}
+	plain, err := s.sealer.Open(*m.AnswersSealed, measurementContext(m.EnrolmentID, m.PointID))
+	if err != nil {
+		return nil, fmt.Errorf("modules: open questionnaire %s: %w", m.PointID, err)
+	}
+	var out []selftest.Answer
+	if err := json.Unmarshal(plain, &out); err != nil {
+		return nil, fmt.Errorf("modules: decode questionnaire %s: %w", m.PointID, err)
+	}
+	return out, nil
+}
