@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db/kind"
@@ -124,6 +125,26 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 			slog.String("route", c.FullPath()),
 			slog.String("request_id", middleware.RequestIDFrom(c.Request.Context())),
 			slog.String("error", err.Error()))
+		WriteInternalError(c)
+	}
+}
+
+// refuse answers a request the authz guard refuses, in the JSON error shape.
+func refuse(c *gin.Context, why authz.Refusal) {
+	switch why {
+	case authz.NotSignedIn:
+		c.Header("WWW-Authenticate", "Bearer")
+		abortWith(c, http.StatusUnauthorized, CodeUnauthenticated, "Sign in first.", nil)
+	case authz.BadCredentials:
+		c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
+		abortWith(c, http.StatusUnauthorized, CodeInvalidToken, "The access token is not valid; refresh it or sign in again.", nil)
+	case authz.WrongRole:
+		abortWith(c, http.StatusForbidden, CodeForbidden, "Your role does not allow this.", nil)
+	case authz.NotYourRecord:
+		abortWith(c, http.StatusForbidden, CodeForbidden, "This client's record is not yours to see.", nil)
+	case authz.NoSuchRecord:
+		WriteNotFound(c)
+	default:
 		WriteInternalError(c)
 	}
 }

@@ -12,9 +12,7 @@ import (
 // token on every route, then RequireUser, RequireRole or the per-resource
 // ClientRecord policy. The authorisation matrix test walks these routes.
 func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
-	g := authz.New(h.Auth.Sessions, h.Auth.Staff, h.Audit, func(c *gin.Context, status int, code, message string) {
-		abortWith(c, status, code, message, nil)
-	})
+	g := authz.New(authz.Bearer(h.Auth.Sessions), h.Auth.Staff, h.Audit, refuse)
 	var (
 		user        = g.RequireUser()
 		client      = g.RequireRole(auth.RoleClient)

@@ -64,30 +64,6 @@ func accountMeta(c *gin.Context) auth.Meta {
 	return auth.Meta{RequestID: middleware.RequestIDFrom(c.Request.Context()), Source: c.ClientIP()}
 }
 
-// principal returns the signed-in user: the access cookie, or else a
-// refresh with the refresh cookie (rotating it).
-func (s *Site) principal(c *gin.Context) (auth.Principal, bool) {
-	ctx := c.Request.Context()
-	reqID := middleware.RequestIDFrom(ctx)
-	if tok, err := c.Cookie(cookieAccess); err == nil && tok != "" {
-		if p, err := s.Auth.Sessions.Authenticate(ctx, tok, reqID); err == nil {
-			return p, true
-		}
-	}
-	rt, err := c.Cookie(cookieRefresh)
-	if err != nil || rt == "" {
-		return auth.Principal{}, false
-	}
-	se, err := s.Auth.Sessions.Refresh(ctx, accountMeta(c), rt)
-	if err != nil {
-		s.clearSession(c)
-		return auth.Principal{}, false
-	}
-	s.setSession(c, se)
-	p, err := s.Auth.Sessions.Authenticate(ctx, se.AccessToken, reqID)
-	return p, err == nil
-}
-
 // csrfToken returns the visitor's CSRF token, setting the cookie the first
 // time a form is shown.
 func csrfToken(c *gin.Context) string {
@@ -105,14 +81,21 @@ func csrfToken(c *gin.Context) string {
 	return v
 }
 
-// checkForm applies the body limit, the cross-origin check and the CSRF
-// token to a form post; on failure it answers 403 and returns false.
-func (s *Site) checkForm(c *gin.Context) bool {
-	return s.checkFormSize(c, maxAccountForm)
+// formCheck is the middleware of every form post that changes state: the
+// body limit, the cross-origin check and the CSRF token; on failure it
+// answers 403 and stops.
+func (s *Site) formCheck(limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.checkFormSize(c, limit) {
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
-// checkFormSize is checkForm with another body limit, for forms that carry
-// more than credentials (the self-help exercises).
+// checkFormSize checks a form post with body limit limit; on failure it
+// answers 403 and returns false.
 func (s *Site) checkFormSize(c *gin.Context, limit int64) bool {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if err := http.NewCrossOriginProtection().Check(c.Request); err != nil {
@@ -260,48 +243,6 @@ func accountKeys() []string {
 		"account.role.clinician", "account.role.coordinator", "account.role.researcher",
 		"account.access.system", "account.access.read", "account.access.change", "account.access.denied",
 		"account.audit.error_client", "account.audit.error_user", "account.audit.error_from", "account.audit.error_to"}
-}
-
-func (s *Site) registerAccount(g *gin.RouterGroup) {
-	get := func(path string, h gin.HandlerFunc) {
-		g.GET(path, h)
-		g.HEAD(path, h)
-	}
-	get("/account", s.accountHome)
-	get("/account/signup", s.signupForm)
-	g.POST("/account/signup", s.signupSubmit)
-	get("/account/login", s.loginForm)
-	g.POST("/account/login", s.loginSubmit)
-	g.POST("/account/login/mfa", s.mfaSubmit)
-	g.POST("/account/login/enrol", s.enrolSubmit)
-	g.POST("/account/logout", s.logoutSubmit)
-	get("/account/recover", s.recoverForm)
-	g.POST("/account/recover", s.recoverSubmit)
-	get("/account/password", s.passwordForm)
-	g.POST("/account/password", s.passwordSubmit)
-	get("/account/data", s.dataPage)
-	get("/account/access", s.accessPage)
-	get("/account/data/export", s.dataExport)
-	g.POST("/account/delete", s.deleteSubmit)
-	get("/account/invitation", s.invitationForm)
-	g.POST("/account/invitation", s.invitationSubmit)
-	get("/account/email", s.emailForm)
-	g.POST("/account/email", s.emailSubmit)
-	g.POST("/account/email/delete", s.emailDelete)
-	get("/account/claim", s.claimForm)
-	g.POST("/account/claim", s.claimSubmit)
-	get("/account/staff", s.staffPage)
-	g.POST("/account/staff/invite", s.inviteSubmit)
-	get("/account/audit", s.auditPage)
-}
-
-// requireUser redirects to the sign-in page when nobody is signed in.
-func (s *Site) requireUser(c *gin.Context, v *view) (auth.Principal, bool) {
-	p, ok := s.principal(c)
-	if !ok {
-		redirect(c, http.StatusSeeOther, v.Href("/account/login"))
-	}
-	return p, ok
 }
 
 func (s *Site) writeJSONDownload(c *gin.Context, name string, data any) {

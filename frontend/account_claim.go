@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -38,11 +39,8 @@ type claimOffer struct {
 	LoginHref  string
 }
 
-// accounts reports whether the account pages are served.
-func (s *Site) accounts() bool { return s.Auth != nil && s.Audit != nil }
-
 func (s *Site) claimOfferFor(v *view, token string) *claimOffer {
-	if token == "" || !s.accounts() {
+	if token == "" {
 		return nil
 	}
 	return &claimOffer{SignupHref: v.Href("/account/signup?claim=" + token), LoginHref: v.Href("/account/claim?claim=" + token)}
@@ -98,7 +96,7 @@ func (s *Site) claimForm(c *gin.Context) {
 		s.claimFailed(c, v, http.StatusBadRequest, v.T("account.claim.invalid_text"))
 		return
 	}
-	p, ok := s.principal(c)
+	p, ok := authz.Principal(c)
 	if !ok {
 		redirect(c, http.StatusSeeOther, v.Href("/account/login?claim="+token))
 		return
@@ -111,14 +109,8 @@ func (s *Site) claimForm(c *gin.Context) {
 }
 
 func (s *Site) claimSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.claim.title", "/account/claim")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	done, msg, err := s.claim(c, v, p.UserID, p.Role, c.PostForm("claim"))
 	if err != nil {
 		s.InternalError(c)

@@ -27,10 +27,7 @@ func (s *Site) emailPage(v *view, current string) formPage {
 
 func (s *Site) emailForm(c *gin.Context) {
 	v := s.accountView(c, "account.email.title", "/account/email")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
@@ -44,14 +41,8 @@ func (s *Site) emailForm(c *gin.Context) {
 }
 
 func (s *Site) emailSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.email.title", "/account/email")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	addr := strings.TrimSpace(c.PostForm("email"))
 	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
@@ -83,14 +74,8 @@ func (s *Site) emailSubmit(c *gin.Context) {
 }
 
 func (s *Site) emailDelete(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.email.title", "/account/email")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, ""); err != nil {
 		s.InternalError(c)
 		return

@@ -7,23 +7,21 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 )
 
 func (s *Site) accountHome(c *gin.Context) {
 	v := s.accountView(c, "account.home.title", "/account")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
 		s.InternalError(c)
 		return
 	}
 	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Coordinator: u.Role == auth.RoleCoordinator,
-		Selfhelp: s.Selfhelp != nil, HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
+		HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
 		if h.Selftests, err = s.claimedSelftests(c, v, p.UserID); err != nil {
@@ -39,7 +37,6 @@ type accountHomeView struct {
 	Nickname    string
 	Client      bool
 	Coordinator bool
-	Selfhelp    bool // the course is served
 	HasEmail    bool
 	Claimed     bool // a self-test was just added
 	Selftests   []claimedRow
@@ -110,9 +107,6 @@ func (s *Site) signupForm(c *gin.Context) {
 }
 
 func (s *Site) signupSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.signup.title", "/account/signup")
 	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
 	res, err := s.Auth.Sessions.SignUp(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
@@ -169,9 +163,6 @@ func (s *Site) loginForm(c *gin.Context) {
 }
 
 func (s *Site) loginSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.login.title", "/account/login")
 	nick, next, claim := c.PostForm("nickname"), safeNext(c.PostForm("next")), c.PostForm("claim")
 	res, err := s.Auth.Sessions.Login(c.Request.Context(), accountMeta(c), nick, c.PostForm("password"))
@@ -234,9 +225,6 @@ func (s *Site) enrolPage(v *view, challenge string, en *auth.Enrolment) formPage
 }
 
 func (s *Site) mfaSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.mfa.title", "/account/login")
 	challenge := c.PostForm("challenge")
 	se, err := s.Auth.Sessions.VerifyMFA(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
@@ -255,9 +243,6 @@ func (s *Site) mfaSubmit(c *gin.Context) {
 }
 
 func (s *Site) enrolSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.enrol.title", "/account/login")
 	challenge := c.PostForm("challenge")
 	res, err := s.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
@@ -279,11 +264,8 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 }
 
 func (s *Site) logoutSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.home.title", "/account")
-	if p, ok := s.principal(c); ok {
+	if p, ok := authz.Principal(c); ok {
 		if err := s.Auth.Sessions.Logout(c.Request.Context(), p); err != nil {
 			s.InternalError(c)
 			return
@@ -309,9 +291,6 @@ func (s *Site) recoverForm(c *gin.Context) {
 }
 
 func (s *Site) recoverSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.recover.title", "/account/recover")
 	nick := c.PostForm("nickname")
 	res, err := s.Auth.Sessions.Recover(c.Request.Context(), accountMeta(c), nick, c.PostForm("recovery_code"), c.PostForm("new_password"))
@@ -345,21 +324,12 @@ func (s *Site) passwordPage(v *view) formPage {
 
 func (s *Site) passwordForm(c *gin.Context) {
 	v := s.accountView(c, "account.password.title", "/account/password")
-	if _, ok := s.requireUser(c, v); !ok {
-		return
-	}
 	s.renderAccountForm(c, http.StatusOK, v, s.passwordPage(v), "")
 }
 
 func (s *Site) passwordSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.password.title", "/account/password")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	err := s.Auth.Accounts.ChangePassword(c.Request.Context(), p, c.PostForm("current_password"), c.PostForm("new_password"))
 	if err != nil {
 		f := s.passwordPage(v)
@@ -386,19 +356,11 @@ func (s *Site) deletePage(v *view) formPage {
 
 func (s *Site) dataPage(c *gin.Context) {
 	v := s.accountView(c, "account.data.title", "/account/data")
-	if _, ok := s.requireUser(c, v); !ok {
-		return
-	}
 	s.renderAccountForm(c, http.StatusOK, v, s.deletePage(v), "")
 }
 
 func (s *Site) dataExport(c *gin.Context) {
-	v := s.accountView(c, "account.data.title", "/account/data")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
-	ex, err := s.Auth.Accounts.Export(c.Request.Context(), p)
+	ex, err := s.Auth.Accounts.Export(c.Request.Context(), signedIn(c))
 	if err != nil {
 		s.InternalError(c)
 		return
@@ -407,14 +369,8 @@ func (s *Site) dataExport(c *gin.Context) {
 }
 
 func (s *Site) deleteSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.data.title", "/account/data")
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	if err := s.Auth.Accounts.Erase(c.Request.Context(), p, c.PostForm("password")); err != nil {
 		f := s.deletePage(v)
 		msg, known := formError(v, err, f.Fields)
@@ -442,9 +398,6 @@ func (s *Site) invitationForm(c *gin.Context) {
 }
 
 func (s *Site) invitationSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.invitation.title", "/account/invitation")
 	token, nick := c.PostForm("token"), c.PostForm("nickname")
 	if _, err := s.Auth.Staff.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
@@ -474,19 +427,6 @@ type tablePage struct {
 	Rows    [][]string
 	Empty   string
 	Notice  string
-}
-
-func (s *Site) requireCoordinator(c *gin.Context, v *view) (auth.Principal, bool) {
-	p, ok := s.requireUser(c, v)
-	if !ok {
-		return p, false
-	}
-	if p.Role != auth.RoleCoordinator {
-		v.Data = messagePage{Heading: v.T("account.forbidden"), Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
-		s.render(c, http.StatusForbidden, "account_message", v)
-		return p, false
-	}
-	return p, true
 }
 
 func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
@@ -521,21 +461,12 @@ func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
 
 func (s *Site) staffPage(c *gin.Context) {
 	v := s.accountView(c, "account.staff.title", "/account/staff")
-	if _, ok := s.requireCoordinator(c, v); !ok {
-		return
-	}
 	s.staffTable(c, v, "", http.StatusOK)
 }
 
 func (s *Site) inviteSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.accountView(c, "account.staff.title", "/account/staff")
-	p, ok := s.requireCoordinator(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	capacity, _ := strconv.Atoi(c.PostForm("capacity"))
 	link, err := s.Auth.Staff.Invite(c.Request.Context(), p, auth.Role(c.PostForm("role")), capacity)
 	if err != nil {
@@ -548,10 +479,7 @@ func (s *Site) inviteSubmit(c *gin.Context) {
 
 func (s *Site) auditPage(c *gin.Context) {
 	v := s.accountView(c, "account.audit.title", "/account/audit")
-	p, ok := s.requireCoordinator(c, v)
-	if !ok {
-		return
-	}
+	p := signedIn(c)
 	q := audit.Query{Client: c.Query("client"), User: c.Query("user"), From: c.Query("from"), To: c.Query("to")}
 	entries, err := s.Audit.Search(c.Request.Context(), p.Actor(), q)
 	var fe fieldErrors

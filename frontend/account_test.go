@@ -98,9 +98,9 @@ func TestAccountPagesRenderInBothLanguages(t *testing.T) {
 				t.Errorf("/%s%s: Cache-Control %q", l, p, w.Header().Get("Cache-Control"))
 			}
 		}
-		// Signed out, the private pages send you to sign in.
+		// Signed out, the private pages send you to sign in, and back.
 		for _, p := range []string{"/account", "/account/password", "/account/data", "/account/staff", "/account/audit"} {
-			if w := e.do(http.MethodGet, "/"+l+p, nil); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/"+l+"/account/login" {
+			if w := e.do(http.MethodGet, "/"+l+p, nil); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/"+l+"/account/login?next="+url.QueryEscape(p) {
 				t.Errorf("/%s%s signed out: %d → %s", l, p, w.Code, w.Header().Get("Location"))
 			}
 		}

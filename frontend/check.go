@@ -54,11 +54,9 @@ func (s *Site) selfCheck() error {
 		for _, in := range s.Selftest.Catalog().Instruments() {
 			paths = append(paths, "/selftest/"+in.ID)
 		}
-		if s.Selfhelp != nil { // the trial: the first lesson, read-only
-			first := s.programme().Lessons[0]
-			for _, st := range first.Steps {
-				paths = append(paths, "/selfhelp/lesson/"+first.ID+"/"+st.ID)
-			}
+		first := s.programme().Lessons[0] // the trial: the first lesson, read-only
+		for _, st := range first.Steps {
+			paths = append(paths, "/selfhelp/lesson/"+first.ID+"/"+st.ID)
 		}
 		for _, p := range paths {
 			w := httptest.NewRecorder()

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/modules"
 )
@@ -38,28 +39,6 @@ import (
 // maxStepForm caps an exercise post: a few texts of up to 5,000 characters
 // each, or a planner of 50 rows, URL-encoded.
 const maxStepForm = 256 << 10
-
-// registerSelfhelp adds the course pages; Register calls it only when the
-// self-help service is wired, so the handlers may rely on s.Selfhelp.
-func (s *Site) registerSelfhelp(g *gin.RouterGroup) {
-	get := func(path string, h gin.HandlerFunc) {
-		g.GET(path, h)
-		g.HEAD(path, h)
-	}
-	get("/selfhelp/lesson/:lesson", s.lessonStart)
-	get("/selfhelp/lesson/:lesson/:step", s.stepPage)
-	g.POST("/selfhelp/lesson/:lesson/:step", s.stepSubmit)
-	g.POST("/selfhelp/reminder", s.reminderSubmit)
-	g.POST("/selfhelp/reminder/remove", s.reminderRemove)
-	get("/selfhelp/questionnaire/:point", s.measureForm)
-	g.POST("/selfhelp/questionnaire/:point", s.measureSubmit)
-	get("/selfhelp/questionnaire/:point/result", s.measureResult)
-	get("/selfhelp/diary", s.diaryPage)
-	g.POST("/selfhelp/diary", s.diarySubmit)
-	g.POST("/selfhelp/diary/delete", s.diaryDelete)
-	get("/selfhelp/plan", s.planPage)
-	get("/selfhelp/plan.txt", s.planDownload)
-}
 
 // courseText holds the course's step bodies rendered from Markdown once,
 // at start-up: lang → lesson → step.
@@ -106,34 +85,6 @@ func (s *Site) selfhelpView(c *gin.Context, titleKey, path string) *view {
 	v.NoIndex = true
 	c.Header("Cache-Control", "no-store")
 	return v
-}
-
-// who returns the signed-in user, if any.
-func (s *Site) who(c *gin.Context) (auth.Principal, bool) {
-	if s.Auth == nil {
-		return auth.Principal{}, false
-	}
-	return s.principal(c)
-}
-
-// requireClient lets clients through. A visitor is sent to sign in and
-// back to this page; staff get a friendly 403.
-func (s *Site) requireClient(c *gin.Context, v *view) (auth.Principal, bool) {
-	p, ok := s.who(c)
-	if !ok {
-		back := ""
-		if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
-			back = nextQuery(safeNext(v.Path))
-		}
-		redirect(c, http.StatusSeeOther, v.Href("/account/login")+back)
-		return p, false
-	}
-	if p.Role != auth.RoleClient {
-		s.selfhelpMessage(c, v, http.StatusForbidden, "selfhelp.staff.title", []string{v.T("selfhelp.staff.text")},
-			linkView{Href: v.Href("/account"), Text: v.T("account.home.title")})
-		return p, false
-	}
-	return p, true
 }
 
 // selfhelpMessage renders a short page: a heading, text and links.
@@ -227,12 +178,6 @@ type coursePage struct {
 // selfhelp is the course page. Without the self-help service it is the
 // introduction only.
 func (s *Site) selfhelp(c *gin.Context) {
-	if s.Selfhelp == nil {
-		v := s.view(c, "selfhelp.title", "/selfhelp")
-		v.Description = v.T("selfhelp.description")
-		s.render(c, http.StatusOK, "selfhelp", v)
-		return
-	}
 	s.renderCourse(c, http.StatusOK, "", "")
 }
 
@@ -253,9 +198,9 @@ func (s *Site) renderCourse(c *gin.Context, status int, email, emailErr string) 
 		cp.TotalMinutes += l.Minutes
 		cp.Lessons = append(cp.Lessons, lessonRow{Number: l.Number, Title: l.Title.In(tl), Summary: l.Summary.In(tl), Minutes: l.Minutes})
 	}
-	who, signedIn := s.who(c)
+	who, in := authz.Principal(c)
 	switch {
-	case !signedIn:
+	case !in:
 		cp.Visitor = true
 		first := p.Lessons[0]
 		cp.TrialHref = v.Href("/selfhelp/lesson/" + first.ID + "/" + first.Steps[0].ID)
@@ -395,14 +340,8 @@ func selfhelpKeys() []string {
 // reminderSubmit sets the optional reminder e-mail address. The address is
 // never logged.
 func (s *Site) reminderSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	email := c.PostForm("email")
 	if email == "" {
 		s.renderCourse(c, http.StatusUnprocessableEntity, "", v.T("selfhelp.reminder.error_empty"))
@@ -422,14 +361,8 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 }
 
 func (s *Site) reminderRemove(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	if err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, ""); err != nil {
 		s.selfhelpError(c, v, err)
 		return

@@ -59,10 +59,7 @@ type diaryRow struct {
 
 func (s *Site) diaryPage(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.diary.title", "/selfhelp/diary")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	day := s.Selfhelp.Today().Format(time.DateOnly)
 	if d := c.Query("day"); d != "" {
 		if !validDay(d) {
@@ -135,14 +132,8 @@ func (s *Site) renderDiary(c *gin.Context, status int, v *view, userID string, d
 }
 
 func (s *Site) diarySubmit(c *gin.Context) {
-	if !s.checkFormSize(c, maxStepForm) {
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.diary.title", "/selfhelp/diary")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	form := c.Request.PostForm
 	dv := diaryPageView{Day: strings.TrimSpace(form.Get("day")), Mood: form.Get("mood"), Note: form.Get("note"), Editing: form.Get("editing") != ""}
 	var acts []string
@@ -187,14 +178,8 @@ func (s *Site) diarySubmit(c *gin.Context) {
 }
 
 func (s *Site) diaryDelete(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.selfhelpView(c, "selfhelp.diary.title", "/selfhelp/diary")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	day := c.PostForm("day")
 	if !validDay(day) {
 		s.notFound(c, http.StatusNotFound)

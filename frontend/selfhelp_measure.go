@@ -52,10 +52,7 @@ func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Pr
 
 func (s *Site) measureForm(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	p, ms, in, ok := s.measureState(c, v, who.UserID)
 	if !ok {
 		return
@@ -89,14 +86,8 @@ func (s *Site) renderMeasureForm(c *gin.Context, status int, v *view, p *modules
 }
 
 func (s *Site) measureSubmit(c *gin.Context) {
-	if !s.checkForm(c) {
-		return
-	}
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	p, ms, in, ok := s.measureState(c, v, who.UserID)
 	if !ok {
 		return
@@ -133,10 +124,7 @@ type measureResultView struct {
 
 func (s *Site) measureResult(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point")+"/result")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	p, ms, _, ok := s.measureState(c, v, who.UserID)
 	if !ok {
 		return
@@ -187,10 +175,7 @@ type planPageView struct {
 
 func (s *Site) planPage(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	p := s.programme()
 	if p.Plan == nil {
 		s.notFound(c, http.StatusNotFound)
@@ -220,10 +205,7 @@ func (s *Site) planPage(c *gin.Context) {
 
 func (s *Site) planDownload(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.plan.title", "/selfhelp/plan")
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	p := s.programme()
 	plan, err := s.Selfhelp.Plan(c.Request.Context(), who.UserID, p.ID, textLang(p, v.Lang))
 	if err != nil {

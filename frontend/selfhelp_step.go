@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/modules"
 )
@@ -450,16 +451,22 @@ func (s *Site) stepPage(c *gin.Context) {
 	}
 	v := s.selfhelpView(c, "", "/selfhelp/lesson/"+l.ID+"/"+st.ID)
 	c.Header("Vary", "Cookie") // the trial, or a client's own work
-	who, signedIn := s.who(c)
-	if !signedIn && l.Number == 1 {
+	// The route is open to all: visitors read lesson 1 as a trial,
+	// coordinators preview any step, clients work; anyone else is refused
+	// as the client routes refuse them.
+	who, in := authz.Principal(c)
+	switch {
+	case !in && l.Number == 1:
 		s.renderTrial(c, v, p, l, st)
 		return
-	}
-	if signedIn && who.Role == auth.RoleCoordinator {
+	case !in:
+		s.refuse(c, authz.NotSignedIn)
+		return
+	case who.Role == auth.RoleCoordinator:
 		s.renderPreview(c, v, p, l, st)
 		return
-	}
-	if _, ok := s.requireClient(c, v); !ok {
+	case who.Role != auth.RoleClient:
+		s.refuse(c, authz.WrongRole)
 		return
 	}
 	lv, err := s.Selfhelp.OpenLesson(c.Request.Context(), who.UserID, p.ID, l.ID)
@@ -568,19 +575,13 @@ func (s *Site) renderStep(c *gin.Context, status int, v *view, lv *modules.Lesso
 
 func (s *Site) stepSubmit(c *gin.Context) {
 	autosave := c.GetHeader("X-Haven-Autosave") == "1"
-	if !s.checkFormSize(c, maxStepForm) {
-		return
-	}
 	p, l, st, ok := s.stepLookup(c)
 	if !ok {
 		s.notFound(c, http.StatusNotFound)
 		return
 	}
 	v := s.selfhelpView(c, "", "/selfhelp/lesson/"+l.ID+"/"+st.ID)
-	who, ok := s.requireClient(c, v)
-	if !ok {
-		return
-	}
+	who := signedIn(c)
 	ctx := c.Request.Context()
 	lv, err := s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID)
 	if err != nil {

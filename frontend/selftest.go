@@ -218,7 +218,7 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	to := v.Href("/selftest/result/" + out.ID)
-	if tok := validClaim(out.ClaimToken); tok != "" && s.accounts() {
+	if tok := validClaim(out.ClaimToken); tok != "" {
 		// Only the visitor's browser keeps it (account_claim.go).
 		to += "?claim=" + tok
 	}

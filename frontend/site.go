@@ -63,7 +63,7 @@ type Site struct {
 // pageNames are the templates in templates/ besides layout.html; each
 // defines "content".
 var pageNames = []string{
-	"home", "info_list", "info_page", "crisis", "selfhelp", "guided",
+	"home", "info_list", "info_page", "crisis", "guided",
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result",
@@ -88,8 +88,8 @@ func New(d Deps) (*Site, error) {
 }
 
 func newSite(d Deps, fsys fs.FS) (*Site, error) {
-	if d.Selftest == nil {
-		return nil, errors.New("frontend: Selftest is required")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil {
+		return nil, errors.New("frontend: Selftest, Auth, Audit and Selfhelp are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -108,12 +108,10 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	if s.info, err = loadInfoPages(fsys, "content/info"); err != nil {
 		return nil, err
 	}
-	if d.Selfhelp != nil {
-		if s.course, err = renderCourse(d.Selfhelp.Library()); err != nil {
-			return nil, err
-		}
-		s.images = loadCourseImages(d.Selfhelp.Library())
+	if s.course, err = renderCourse(d.Selfhelp.Library()); err != nil {
+		return nil, err
 	}
+	s.images = loadCourseImages(d.Selfhelp.Library())
 	files := []string{"templates/layout.html"}
 	for _, p := range pageNames {
 		files = append(files, "templates/"+p+".html")
@@ -138,40 +136,6 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// Register adds every page and the static assets to r. Every GET route
-// answers HEAD too, for link checkers and uptime monitors.
-func (s *Site) Register(r *gin.Engine) {
-	get := func(g gin.IRoutes, path string, h gin.HandlerFunc) {
-		g.GET(path, h)
-		g.HEAD(path, h)
-	}
-	get(r, "/", s.root)
-	get(r, "/assets/:name", s.assets.serve)
-	if s.Selfhelp != nil {
-		get(r, "/selfhelp-images/:programme/*src", s.serveCourseImage)
-	}
-	for _, l := range lang.Supported {
-		g := r.Group("/" + l)
-		get(g, "", func(c *gin.Context) { redirect(c, http.StatusMovedPermanently, "/"+l+"/") })
-		get(g, "/", s.home)
-		get(g, "/info", s.infoList)
-		get(g, "/info/:id", s.infoPage)
-		get(g, "/crisis", s.crisis)
-		get(g, "/selfhelp", s.selfhelp)
-		get(g, "/guided", s.guided)
-		get(g, "/selftest", s.selftestStart)
-		get(g, "/selftest/:instrument", s.selftestForm)
-		g.POST("/selftest/:instrument", s.selftestSubmit)
-		get(g, "/selftest/result/:id", s.selftestResult)
-		if s.Auth != nil && s.Audit != nil {
-			s.registerAccount(g)
-		}
-		if s.Selfhelp != nil {
-			s.registerSelfhelp(g)
-		}
-	}
 }
 
 // root sends a visitor to the home page in their language. No cookie

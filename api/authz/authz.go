@@ -1,32 +1,34 @@
-// Package authz is where Haven decides who may call what: gin middleware
-// that turns a bearer token into the request's principal, requires a
-// signed-in user or a role, and applies the per-resource policy for client
-// records (a clinician sees only their own clients, a coordinator all,
-// a client only themselves) — writing an audit entry for every staff
-// access to a client's record, granted or denied, before the handler runs.
+// Package authz is where Haven decides who may call what, for both
+// transports: gin middleware that finds the request's principal (from a
+// bearer token for the JSON API, from the session cookies for the web
+// pages), requires a signed-in user or a role, and applies the per-record
+// policy for client records (a clinician sees only their own clients, a
+// coordinator all, a client only themselves) — writing an audit entry for
+// every staff access to a client's record, granted or denied, before the
+// handler runs.
 //
-// Every rule lives here and in the route table of api/router.go; handlers
-// and domain services do not repeat role checks.
+// Every rule lives here and in the two route tables (api/routes.go and
+// frontend/routes.go); handlers and domain services do not repeat role
+// checks. Each transport answers a refusal its own way (a JSON error, or a
+// redirect to sign in and a friendly page) through its Responder.
 package authz
 
 import (
 	"context"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 )
 
-// Authenticator verifies an access token and its session.
-type Authenticator interface {
-	Authenticate(ctx context.Context, accessToken, requestID string) (auth.Principal, error)
-}
+// Source finds who calls: ok is false for an anonymous request; an error
+// means credentials were presented that do not verify (never a silent
+// fall-back to anonymous).
+type Source func(c *gin.Context) (p auth.Principal, ok bool, err error)
 
 // Caseload answers whether a client is on a clinician's caseload.
 type Caseload interface {
@@ -38,29 +40,40 @@ type Auditor interface {
 	Append(ctx context.Context, e audit.Entry) error
 }
 
-// ErrorWriter writes the JSON error body and aborts (api's abortWith).
-type ErrorWriter func(c *gin.Context, status int, code, message string)
+// Refusal says why the guard refuses a request.
+type Refusal int
 
-// Error codes written by this package.
+// The refusals a Responder answers.
 const (
-	CodeUnauthenticated = "unauthenticated"
-	CodeInvalidToken    = "invalid_token"
-	CodeForbidden       = "forbidden"
-	CodeInternal        = "internal_error"
-	CodeNotFound        = "not_found"
+	// NotSignedIn: the route needs a signed-in user.
+	NotSignedIn Refusal = iota
+	// BadCredentials: a token or cookie was presented that does not verify.
+	BadCredentials
+	// WrongRole: signed in, but the route is for other roles.
+	WrongRole
+	// NotYourRecord: a client record that is not the caller's to see.
+	NotYourRecord
+	// NoSuchRecord: the record id is malformed.
+	NoSuchRecord
+	// Failed: the guard could not decide (the database or the audit log
+	// failed); nothing is shown.
+	Failed
 )
+
+// Responder answers a refused request in its transport's way and aborts.
+type Responder func(c *gin.Context, why Refusal)
 
 // Guard holds what the middleware needs.
 type Guard struct {
-	authn    Authenticator
+	source   Source
 	caseload Caseload
 	audit    Auditor
-	fail     ErrorWriter
+	refuse   Responder
 }
 
 // New returns a Guard.
-func New(authn Authenticator, caseload Caseload, auditor Auditor, fail ErrorWriter) *Guard {
-	return &Guard{authn: authn, caseload: caseload, audit: auditor, fail: fail}
+func New(source Source, caseload Caseload, auditor Auditor, refuse Responder) *Guard {
+	return &Guard{source: source, caseload: caseload, audit: auditor, refuse: refuse}
 }
 
 const principalKey = "haven.principal"
@@ -75,36 +88,18 @@ func Principal(c *gin.Context) (auth.Principal, bool) {
 	return p, ok
 }
 
-// bearer returns the token of an "Authorization: Bearer …" header.
-func bearer(c *gin.Context) (string, bool) {
-	h := c.GetHeader("Authorization")
-	if h == "" {
-		return "", false
-	}
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", true
-	}
-	return strings.TrimSpace(token), true
-}
-
-// Authenticate reads the bearer token, when there is one, and puts the
-// principal on the context. A token that does not verify is a 401 at once,
-// never a silent fall-back to anonymous.
+// Authenticate finds the principal, when there is one, and puts it on the
+// context.
 func (g *Guard) Authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token, present := bearer(c)
-		if !present {
-			c.Next()
-			return
-		}
-		p, err := g.authn.Authenticate(c.Request.Context(), token, middleware.RequestIDFrom(c.Request.Context()))
+		p, ok, err := g.source(c)
 		if err != nil {
-			c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
-			g.fail(c, http.StatusUnauthorized, CodeInvalidToken, "The access token is not valid; refresh it or sign in again.")
+			g.refuse(c, BadCredentials)
 			return
 		}
-		c.Set(principalKey, p)
+		if ok {
+			c.Set(principalKey, p)
+		}
 		c.Next()
 	}
 }
@@ -113,26 +108,24 @@ func (g *Guard) Authenticate() gin.HandlerFunc {
 func (g *Guard) RequireUser() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, ok := Principal(c); !ok {
-			c.Header("WWW-Authenticate", "Bearer")
-			g.fail(c, http.StatusUnauthorized, CodeUnauthenticated, "Sign in first.")
+			g.refuse(c, NotSignedIn)
 			return
 		}
 		c.Next()
 	}
 }
 
-// RequireRole refuses requests without a signed-in user (401) or whose
-// user has none of roles (403).
+// RequireRole refuses requests without a signed-in user, or whose user has
+// none of roles.
 func (g *Guard) RequireRole(roles ...auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := Principal(c)
 		if !ok {
-			c.Header("WWW-Authenticate", "Bearer")
-			g.fail(c, http.StatusUnauthorized, CodeUnauthenticated, "Sign in first.")
+			g.refuse(c, NotSignedIn)
 			return
 		}
 		if !slices.Contains(roles, p.Role) {
-			g.fail(c, http.StatusForbidden, CodeForbidden, "Your role does not allow this.")
+			g.refuse(c, WrongRole)
 			return
 		}
 		c.Next()
@@ -141,21 +134,20 @@ func (g *Guard) RequireRole(roles ...auth.Role) gin.HandlerFunc {
 
 // ClientRecord is the policy for routes about one client's record, whose
 // id is the path parameter param: the client themselves, a coordinator, or
-// the clinician the client is assigned to may pass; anyone else gets 403.
-// Every access by staff is written to the audit log first (a read for GET
-// and HEAD, a change otherwise), and refused attempts too; if the entry
-// cannot be written the request fails and nothing is shown.
+// the clinician the client is assigned to may pass; anyone else is
+// refused. Every access by staff is written to the audit log first (a read
+// for GET and HEAD, a change otherwise), and refused attempts too; if the
+// entry cannot be written the request fails and nothing is shown.
 func (g *Guard) ClientRecord(param string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := Principal(c)
 		if !ok {
-			c.Header("WWW-Authenticate", "Bearer")
-			g.fail(c, http.StatusUnauthorized, CodeUnauthenticated, "Sign in first.")
+			g.refuse(c, NotSignedIn)
 			return
 		}
 		clientID := c.Param(param)
 		if _, err := uuid.Parse(clientID); err != nil || len(clientID) != 36 {
-			g.fail(c, http.StatusNotFound, CodeNotFound, "There is nothing at this address.")
+			g.refuse(c, NoSuchRecord)
 			return
 		}
 		ctx := c.Request.Context()
@@ -168,7 +160,7 @@ func (g *Guard) ClientRecord(param string) gin.HandlerFunc {
 		case auth.RoleClinician:
 			assigned, err := g.caseload.IsAssigned(ctx, p.UserID, clientID)
 			if err != nil {
-				g.fail(c, http.StatusInternalServerError, CodeInternal, "Something went wrong on our side. Please try again later.")
+				g.refuse(c, Failed)
 				return
 			}
 			allowed = assigned
@@ -188,12 +180,12 @@ func (g *Guard) ClientRecord(param string) gin.HandlerFunc {
 				RequestID: p.RequestID, Outcome: outcome,
 			})
 			if err != nil {
-				g.fail(c, http.StatusInternalServerError, CodeInternal, "Something went wrong on our side. Please try again later.")
+				g.refuse(c, Failed)
 				return
 			}
 		}
 		if !allowed {
-			g.fail(c, http.StatusForbidden, CodeForbidden, "This client's record is not yours to see.")
+			g.refuse(c, NotYourRecord)
 			return
 		}
 		c.Next()
