@@ -492,6 +492,7 @@ func (s *Site) auditPage(c *gin.Context) {
 				v.Errors = append(v.Errors, errorLink{Href: "#" + name, Text: v.T("account.audit.error_" + name)})
 			}
 		}
+		entries = nil
 	case err != nil:
 		s.InternalError(c)
 		return
@@ -505,6 +506,13 @@ func (s *Site) auditPage(c *gin.Context) {
 				{Name: "from", Type: "date", Label: v.T("account.audit.from"), Value: c.Query("from")},
 				{Name: "to", Type: "date", Label: v.T("account.audit.to"), Value: c.Query("to")},
 			}}}
+	for i, f := range t.Search.Fields {
+		for _, el := range v.Errors {
+			if el.Href == "#"+f.Name {
+				t.Search.Fields[i].Error = el.Text
+			}
+		}
+	}
 	for _, e := range entries {
 		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04:05 UTC"), deref(e.ActorID) + " (" + e.ActorRole + ")",
 			deref(e.SubjectID), e.Action + " " + e.Object, e.Outcome})
