@@ -69,10 +69,7 @@ func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
 		t.Fatal(err)
 	}
 	register(t, engine, svcs, slog.New(slog.DiscardHandler), nil, 0)
-	doc, err := api.Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadSpec(t)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)

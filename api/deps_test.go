@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api"
@@ -24,4 +26,22 @@ func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.L
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loadSpec loads and validates the served OpenAPI document with
+// kin-openapi (a test dependency only).
+func loadSpec(t testing.TB) *openapi3.T {
+	t.Helper()
+	raw, err := api.SpecJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml is invalid: %v", err)
+	}
+	return doc
 }

@@ -88,10 +88,7 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 		o.extraRoutes(engine)
 	}
 	register(t, engine, svcs, log, p, o.maxBodyBytes)
-	doc, err := api.Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadSpec(t)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func selftestSubmissions() *gormigrate.Migration {
 			return tx.Table(table).Migrator().CreateTable(&selftestSubmission{})
 		},
 		Rollback: func(tx *gorm.DB) error {
-			return tx.Migrator().DropTable(table)
+			return dropTable(tx, table)
 		},
 	}
 }

@@ -63,7 +63,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END`,
 			return nil
 		},
 		Rollback: func(tx *gorm.DB) error {
-			if err := tx.Migrator().DropTable(table); err != nil {
+			if err := dropTable(tx, table); err != nil {
 				return err
 			}
 			if tx.Dialector.Name() == "postgres" {

@@ -26,7 +26,7 @@ func selftestClaims() *gormigrate.Migration {
 			return tx.Table(table).Migrator().CreateTable(&selftestClaim{})
 		},
 		Rollback: func(tx *gorm.DB) error {
-			return tx.Migrator().DropTable(table)
+			return dropTable(tx, table)
 		},
 	}
 }

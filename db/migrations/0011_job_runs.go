@@ -22,6 +22,6 @@ func jobRuns() *gormigrate.Migration {
 		Migrate: func(tx *gorm.DB) error {
 			return tx.Table("job_runs").Migrator().CreateTable(&jobRun{})
 		},
-		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("job_runs") },
+		Rollback: func(tx *gorm.DB) error { return dropTable(tx, "job_runs") },
 	}
 }

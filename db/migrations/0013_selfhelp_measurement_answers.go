@@ -39,10 +39,12 @@ func selfhelpMeasurementAnswers() *gormigrate.Migration {
 				WHERE EXISTS (SELECT 1 FROM selftest_submissions s WHERE s.id = selfhelp_measurements.submission_id)`).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
-			m := tx.Table(table).Migrator()
-			for i := len(columns) - 1; i >= 0; i-- {
-				if err := m.DropColumn(&selfhelpMeasurement{}, columns[i]); err != nil {
-					return fmt.Errorf("drop %s.%s: %w", table, columns[i], err)
+			// Plain SQL on both dialects (SQLite drops columns since 3.35):
+			// gorm's SQLite migrator rebuilds the table on another
+			// connection, which waits forever on this transaction.
+			for _, c := range []string{"key_id", "answers_sealed", "crisis", "language", "instrument"} {
+				if err := tx.Exec("ALTER TABLE " + table + " DROP COLUMN " + c).Error; err != nil {
+					return fmt.Errorf("drop %s.%s: %w", table, c, err)
 				}
 			}
 			return nil

@@ -48,11 +48,25 @@ func createTables(id string, tables ...table) *gormigrate.Migration {
 		},
 		Rollback: func(tx *gorm.DB) error {
 			for i := len(tables) - 1; i >= 0; i-- {
-				if err := tx.Migrator().DropTable(tables[i].name); err != nil {
-					return fmt.Errorf("drop %s: %w", tables[i].name, err)
+				if err := dropTable(tx, tables[i].name); err != nil {
+					return err
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// dropTable drops a table in the migration's transaction. It is plain SQL:
+// the SQLite migrator's DropTable takes a connection of its own, which
+// would wait for this transaction forever.
+func dropTable(tx *gorm.DB, name string) error {
+	stmt := "DROP TABLE IF EXISTS " + name
+	if tx.Dialector.Name() == "postgres" {
+		stmt += " CASCADE"
+	}
+	if err := tx.Exec(stmt).Error; err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
+	}
+	return nil
 }
