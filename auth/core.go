@@ -183,6 +183,29 @@ func (s *core) newSession(ctx context.Context, st *Store, u *User) (*Session, er
 	return &Session{IssuedAt: now, UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
 }
 
+// signIn starts a session for u — after the changes before makes, in the
+// same transaction — and records action in the audit log.
+func (s *core) signIn(ctx context.Context, m Meta, u *User, action string, before func(st *Store) error) (*Session, error) {
+	var se *Session
+	err := s.store.Tx(ctx, func(st *Store) error {
+		if before != nil {
+			if err := before(st); err != nil {
+				return err
+			}
+		}
+		var err error
+		se, err = s.newSession(ctx, st, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, action, audit.OutcomeSuccess)); err != nil {
+		return nil, err
+	}
+	return se, nil
+}
+
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a

@@ -57,19 +57,13 @@ func (s *Sessions) SignUp(ctx context.Context, m Meta, nickname, password string
 	now := s.now().UTC()
 	u := &User{ID: uuid.NewString(), Role: RoleClient, Status: StatusActive, Nickname: &display, NicknameKey: &key,
 		PasswordHash: &hash, RecoveryCodeHash: &codeHash, CreatedAt: now, UpdatedAt: now}
-	var se *Session
-	err = s.store.Tx(ctx, func(st *Store) error {
+	se, err := s.signIn(ctx, m, u, audit.ActionSignUp, func(st *Store) error {
 		if err := st.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		var err error
-		se, err = s.newSession(ctx, st, u)
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, audit.ActionSignUp, audit.OutcomeSuccess)); err != nil {
 		return nil, err
 	}
 	return &SignUpResult{User: u, RecoveryCode: code, Session: se}, nil
@@ -121,14 +115,8 @@ func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string)
 		}
 		return &LoginResult{Status: LoginEnrolmentRequired, Challenge: s.tokens.issueChallenge(u.ID, challengeEnrol)}, nil
 	}
-	var se *Session
-	if err := s.store.Tx(ctx, func(st *Store) error {
-		se, err = s.newSession(ctx, st, u)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, audit.ActionSignIn, audit.OutcomeSuccess)); err != nil {
+	se, err := s.signIn(ctx, m, u, audit.ActionSignIn, nil)
+	if err != nil {
 		return nil, err
 	}
 	return &LoginResult{Status: LoginOK, Session: se}, nil
@@ -164,14 +152,8 @@ func (s *Sessions) VerifyMFA(ctx context.Context, m Meta, challenge, code string
 		return nil, s.signInFailure(ctx, m, u, audit.ActionSignInMFA)
 	}
 	s.throttle.account.Reset(s.throttle.accountKey(key))
-	var se *Session
-	if err := s.store.Tx(ctx, func(st *Store) error {
-		se, err = s.newSession(ctx, st, u)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, audit.ActionSignInMFA, audit.OutcomeSuccess)); err != nil {
+	se, err := s.signIn(ctx, m, u, audit.ActionSignInMFA, nil)
+	if err != nil {
 		return nil, err
 	}
 	return se, nil
@@ -262,22 +244,16 @@ func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code
 		codes[i] = newCode(4)
 		hashes[i] = HashToken(normaliseCode(codes[i]))
 	}
-	var se *Session
-	err = s.store.Tx(ctx, func(st *Store) error {
+	se, err := s.signIn(ctx, m, u, audit.ActionMFAEnrol, func(st *Store) error {
 		if err := st.UpdateUser(ctx, u.ID, map[string]any{"totp_enabled_at": now, "totp_last_step": step, "updated_at": now}); err != nil {
 			return err
 		}
 		if err := st.replaceRecoveryCodes(ctx, u.ID, hashes, now); err != nil {
 			return err
 		}
-		var err error
-		se, err = s.newSession(ctx, st, u)
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, audit.ActionMFAEnrol, audit.OutcomeSuccess)); err != nil {
 		return nil, err
 	}
 	return &EnrolmentResult{RecoveryCodes: codes, Session: se}, nil
@@ -416,22 +392,16 @@ func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassw
 	next := newCode(5)
 	nextHash := HashToken(normaliseCode(next))
 	now := s.now().UTC()
-	var se *Session
-	err = s.store.Tx(ctx, func(st *Store) error {
+	se, err := s.signIn(ctx, m, u, audit.ActionRecover, func(st *Store) error {
 		if err := st.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash, "recovery_code_hash": nextHash, "updated_at": now}); err != nil {
 			return err
 		}
 		if err := st.RevokeUserSessions(ctx, u.ID, "", "recovered", now); err != nil {
 			return err
 		}
-		var err error
-		se, err = s.newSession(ctx, st, u)
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, userEntry(u, se.SessionID, m.RequestID, audit.ActionRecover, audit.OutcomeSuccess)); err != nil {
 		return nil, err
 	}
 	return &RecoverResult{RecoveryCode: next, Session: se}, nil

@@ -190,6 +190,17 @@ func (s *Site) renderAccountForm(c *gin.Context, status int, v *view, f formPage
 	s.render(c, status, "account_form", v)
 }
 
+// formFailed shows form f again with what is wrong with err, or the 500
+// page for an error a form cannot explain.
+func (s *Site) formFailed(c *gin.Context, v *view, f formPage, err error, status int) {
+	msg, known := formError(v, err, f.Fields)
+	if !known {
+		s.InternalError(c)
+		return
+	}
+	s.renderAccountForm(c, status, v, f, msg)
+}
+
 // formError turns a domain error into the page-level message and the
 // field messages of a form; ok is false for errors it does not know.
 func formError(v *view, err error, fields []field) (string, bool) {

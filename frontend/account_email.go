@@ -60,12 +60,7 @@ func (s *Site) emailSubmit(c *gin.Context) {
 		return
 	}
 	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, addr); err != nil {
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}
 	v.Data = messagePage{Heading: v.T("account.email.saved"), Paragraphs: []string{v.T("account.email.saved_text", "Email", addr)},

@@ -113,12 +113,7 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	if err != nil {
 		f := s.signupPage(v, next, validClaim(claim))
 		f.Fields[0].Value = nick
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}
 	s.setSession(c, res.Session)
@@ -230,12 +225,7 @@ func (s *Site) mfaSubmit(c *gin.Context) {
 	se, err := s.Auth.Sessions.VerifyMFA(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
 		f := s.mfaPage(v, challenge)
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnauthorized, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnauthorized)
 		return
 	}
 	s.setSession(c, se)
@@ -248,12 +238,7 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 	res, err := s.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
 		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret")})
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnauthorized, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnauthorized)
 		return
 	}
 	s.setSession(c, res.Session)
@@ -297,12 +282,7 @@ func (s *Site) recoverSubmit(c *gin.Context) {
 	if err != nil {
 		f := s.recoverPage(v)
 		f.Fields[0].Value = nick
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}
 	s.setSession(c, res.Session)
@@ -333,12 +313,7 @@ func (s *Site) passwordSubmit(c *gin.Context) {
 	err := s.Auth.Accounts.ChangePassword(c.Request.Context(), p, c.PostForm("current_password"), c.PostForm("new_password"))
 	if err != nil {
 		f := s.passwordPage(v)
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}
 	v.Data = messagePage{Heading: v.T("account.password.done"), Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
@@ -403,12 +378,7 @@ func (s *Site) invitationSubmit(c *gin.Context) {
 	if _, err := s.Auth.Staff.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
 		f := s.invitationPage(v, token)
 		f.Fields[0].Value = nick
-		msg, known := formError(v, err, f.Fields)
-		if !known {
-			s.InternalError(c)
-			return
-		}
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, msg)
+		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}
 	v.Data = messagePage{Heading: v.T("account.invitation.done"), Paragraphs: []string{v.T("account.invitation.next")},
