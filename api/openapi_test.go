@@ -57,6 +57,72 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	if len(registered) < 7 {
 		t.Errorf("only %d API routes found; is the router wired?", len(registered))
 	}
+	checkSecurityMatchesGuards(t, a)
+}
+
+// checkSecurityMatchesGuards compares each documented operation's security
+// with the guard its route really has, found by asking the route:
+//   - it requires a user when a request without a token gets 401
+//     unauthenticated; the document must then require the bearer scheme;
+//   - it reads a token it does not require when a request without a token
+//     passes and one with a malformed token gets the guard's 401 (with
+//     WWW-Authenticate: Bearer error="invalid_token"); the document must
+//     then make the bearer scheme optional ([{}, {bearer: []}]);
+//   - otherwise it is public and ignores tokens: `security: []`.
+//
+// An operation without its own security inherits the document's.
+func checkSecurityMatchesGuards(t *testing.T, a *testAPI) {
+	t.Helper()
+	for _, path := range a.doc.Paths.InMatchingOrder() {
+		item := a.doc.Paths.Value(path)
+		for _, method := range sortedKeys(item.Operations()) {
+			op := item.Operations()[method]
+			target := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, "x")
+			var body any
+			if method == "POST" || method == "PUT" || method == "PATCH" {
+				body = map[string]any{}
+			}
+			anonymous := a.do(method, target, body)
+			badToken := a.do(method, target, body, "Authorization", "Bearer not-a-token")
+			requiresUser := anonymous.Code == 401 && anonymous.errorCode() == "unauthenticated"
+			// Only the token guard answers a bad token with this challenge;
+			// the sign-in routes' own 401s (a spent refresh token, a wrong
+			// code) do not, and do not depend on the header.
+			readsToken := badToken.Code == 401 && anonymous.Code != 401 &&
+				strings.Contains(badToken.Header().Get("WWW-Authenticate"), `error="invalid_token"`)
+
+			security := a.doc.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			var anonymousAllowed, bearerAllowed bool
+			for _, req := range security {
+				if len(req) == 0 {
+					anonymousAllowed = true
+				}
+				if _, ok := req["bearer"]; ok {
+					bearerAllowed = true
+				}
+			}
+			var want string
+			switch {
+			case requiresUser && (anonymousAllowed || !bearerAllowed):
+				want = "security: [{bearer: []}] (the route requires a signed-in user)"
+			case !requiresUser && readsToken && (!anonymousAllowed || !bearerAllowed):
+				want = "security: [{}, {bearer: []}] (the route reads a token but does not require one)"
+			case !requiresUser && !readsToken && (security == nil || len(security) > 0):
+				want = "security: [] (the route is public and ignores tokens)"
+			}
+			if want != "" {
+				says := "declares no security"
+				if security != nil {
+					b, _ := json.Marshal(security)
+					says = "says security: " + string(b)
+				}
+				t.Errorf("%s %s: the document %s; want %s", method, path, says, want)
+			}
+		}
+	}
 }
 
 // TestOpenAPIOperationsAreDescribed keeps the document useful: every
