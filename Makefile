@@ -28,3 +28,6 @@ lint:
 	$(GO) vet $(PKGS)
 	@# go.mod and go.sum must be what `go mod tidy` would write.
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; }
+	@# The OpenAPI document, as written and as served, with Redocly's
+	@# recommended rules (needs `npm ci --prefix api/lint`; required in CI).
+	@GO="$(GO)" api/lint/lint.sh
