@@ -126,8 +126,9 @@ func checkSecurityMatchesGuards(t *testing.T, a *testAPI) {
 }
 
 // TestOpenAPIOperationsAreDescribed keeps the document useful: every
-// operation has an id and a summary, and documents its error answers with
-// the shared error body.
+// operation has an id and a summary, documents its error answers with the
+// shared error body, and, when it takes a JSON body, the answers to a bad
+// one.
 func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 	a := newAPI(t)
 	for path, item := range a.doc.Paths.Map() {
@@ -138,6 +139,15 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 			for status, resp := range op.Responses.Map() {
 				if status[0] >= '4' && resp.Ref != "#/components/responses/Error" {
 					t.Errorf("%s %s %s does not use the shared error response", method, path, status)
+				}
+			}
+			// A JSON body can be malformed (400), too large (413) or not
+			// declared as JSON (415): decodeJSON answers all three.
+			if op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/json") != nil {
+				for _, status := range []string{"400", "413", "415"} {
+					if op.Responses.Value(status) == nil {
+						t.Errorf("%s %s takes a JSON body but does not document %s", method, path, status)
+					}
 				}
 			}
 		}
