@@ -26,5 +26,9 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
+	@# go.mod and go.sum must be what `go mod tidy` would write.
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; }
+	@# The OpenAPI document, as written and as served, with Redocly's
+	@# recommended rules (needs `npm ci --prefix api/lint`; required in CI).
+	@GO="$(GO)" api/lint/lint.sh
 	$(GO) test -count=1 -run '^TestArchitecture$$' ./cmd/haven/

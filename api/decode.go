@@ -13,16 +13,15 @@ import (
 )
 
 // decodeJSON reads exactly one JSON object from the body into dst, strictly:
-// the content type must be JSON, unknown fields and trailing data are
-// rejected, and the body limit applies. It writes the 4xx error itself and
-// returns false when the body is not acceptable.
+// the content type must be given and be JSON (application/json or a +json
+// type; a missing one is a 415 too, before the body is read), unknown
+// fields and trailing data are rejected, and the body limit applies. It
+// writes the 4xx error itself and returns false when the body is not
+// acceptable.
 func decodeJSON(c *gin.Context, dst any) bool {
-	if ct := c.GetHeader("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			abortWith(c, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.", nil)
-			return false
-		}
+	if !isJSONContentType(c.GetHeader("Content-Type")) {
+		abortWith(c, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json, and say so in the Content-Type header.", nil)
+		return false
 	}
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
@@ -62,6 +61,17 @@ func decodeJSON(c *gin.Context, dst any) bool {
 		abortWith(c, http.StatusBadRequest, CodeInvalidBody, "The body could not be read as the expected JSON object.", nil)
 	}
 	return false
+}
+
+// isJSONContentType reports whether a Content-Type header names JSON:
+// application/json or a +json type (application/problem+json), with or
+// without parameters.
+func isJSONContentType(ct string) bool {
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // jsonType names a Go kind the way a JSON client thinks of it.

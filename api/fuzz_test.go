@@ -33,6 +33,7 @@ func FuzzSubmit(f *testing.F) {
 		f.Add([]byte(s), "application/json")
 	}
 	f.Add([]byte(`answers=1`), "text/plain")
+	f.Add([]byte(`{"answers":[]}`), "") // no Content-Type: 415
 	f.Add([]byte(`{}`), "application/json; charset=\x00")
 
 	a := newAPI(f)
