@@ -13,7 +13,7 @@ import (
 )
 
 // Handlers for accounts, sign-in, the caller's own data (/me), staff
-// management and the audit log. Who may call each is decided in router.go
+// management and the audit log. Who may call each is decided in routes.go
 // by the authz middleware; these only bind, call auth.Service and answer.
 
 type sessionView struct {

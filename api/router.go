@@ -122,14 +122,7 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	r.GET("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)
 
-	v1 := r.Group("/api/v1", middleware.NoStore(), middleware.BodyLimit(d.MaxBodyBytes))
-	v1.GET("/openapi.json", h.openapi)
-	v1.GET("/crisis-lines", h.crisisLines)
-	v1.GET("/selftest/instruments", h.listInstruments)
-	v1.GET("/selftest/instruments/:id", h.getInstrument)
-	v1.POST("/selftest/instruments/:id/submissions", h.submit)
-	v1.GET("/selftest/submissions/:id", h.getSubmission)
-	h.registerAccounts(v1)
+	h.routes(r.Group("/api/v1", middleware.NoStore(), middleware.BodyLimit(d.MaxBodyBytes)))
 
 	r.NoRoute(func(c *gin.Context) {
 		if isAPIPath(c.Request.URL.Path) || web == nil {

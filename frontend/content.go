@@ -80,134 +80,173 @@ func loadInfoPages(fsys fs.FS, dir string) (*infoPages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend: info content: %w", err)
 	}
-	md, policy := newMarkdown()
-
-	p := &infoPages{list: map[string][]*infoPage{}, byID: map[string]map[string]*infoPage{}}
-	type link struct {
-		file, lang, id string
-		line           int
-	}
-	var links []link
-	var errs []error
+	l := &infoLoader{fsys: fsys, pages: &infoPages{list: map[string][]*infoPage{}, byID: map[string]map[string]*infoPage{}}}
+	l.md, l.policy = newMarkdown()
 	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || name == "README.md" {
+		if e.IsDir() || e.Name() == "README.md" {
 			continue
 		}
-		file := path.Join(dir, name)
-		m := infoFileName.FindStringSubmatch(name)
-		if m == nil {
-			errs = append(errs, &contentError{File: file, Msg: "file name must be <id>.<lang>.md with a lower-case id (letters, digits, hyphens)"})
-			continue
-		}
-		id, l := m[1], m[2]
-		if !lang.IsSupported(l) {
-			errs = append(errs, &contentError{File: file, Msg: fmt.Sprintf("language %q is not one of %v", l, lang.Supported)})
-			continue
-		}
-		raw, err := fs.ReadFile(fsys, file)
+		pg, err := l.page(path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("frontend: info content: %w", err)
+			return nil, err
 		}
-		fm, body, bodyLine, err := splitFrontMatter(file, raw)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		if pg == nil {
+			continue // its problems are in l.errs
 		}
-		if err := checkFrontMatter(file, fm, l); err != nil {
-			errs = append(errs, err)
-			continue
+		if l.pages.byID[pg.Lang] == nil {
+			l.pages.byID[pg.Lang] = map[string]*infoPage{}
 		}
-		doc := md.Parser().Parse(text.NewReader(body))
-		lineOf := func(n ast.Node) int { return bodyLine + nodeLine(n, body) - 1 }
-		var pageErrs []error
-		_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-			if !entering {
-				return ast.WalkContinue, nil
-			}
-			switch n := n.(type) {
-			case *ast.HTMLBlock, *ast.RawHTML:
-				pageErrs = append(pageErrs, &contentError{File: file, Line: lineOf(n), Msg: "raw HTML is not allowed; use plain Markdown"})
-			case *ast.Image:
-				pageErrs = append(pageErrs, &contentError{File: file, Line: lineOf(n), Msg: "images are not allowed"})
-			case *ast.Heading:
-				if n.Level == 1 {
-					pageErrs = append(pageErrs, &contentError{File: file, Line: lineOf(n), Msg: "headings start at level 2 (##); the title is the page's h1"})
-				}
-			case *ast.Link:
-				dest := string(n.Destination)
-				switch {
-				case strings.HasPrefix(dest, "https://"), strings.HasPrefix(dest, "http://"),
-					strings.HasPrefix(dest, "mailto:"), strings.HasPrefix(dest, "tel:"):
-				case strings.HasPrefix(dest, "/"+l+"/info/"):
-					target := strings.TrimPrefix(dest, "/"+l+"/info/")
-					if i := strings.IndexAny(target, "#?"); i >= 0 {
-						target = target[:i]
-					}
-					links = append(links, link{file: file, lang: l, id: target, line: lineOf(n)})
-				case dest == "/"+l+"/" || strings.HasPrefix(dest, "/"+l+"/"):
-				default:
-					pageErrs = append(pageErrs, &contentError{File: file, Line: lineOf(n),
-						Msg: fmt.Sprintf("link %q must be https://… or an absolute path in the same language (/%s/…)", dest, l)})
-				}
-			}
+		l.pages.byID[pg.Lang][pg.ID] = pg
+		l.pages.list[pg.Lang] = append(l.pages.list[pg.Lang], pg)
+	}
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	l.checkSet(dir)
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	return l.pages, nil
+}
+
+// infoLoader gathers the info pages and every problem with them, so one
+// start-up names all broken files at once.
+type infoLoader struct {
+	fsys   fs.FS
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+	pages  *infoPages
+	links  []infoLink
+	errs   []error
+}
+
+// infoLink is a link from one info page to another, checked once all are
+// loaded.
+type infoLink struct {
+	file, lang, id string
+	line           int
+}
+
+// page loads one file; it returns nil (and records why) when the file is
+// not a valid page, and an error only when it cannot be read.
+func (l *infoLoader) page(file string) (*infoPage, error) {
+	m := infoFileName.FindStringSubmatch(path.Base(file))
+	if m == nil {
+		l.errs = append(l.errs, &contentError{File: file, Msg: "file name must be <id>.<lang>.md with a lower-case id (letters, digits, hyphens)"})
+		return nil, nil
+	}
+	id, lg := m[1], m[2]
+	if !lang.IsSupported(lg) {
+		l.errs = append(l.errs, &contentError{File: file, Msg: fmt.Sprintf("language %q is not one of %v", lg, lang.Supported)})
+		return nil, nil
+	}
+	raw, err := fs.ReadFile(l.fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("frontend: info content: %w", err)
+	}
+	fm, body, bodyLine, err := splitFrontMatter(file, raw)
+	if err == nil {
+		err = checkFrontMatter(file, fm, lg)
+	}
+	if err != nil {
+		l.errs = append(l.errs, err)
+		return nil, nil
+	}
+	doc := l.md.Parser().Parse(text.NewReader(body))
+	if problems := l.checkMarkdown(file, lg, doc, func(n ast.Node) int { return bodyLine + nodeLine(n, body) - 1 }); len(problems) > 0 {
+		l.errs = append(l.errs, problems...)
+		return nil, nil
+	}
+	var out bytes.Buffer
+	if err := l.md.Renderer().Render(&out, body, doc); err != nil {
+		l.errs = append(l.errs, &contentError{File: file, Msg: "render: " + err.Error()})
+		return nil, nil
+	}
+	return &infoPage{
+		ID: id, Lang: lg, Title: fm.Title, Summary: fm.Summary, Order: fm.Order,
+		HTML: template.HTML(l.policy.SanitizeBytes(out.Bytes())), //nolint:gosec // sanitised by bluemonday
+	}, nil
+}
+
+// checkMarkdown allows plain Markdown only: no raw HTML or images,
+// headings from level 2, links to https://… or to the same language's
+// pages (links between info pages are checked once all are loaded).
+func (l *infoLoader) checkMarkdown(file, lg string, doc ast.Node, lineOf func(ast.Node) int) []error {
+	var problems []error
+	bad := func(n ast.Node, msg string) {
+		problems = append(problems, &contentError{File: file, Line: lineOf(n), Msg: msg})
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
 			return ast.WalkContinue, nil
-		})
-		if len(pageErrs) > 0 {
-			errs = append(errs, pageErrs...)
-			continue
 		}
-		var out bytes.Buffer
-		if err := md.Renderer().Render(&out, body, doc); err != nil {
-			errs = append(errs, &contentError{File: file, Msg: "render: " + err.Error()})
-			continue
+		switch n := n.(type) {
+		case *ast.HTMLBlock, *ast.RawHTML:
+			bad(n, "raw HTML is not allowed; use plain Markdown")
+		case *ast.Image:
+			bad(n, "images are not allowed")
+		case *ast.Heading:
+			if n.Level == 1 {
+				bad(n, "headings start at level 2 (##); the title is the page's h1")
+			}
+		case *ast.Link:
+			dest := string(n.Destination)
+			switch {
+			case strings.HasPrefix(dest, "https://"), strings.HasPrefix(dest, "http://"),
+				strings.HasPrefix(dest, "mailto:"), strings.HasPrefix(dest, "tel:"):
+			case strings.HasPrefix(dest, "/"+lg+"/info/"):
+				target := strings.TrimPrefix(dest, "/"+lg+"/info/")
+				if i := strings.IndexAny(target, "#?"); i >= 0 {
+					target = target[:i]
+				}
+				l.links = append(l.links, infoLink{file: file, lang: lg, id: target, line: lineOf(n)})
+			case strings.HasPrefix(dest, "/"+lg+"/"):
+			default:
+				bad(n, fmt.Sprintf("link %q must be https://… or an absolute path in the same language (/%s/…)", dest, lg))
+			}
 		}
-		pg := &infoPage{
-			ID: id, Lang: l, Title: fm.Title, Summary: fm.Summary, Order: fm.Order,
-			HTML: template.HTML(policy.SanitizeBytes(out.Bytes())), //nolint:gosec // sanitised by bluemonday
-		}
-		if p.byID[l] == nil {
-			p.byID[l] = map[string]*infoPage{}
-		}
-		p.byID[l][id] = pg
-		p.list[l] = append(p.list[l], pg)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	for _, lk := range links {
+		return ast.WalkContinue, nil
+	})
+	return problems
+}
+
+// checkSet checks the pages together: links between them resolve, every
+// page exists in every language with the same order, and each language's
+// list is sorted.
+func (l *infoLoader) checkSet(dir string) {
+	p := l.pages
+	for _, lk := range l.links {
 		if _, ok := p.byID[lk.lang][lk.id]; !ok {
-			errs = append(errs, &contentError{File: lk.file, Line: lk.line, Msg: fmt.Sprintf("link to info page %q, which does not exist in %s", lk.id, lk.lang)})
+			l.errs = append(l.errs, &contentError{File: lk.file, Line: lk.line, Msg: fmt.Sprintf("link to info page %q, which does not exist in %s", lk.id, lk.lang)})
 		}
 	}
-	// Every page in every language, with the same order everywhere.
 	ids := map[string]bool{}
-	for _, l := range lang.Supported {
-		for id := range p.byID[l] {
+	for _, lg := range lang.Supported {
+		for id := range p.byID[lg] {
 			ids[id] = true
 		}
 	}
 	if len(ids) == 0 {
-		errs = append(errs, &contentError{File: dir, Msg: "no info pages found"})
+		l.errs = append(l.errs, &contentError{File: dir, Msg: "no info pages found"})
 	}
 	for id := range ids {
 		var order int
-		for i, l := range lang.Supported {
-			pg, ok := p.byID[l][id]
+		for i, lg := range lang.Supported {
+			pg, ok := p.byID[lg][id]
 			if !ok {
-				errs = append(errs, &contentError{File: path.Join(dir, id+"."+l+".md"), Msg: "missing: every page must exist in every language"})
+				l.errs = append(l.errs, &contentError{File: path.Join(dir, id+"."+lg+".md"), Msg: "missing: every page must exist in every language"})
 				continue
 			}
 			if i == 0 {
 				order = pg.Order
 			} else if pg.Order != order {
-				errs = append(errs, &contentError{File: path.Join(dir, id+"."+l+".md"), Line: 1,
+				l.errs = append(l.errs, &contentError{File: path.Join(dir, id+"."+lg+".md"), Line: 1,
 					Msg: fmt.Sprintf("order %d differs from the %s page's order %d", pg.Order, lang.Supported[0], order)})
 			}
 		}
 	}
-	for _, l := range lang.Supported {
-		list := p.list[l]
+	for _, lg := range lang.Supported {
+		list := p.list[lg]
 		sort.Slice(list, func(i, j int) bool {
 			if list[i].Order != list[j].Order {
 				return list[i].Order < list[j].Order
@@ -215,10 +254,6 @@ func loadInfoPages(fsys fs.FS, dir string) (*infoPages, error) {
 			return list[i].ID < list[j].ID
 		})
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return p, nil
 }
 
 // newMarkdown returns the renderer of content Markdown (info pages and the

@@ -117,17 +117,9 @@ type SaveResult struct {
 // fields must then be filled, and finishing the last step finishes the
 // lesson (and, after the last lesson, the course).
 func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, stepID string, raw Values, complete bool) (*SaveResult, error) {
-	p, err := s.lib.Programme(programmeID)
+	p, l, step, err := s.lib.step(programmeID, lessonID, stepID)
 	if err != nil {
 		return nil, err
-	}
-	l := p.Lesson(lessonID)
-	if l == nil {
-		return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrNotFound)
-	}
-	step := l.Step(stepID)
-	if step == nil {
-		return nil, fmt.Errorf("modules: step %q: %w", stepID, ErrNotFound)
 	}
 	e, err := s.store.Enrolment(ctx, userID, programmeID)
 	if err != nil {
@@ -137,11 +129,10 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	if err != nil {
 		return nil, err
 	}
-	if st := pr.Lessons[l.Number-1].State; st == LessonLocked || st == LessonOpen {
-		// Open the lesson first (OpenLesson); a locked one cannot be saved.
-		if st == LessonLocked {
-			return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrLocked)
-		}
+	switch pr.Lessons[l.Number-1].State {
+	case LessonLocked:
+		return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrLocked)
+	case LessonOpen: // open the lesson first (OpenLesson)
 		return nil, fmt.Errorf("modules: lesson %q is not opened yet: %w", lessonID, ErrNotFound)
 	}
 	values, err := NormalizeValues(step, raw, complete)
@@ -162,45 +153,15 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	if complete {
 		a.CompletedAt = &now
 	}
-	res := &SaveResult{Answer: StepAnswer{LessonID: l.ID, StepID: step.ID, Values: values, UpdatedAt: now, CompletedAt: a.CompletedAt},
-		NextLesson: l.ID, NextStep: step.ID}
-	idx := l.StepIndex(step.ID)
-	if complete {
-		if idx+1 < len(l.Steps) {
-			res.NextStep = l.Steps[idx+1].ID
-		} else {
-			res.NextStep = ""
-			if next := p.Next(l); next != nil {
-				res.NextLesson, res.NextStep = next.ID, next.Steps[0].ID
-			}
-		}
-	}
+	res := &SaveResult{Answer: StepAnswer{LessonID: l.ID, StepID: step.ID, Values: values, UpdatedAt: now, CompletedAt: a.CompletedAt}}
+	res.NextLesson, res.NextStep = nextPosition(p, l, step, complete)
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if err := st.SaveAnswer(ctx, a); err != nil {
 			return err
 		}
-		if complete && idx == len(l.Steps)-1 {
-			done, err := st.CompleteLesson(ctx, e.ID, l.ID, now)
-			if err != nil {
+		if complete && l.StepIndex(step.ID) == len(l.Steps)-1 {
+			if err := finishLesson(ctx, st, pr, l, now, res); err != nil {
 				return err
-			}
-			if done {
-				res.LessonCompleted = true
-				if err := st.RecordEvent(ctx, EventLessonCompleted, p.ID, l.ID, e.ID, now); err != nil {
-					return err
-				}
-			}
-			if allDone(pr, l.ID) {
-				finished, err := st.CompleteEnrolment(ctx, e.ID, now)
-				if err != nil {
-					return err
-				}
-				if finished {
-					res.CourseCompleted = true
-					if err := st.RecordEvent(ctx, EventCourseCompleted, p.ID, "", e.ID, now); err != nil {
-						return err
-					}
-				}
 			}
 		}
 		lesson, stepID := res.NextLesson, res.NextStep
@@ -213,6 +174,47 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		return nil, err
 	}
 	return res, nil
+}
+
+// nextPosition is where the client goes after saving a step: the same step
+// when it is not complete, else the next step, the next lesson's first
+// step, or nowhere ("") after the last step of the course.
+func nextPosition(p *Programme, l *Lesson, step *Step, complete bool) (lesson, stepID string) {
+	if !complete {
+		return l.ID, step.ID
+	}
+	if idx := l.StepIndex(step.ID); idx+1 < len(l.Steps) {
+		return l.ID, l.Steps[idx+1].ID
+	}
+	if next := p.Next(l); next != nil {
+		return next.ID, next.Steps[0].ID
+	}
+	return l.ID, ""
+}
+
+// finishLesson records a lesson done — and the course, after its last
+// lesson — once each, with their events.
+func finishLesson(ctx context.Context, st *Store, pr *Progress, l *Lesson, now time.Time, res *SaveResult) error {
+	e, p := pr.Enrolment, pr.Programme
+	done, err := st.CompleteLesson(ctx, e.ID, l.ID, now)
+	if err != nil {
+		return err
+	}
+	if done {
+		res.LessonCompleted = true
+		if err := st.RecordEvent(ctx, EventLessonCompleted, p.ID, l.ID, e.ID, now); err != nil {
+			return err
+		}
+	}
+	if !allDone(pr, l.ID) {
+		return nil
+	}
+	finished, err := st.CompleteEnrolment(ctx, e.ID, now)
+	if err != nil || !finished {
+		return err
+	}
+	res.CourseCompleted = true
+	return st.RecordEvent(ctx, EventCourseCompleted, p.ID, "", e.ID, now)
 }
 
 // allDone reports whether every lesson is done once justFinished is.

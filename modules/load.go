@@ -77,6 +77,23 @@ func LoadLibraryFS(fsys fs.FS, knownInstrument func(id string) bool) (*Library, 
 // Programmes returns every programme, sorted by id.
 func (l *Library) Programmes() []*Programme { return l.programmes }
 
+// step returns a programme, lesson and step by their ids, or ErrNotFound.
+func (l *Library) step(programmeID, lessonID, stepID string) (*Programme, *Lesson, *Step, error) {
+	p, err := l.Programme(programmeID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ls := p.Lesson(lessonID)
+	if ls == nil {
+		return nil, nil, nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrNotFound)
+	}
+	st := ls.Step(stepID)
+	if st == nil {
+		return nil, nil, nil, fmt.Errorf("modules: step %q: %w", stepID, ErrNotFound)
+	}
+	return p, ls, st, nil
+}
+
 // Programme returns the programme with id, or ErrNotFound.
 func (l *Library) Programme(id string) (*Programme, error) {
 	for _, p := range l.programmes {

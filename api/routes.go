@@ -7,11 +7,11 @@ import (
 	"github.com/haven-mh/haven/auth"
 )
 
-// registerAccounts adds the account, staff and audit routes. Access is
-// declared here, route by route, and nowhere else: Authenticate reads the
-// token on every route, then RequireUser, RequireRole or the per-resource
+// routes is the API's one route table. Access is declared here, route by
+// route, and nowhere else: Authenticate reads the token on the routes that
+// know who calls, then RequireUser, RequireRole or the per-record
 // ClientRecord policy. The authorisation matrix test walks these routes.
-func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
+func (h *handlers) routes(v1 *gin.RouterGroup) {
 	g := authz.New(authz.Bearer(h.Auth.Sessions), h.Auth.Staff, h.Audit, refuse)
 	var (
 		user        = g.RequireUser()
@@ -21,6 +21,15 @@ func (h *handlers) registerAccounts(v1 *gin.RouterGroup) {
 		reports     = g.RequireRole(auth.RoleResearcher, auth.RoleCoordinator)
 	)
 	a := v1.Group("", g.Authenticate())
+
+	// Anonymous: the document, crisis lines and the self-test. They read
+	// no token.
+	v1.GET("/openapi.json", h.openapi)
+	v1.GET("/crisis-lines", h.crisisLines)
+	v1.GET("/selftest/instruments", h.listInstruments)
+	v1.GET("/selftest/instruments/:id", h.getInstrument)
+	v1.POST("/selftest/instruments/:id/submissions", h.submit)
+	v1.GET("/selftest/submissions/:id", h.getSubmission)
 
 	// Public: signing up, in and back in. Throttled in auth.Service. They
 	// ignore any Authorization header, so a client whose access token has
