@@ -34,6 +34,10 @@ type Config struct {
 	// SessionMaxAge caps a session however often it is refreshed (default
 	// 30 days); then the user signs in again.
 	SessionMaxAge time.Duration
+	// RefreshGrace is how long after its first use a refresh token may be
+	// presented again without counting as reuse (default 30 s): two page
+	// loads at once after the access token expired both refresh.
+	RefreshGrace time.Duration
 	// InvitationTTL is how long an invitation link works (default 72 h).
 	InvitationTTL time.Duration
 	// Argon2 are the password hashing parameters (default OWASPParams).
@@ -59,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SessionMaxAge <= 0 {
 		c.SessionMaxAge = 30 * 24 * time.Hour
+	}
+	if c.RefreshGrace <= 0 {
+		c.RefreshGrace = 30 * time.Second
 	}
 	if c.InvitationTTL <= 0 {
 		c.InvitationTTL = 72 * time.Hour
@@ -213,20 +220,34 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// checkAttempt applies the per-source and per-account limits before a
-// credential is checked. Both apply whether or not the account exists.
+// checkAttempt applies the limits before a credential is checked: this
+// source's failures on this account, the account's growing wait, and this
+// source's attempts. They apply whether or not the account exists.
 func (s *core) checkAttempt(m Meta, accountKey string) error {
-	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(accountKey)); blocked {
+	t := s.throttle
+	if blocked, wait := t.pair.Blocked(t.pairKey(accountKey, m.Source)); blocked {
 		return throttled(wait)
 	}
-	if ok, wait := s.throttle.source.Allow(s.throttle.sourceKey(m.Source)); !ok {
+	if wait := t.account.Wait(t.accountKey(accountKey)); wait > 0 {
+		return throttled(wait)
+	}
+	if ok, wait := t.source.Allow(t.sourceKey(m.Source)); !ok {
 		return throttled(wait)
 	}
 	return nil
 }
 
-func (s *core) failAttempt(accountKey string) {
-	s.throttle.account.Allow(s.throttle.accountKey(accountKey))
+func (s *core) failAttempt(m Meta, accountKey string) {
+	t := s.throttle
+	t.pair.Allow(t.pairKey(accountKey, m.Source))
+	t.account.Fail(t.accountKey(accountKey))
+}
+
+// passAttempt forgets the failures on an account after its owner got in.
+func (s *core) passAttempt(m Meta, accountKey string) {
+	t := s.throttle
+	t.pair.Reset(t.pairKey(accountKey, m.Source))
+	t.account.Reset(t.accountKey(accountKey))
 }
 
 // verifyPassword looks the nickname up and checks the password, spending
@@ -268,9 +289,9 @@ func (s *core) signInFailure(ctx context.Context, m Meta, u *User, action string
 // regenerating the recovery code or erasing the account), under the same
 // per-account limit as sign-in.
 func (s *core) reauthenticate(ctx context.Context, p Principal, password string) (*User, error) {
-	key := "reauth:" + p.UserID
-	if blocked, wait := s.throttle.account.Blocked(s.throttle.accountKey(key)); blocked {
-		return nil, throttled(wait)
+	key, m := "reauth:"+p.UserID, Meta{Source: "session:" + p.SessionID}
+	if err := s.checkAttempt(m, key); err != nil {
+		return nil, err
 	}
 	u, err := s.store.UserByID(ctx, p.UserID)
 	if err != nil {
@@ -281,10 +302,10 @@ func (s *core) reauthenticate(ctx context.Context, p Principal, password string)
 	}
 	ok, _, err := CheckPassword(*u.PasswordHash, password, s.cfg.Argon2)
 	if err != nil || !ok {
-		s.failAttempt(key)
+		s.failAttempt(m, key)
 		return nil, ErrInvalidCredentials
 	}
-	s.throttle.account.Reset(s.throttle.accountKey(key))
+	s.passAttempt(m, key)
 	return u, nil
 }
 

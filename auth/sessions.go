@@ -102,13 +102,13 @@ func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string)
 	}
 	u, err := s.verifyPassword(ctx, key, password)
 	if errors.Is(err, ErrInvalidCredentials) {
-		s.failAttempt(key)
+		s.failAttempt(m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionSignIn)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.throttle.account.Reset(s.throttle.accountKey(key))
+	s.passAttempt(m, key)
 	if u.Role.NeedsMFA() {
 		if u.MFAEnabled() {
 			return &LoginResult{Status: LoginMFARequired, Challenge: s.tokens.issueChallenge(u.ID, challengeMFA)}, nil
@@ -148,10 +148,10 @@ func (s *Sessions) VerifyMFA(ctx context.Context, m Meta, challenge, code string
 		return nil, err
 	}
 	if !ok {
-		s.failAttempt(key)
+		s.failAttempt(m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionSignInMFA)
 	}
-	s.throttle.account.Reset(s.throttle.accountKey(key))
+	s.passAttempt(m, key)
 	se, err := s.signIn(ctx, m, u, audit.ActionSignInMFA, nil)
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code
 	}
 	step := matchTOTP(secret, code, s.now())
 	if step == 0 {
-		s.failAttempt(key)
+		s.failAttempt(m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionMFAEnrol)
 	}
 	now := s.now().UTC()
@@ -261,7 +261,9 @@ func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code
 
 // Refresh exchanges a refresh token for a new access token and a new
 // refresh token. Each refresh token works once: presenting a spent one
-// means it was stolen or replayed, so the whole session is revoked.
+// means it was stolen or replayed, so the whole session is revoked —
+// except within Config.RefreshGrace of its first use, when two requests
+// of one browser refreshed at once.
 func (s *Sessions) Refresh(ctx context.Context, m Meta, raw string) (*Session, error) {
 	if raw == "" || len(raw) > 256 {
 		return nil, ErrInvalidToken
@@ -291,7 +293,12 @@ func (s *Sessions) Refresh(ctx context.Context, m Meta, raw string) (*Session, e
 		if err != nil {
 			return err
 		}
-		if rt.UsedAt != nil || !spent {
+		// A token spent a moment ago is a second tab or an autosave racing
+		// the page that refreshed first, not theft: within the grace
+		// window it gets a session too. Later, a spent token means it was
+		// stolen or replayed.
+		justSpent := !spent && rt.UsedAt == nil || rt.UsedAt != nil && now.Sub(*rt.UsedAt) <= s.cfg.RefreshGrace
+		if (rt.UsedAt != nil || !spent) && !justSpent {
 			if err := st.RevokeSession(ctx, se.ID, "refresh_reuse", now); err != nil {
 				return err
 			}
@@ -381,10 +388,10 @@ func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassw
 	}
 	got := HashToken(normaliseCode(code))
 	if u == nil || u.Status != StatusActive || u.Role != RoleClient || u.RecoveryCodeHash == nil || !equalHash(got, want) {
-		s.failAttempt(key)
+		s.failAttempt(m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionRecover)
 	}
-	s.throttle.account.Reset(s.throttle.accountKey(key))
+	s.passAttempt(m, key)
 	hash, err := HashPassword(newPassword, s.cfg.Argon2)
 	if err != nil {
 		return nil, err

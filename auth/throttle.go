@@ -81,11 +81,87 @@ func (l *Limiter) gc(now time.Time) {
 	}
 }
 
+// Backoff grows the wait between attempts on a key after repeated
+// failures: after free failures, each further attempt must wait base ×
+// 2^(failures−free) after the last failure, at most ceiling. It slows
+// guessing without locking anyone out. In memory only, safe for concurrent
+// use; a key is forgotten after window without failures.
+type Backoff struct {
+	free          int
+	base, ceiling time.Duration
+	window        time.Duration
+	now           func() time.Time
+	mu            sync.Mutex
+	keys          map[string]*backoffState
+	sweep         time.Time
+}
+
+type backoffState struct {
+	fails int
+	last  time.Time
+}
+
+// NewBackoff returns a Backoff.
+func NewBackoff(free int, base, ceiling, window time.Duration, now func() time.Time) *Backoff {
+	return &Backoff{free: free, base: base, ceiling: ceiling, window: window, now: now, keys: map[string]*backoffState{}}
+}
+
+// Wait is how long key must still wait before its next attempt.
+func (b *Backoff) Wait(key string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.keys[key]
+	if st == nil || st.fails < b.free {
+		return 0
+	}
+	delay := b.ceiling
+	if n := st.fails - b.free; n < 20 {
+		delay = min(b.ceiling, b.base<<n)
+	}
+	return max(0, st.last.Add(delay).Sub(b.now()))
+}
+
+// Fail counts a failure on key.
+func (b *Backoff) Fail(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if now.Sub(b.sweep) >= b.window {
+		b.sweep = now
+		for k, st := range b.keys {
+			if now.Sub(st.last) >= b.window {
+				delete(b.keys, k)
+			}
+		}
+	}
+	st := b.keys[key]
+	if st == nil || now.Sub(st.last) >= b.window {
+		st = &backoffState{}
+		b.keys[key] = st
+	}
+	st.fails++
+	st.last = now
+}
+
+// Reset forgets key.
+func (b *Backoff) Reset(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.keys, key)
+}
+
 // ThrottleConfig sets the attempt limits. Zero fields take the defaults.
 type ThrottleConfig struct {
 	// AccountFailures: failed sign-ins (or recoveries, or second factors)
-	// per nickname per Window before it is locked for the rest of it.
+	// on one account from one source per Window before that source is
+	// locked out of that account for the rest of it; from all sources
+	// together, the failures after which every further attempt on the
+	// account waits longer (1 s, doubling, at most AccountMaxDelay). So a
+	// stranger who knows a nickname slows its owner down but cannot lock
+	// them out.
 	AccountFailures int
+	// AccountMaxDelay caps the growing wait on one account (default 60 s).
+	AccountMaxDelay time.Duration
 	// SourceAttempts: sign-in and recovery attempts per source per Window.
 	SourceAttempts int
 	// SignupsPerSource: sign-ups (and invitation acceptances) per source
@@ -97,6 +173,9 @@ type ThrottleConfig struct {
 func (c ThrottleConfig) withDefaults() ThrottleConfig {
 	if c.AccountFailures <= 0 {
 		c.AccountFailures = 5
+	}
+	if c.AccountMaxDelay <= 0 {
+		c.AccountMaxDelay = time.Minute
 	}
 	if c.SourceAttempts <= 0 {
 		c.SourceAttempts = 30
@@ -112,7 +191,8 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 
 // throttle holds the limiters of one Service.
 type throttle struct {
-	account *Limiter // failures per account
+	pair    *Limiter // failures per account and source
+	account *Backoff // failures per account, from any source
 	source  *Limiter // attempts per source
 	signup  *Limiter // sign-ups per source
 	secret  []byte
@@ -123,7 +203,8 @@ func newThrottle(c ThrottleConfig, now func() time.Time) *throttle {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	return &throttle{
-		account: NewLimiter(c.AccountFailures, c.Window, now),
+		pair:    NewLimiter(c.AccountFailures, c.Window, now),
+		account: NewBackoff(c.AccountFailures, time.Second, c.AccountMaxDelay, c.Window, now),
 		source:  NewLimiter(c.SourceAttempts, c.Window, now),
 		signup:  NewLimiter(c.SignupsPerSource, c.Window, now),
 		secret:  secret,
@@ -132,6 +213,9 @@ func newThrottle(c ThrottleConfig, now func() time.Time) *throttle {
 
 func (t *throttle) sourceKey(src string) string { return "src:" + keyedHash(t.secret, src) }
 func (t *throttle) accountKey(k string) string  { return "acct:" + keyedHash(t.secret, k) }
+func (t *throttle) pairKey(k, src string) string {
+	return "pair:" + keyedHash(t.secret, k) + ":" + keyedHash(t.secret, src)
+}
 
 func throttled(d time.Duration) error {
 	return &ThrottledError{RetryAfterSeconds: max(1, int(math.Ceil(d.Seconds())))}
