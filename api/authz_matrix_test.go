@@ -70,7 +70,7 @@ func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
 		t.Fatal(err)
 	}
 	err = api.Register(engine, api.Deps{Log: slog.New(slog.DiscardHandler), DB: d, Selftest: st, Advice: svcs.advice, Crisis: svcs.crisis,
-		DefaultLanguage: "nl", Version: "test", Auth: svc, Audit: log, Selfhelp: svcs.selfhelp}, nil)
+		DefaultLanguage: "nl", Auth: svc, Audit: log, Selfhelp: svcs.selfhelp}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

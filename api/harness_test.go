@@ -91,7 +91,7 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 	err = api.Register(engine, api.Deps{
 		Log: log, DB: p, Selftest: svc.selftest, Advice: svc.advice, Crisis: svc.crisis,
 		Auth: svc.auth, Audit: svc.audit, Selfhelp: svc.selfhelp,
-		DefaultLanguage: "nl", Version: "test", MaxBodyBytes: o.maxBodyBytes,
+		DefaultLanguage: "nl", MaxBodyBytes: o.maxBodyBytes,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

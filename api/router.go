@@ -36,7 +36,6 @@ type Deps struct {
 	// DefaultCountry selects the crisis lines shown when the visitor does
 	// not say where they are; empty shows every configured country.
 	DefaultCountry string
-	Version        string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
 	// Auth and Audit serve accounts, sign-in and the audit log.
@@ -154,7 +153,7 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 }
 
 func (h *handlers) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.Version})
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
 func (h *handlers) readyz(c *gin.Context) {

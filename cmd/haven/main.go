@@ -228,8 +228,7 @@ func newHandler(cfg config, database *db.DB, log *slog.Logger) (http.Handler, *j
 	}
 	err = api.Register(engine, api.Deps{
 		Log: log, DB: database, Selftest: selftests, Advice: advice, Crisis: crisis,
-		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry,
-		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		DefaultLanguage: cfg.DefaultLanguage, DefaultCountry: cfg.DefaultCountry, MaxBodyBytes: cfg.MaxBodyBytes,
 		Auth: accounts, Audit: auditLog, Selfhelp: selfhelp,
 	}, site.NotFound)
 	if err != nil {
