@@ -22,7 +22,7 @@ func (u *unhealthy) ExitCode() int { return 1 }
 func healthcheckURL(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		return "", fmt.Errorf("healthcheck: HAVEN_ADDR %q is not host:port", addr)
+		return "", fmt.Errorf("HAVEN_ADDR %q is not host:port", addr)
 	}
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"

@@ -67,12 +67,17 @@ func TestHealthcheck(t *testing.T) {
 		{"redirect is not ready", srv.URL + "/moved", "302"},
 		{"no answer in time", srv.URL + "/slow", "deadline exceeded"},
 		{"nothing listening", closed.URL + "/readyz", "refused"},
+		{"bad HAVEN_ADDR", "", "not host:port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			start := time.Now()
-			err := run(context.Background(), []string{"healthcheck", "-url", tt.url, "-timeout", "300ms"}, env(t), &out, io.Discard)
+			args := []string{"healthcheck", "-timeout", "300ms"}
+			if tt.url != "" {
+				args = append(args, "-url", tt.url)
+			}
+			err := run(context.Background(), args, env(t, "HAVEN_ADDR", "8080"), &out, io.Discard)
 			if time.Since(start) > 5*time.Second {
 				t.Errorf("took %s, the timeout is 300ms", time.Since(start))
 			}

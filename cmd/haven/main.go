@@ -134,9 +134,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "healthcheck":
 		url := *checkURL
 		if url == "" {
+			addr := (&fileEnv{getenv: getenv, readFile: os.ReadFile}).get("HAVEN_ADDR")
 			var err error
-			if url, err = healthcheckURL(or(getenv("HAVEN_ADDR"), ":8080")); err != nil {
-				return err
+			if url, err = healthcheckURL(or(addr, ":8080")); err != nil {
+				return &unhealthy{err.Error()}
 			}
 		}
 		return healthcheck(ctx, url, *checkTimeout, stdout)
