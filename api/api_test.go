@@ -12,8 +12,8 @@ import (
 
 func TestHealth(t *testing.T) {
 	a := newAPI(t)
-	if r := a.do("GET", "/healthz", nil); r.Code != 200 || r.body["status"] != "ok" {
-		t.Errorf("healthz = %d %v", r.Code, r.body)
+	if r := a.do("GET", "/healthz", nil); r.Code != 200 || r.body["status"] != "ok" || len(r.body) != 1 {
+		t.Errorf("healthz = %d %v (the version is not public)", r.Code, r.body)
 	}
 	if r := a.do("GET", "/readyz", nil); r.Code != 200 || r.body["status"] != "ready" {
 		t.Errorf("readyz = %d %v", r.Code, r.body)

@@ -21,7 +21,7 @@ func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.L
 	}
 	err := api.Register(engine, api.Deps{
 		Log: log, DB: db, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
-		DefaultLanguage: "nl", Version: "test", MaxBodyBytes: maxBody,
+		DefaultLanguage: "nl", MaxBodyBytes: maxBody,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,6 @@ type Deps struct {
 	// DefaultLanguage is used when neither ?lang= nor Accept-Language
 	// names a supported language.
 	DefaultLanguage string
-	Version         string
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
 	// Auth and Audit serve accounts, sign-in and the audit log.
@@ -142,7 +141,7 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 }
 
 func (h *handlers) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.Version})
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
 func (h *handlers) readyz(c *gin.Context) {

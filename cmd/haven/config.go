@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,11 @@ type config struct {
 }
 
 // loadConfig reads the configuration through getenv, so tests can pass
-// their own environment.
+// their own environment. Any variable may be given as NAME_FILE instead
+// (see fileEnv), which is how secrets come in from files.
 func loadConfig(getenv func(string) string) (config, error) {
+	files := &fileEnv{getenv: getenv, readFile: os.ReadFile}
+	getenv = files.get
 	c := config{
 		Addr:            or(getenv("HAVEN_ADDR"), ":8080"),
 		DatabaseURL:     getenv("DATABASE_URL"),
@@ -80,10 +84,56 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, "HAVEN_JOBS: "+err.Error())
 	}
 	c.Wire = loadWireConfig(getenv, c, &errs)
+	errs = append(files.errs, errs...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// fileEnv wraps getenv so that every variable NAME may instead be given as
+// NAME_FILE, the path of a file holding the value (one trailing newline is
+// dropped). That keeps secrets such as DATABASE_URL, HAVEN_ENCRYPTION_KEYS
+// and HAVEN_JWT_KEYS out of the environment and the process list: compose
+// secrets, systemd credentials, Kubernetes secret volumes. Setting both
+// NAME and NAME_FILE, an unreadable file or an empty one is a configuration
+// error, never a silent fallback to a default (which for the encryption
+// key would mean a new key). Errors name the variable and the path, never
+// the content.
+type fileEnv struct {
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+	errs     []string
+	seen     map[string]bool
+}
+
+func (e *fileEnv) get(name string) string {
+	value, path := e.getenv(name), e.getenv(name+"_FILE")
+	if path == "" {
+		return value
+	}
+	fail := func(msg string) string {
+		if !e.seen[name] {
+			if e.seen == nil {
+				e.seen = map[string]bool{}
+			}
+			e.seen[name] = true
+			e.errs = append(e.errs, msg)
+		}
+		return ""
+	}
+	if value != "" {
+		return fail(fmt.Sprintf("set %s or %s_FILE, not both", name, name))
+	}
+	b, err := e.readFile(path)
+	if err != nil {
+		return fail(fmt.Sprintf("%s_FILE: %v", name, err))
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if strings.TrimSpace(v) == "" {
+		return fail(fmt.Sprintf("%s_FILE: %s is empty", name, path))
+	}
+	return v
 }
 
 func or(v, def string) string {

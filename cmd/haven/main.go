@@ -35,7 +35,12 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "haven:", err)
 		}
-		os.Exit(2)
+		code := 2
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			code = coded.ExitCode()
+		}
+		os.Exit(code)
 	}
 }
 
@@ -48,7 +53,10 @@ Commands:
   serve     run the web site and the JSON API (migrates first unless
             HAVEN_MIGRATE_ON_START=false)
   migrate   apply pending database migrations and exit (safe to repeat)
-  version   print the version
+  version   print the version, commit and build date
+  healthcheck [-url URL] [-timeout D]
+            exit 0 if the server on HAVEN_ADDR answers /readyz with 200,
+            else 1 (for container health checks; needs no shell or curl)
   admin create -nickname NAME [-password-file FILE]
             create a coordinator (the first one); prints a generated
             password once unless -password-file is given
@@ -74,7 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("haven "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var adminNickname, adminPasswordFile *string
+	var adminNickname, adminPasswordFile, checkURL *string
+	var checkTimeout *time.Duration
 	switch cmd {
 	case "serve":
 		fs.Usage = func() {
@@ -86,6 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "version":
 		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
+	case "healthcheck":
+		checkURL = fs.String("url", "", "readiness URL (default: /readyz on HAVEN_ADDR, wildcard hosts via loopback)")
+		checkTimeout = fs.Duration("timeout", 3*time.Second, "give up after this long")
+		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven healthcheck [flags]\n\n"); fs.PrintDefaults() }
 	case "run-job":
 		fs.Usage = func() {
 			fmt.Fprint(stderr, "Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges.\n")
@@ -112,9 +125,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	if cmd == "version" {
-		fmt.Fprintln(stdout, "haven", version)
+	switch cmd {
+	case "version":
+		printVersion(stdout, currentBuild())
 		return nil
+	case "healthcheck":
+		url := *checkURL
+		if url == "" {
+			addr := (&fileEnv{getenv: getenv, readFile: os.ReadFile}).get("HAVEN_ADDR")
+			var err error
+			if url, err = healthcheckURL(or(addr, ":8080")); err != nil {
+				return &unhealthy{err.Error()}
+			}
+		}
+		return healthcheck(ctx, url, *checkTimeout, stdout)
 	}
 
 	cfg, err := loadConfig(getenv)
@@ -194,7 +218,7 @@ func newHandler(cfg config, svcs *wire.Services, log *slog.Logger) (http.Handler
 	}
 	err = api.Register(engine, api.Deps{
 		Log: log, DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
-		DefaultLanguage: cfg.DefaultLanguage, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {
 		return nil, err
