@@ -363,7 +363,7 @@ func (h *handlers) claimSelftest(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	out, err := h.Selftest.Claim(c.Request.Context(), req.ClaimToken, principal(c).UserID)
+	out, err := h.Selftest.Claim(c.Request.Context(), req.ClaimToken, principal(c).Actor())
 	if err != nil {
 		h.respondError(c, err)
 		return

@@ -117,3 +117,8 @@ func conflict(field, msg string) error {
 func (p Principal) Actor() audit.Actor {
 	return audit.Actor{UserID: p.UserID, Role: string(p.Role), SessionID: p.SessionID, RequestID: p.RequestID}
 }
+
+// Actor is a fresh session's person as the audit log names it.
+func (se *Session) Actor(requestID string) audit.Actor {
+	return audit.Actor{UserID: se.UserID, Role: string(se.Role), SessionID: se.SessionID, RequestID: requestID}
+}

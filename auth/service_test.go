@@ -539,7 +539,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	}
 	res := f.signUp("Zeldzame-Bijnaam")
 	client := f.principal(res.Session)
-	if _, err := f.selftest.Claim(ctx, out.ClaimToken, client.UserID); err != nil {
+	if _, err := f.selftest.Claim(ctx, out.ClaimToken, client.Actor()); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.Accounts.SetEmail(ctx, client, "zeldzaam@example.org"); err != nil {

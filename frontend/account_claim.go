@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/authz"
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -54,14 +55,14 @@ func claimKeys() []string {
 // claim attaches the self-test behind token to a client; it returns
 // whether it did, and a message for the visitor when it did not. Only a
 // storage failure is an error.
-func (s *Site) claim(c *gin.Context, v *view, userID string, role auth.Role, token string) (bool, string, error) {
-	if role != auth.RoleClient {
+func (s *Site) claim(c *gin.Context, v *view, actor audit.Actor, token string) (bool, string, error) {
+	if actor.Role != string(auth.RoleClient) {
 		return false, v.T("account.claim.not_client"), nil
 	}
 	if validClaim(token) == "" {
 		return false, v.T("account.claim.invalid_text"), nil
 	}
-	_, err := s.Selftest.Claim(c.Request.Context(), token, userID)
+	_, err := s.Selftest.Claim(c.Request.Context(), token, actor)
 	switch {
 	case errors.Is(err, selftest.ErrClaimInvalid), errors.Is(err, selftest.ErrNotFound):
 		return false, v.T("account.claim.invalid_text"), nil
@@ -111,7 +112,7 @@ func (s *Site) claimForm(c *gin.Context) {
 func (s *Site) claimSubmit(c *gin.Context) {
 	v := s.accountView(c, "account.claim.title", "/account/claim")
 	p := signedIn(c)
-	done, msg, err := s.claim(c, v, p.UserID, p.Role, c.PostForm("claim"))
+	done, msg, err := s.claim(c, v, p.Actor(), c.PostForm("claim"))
 	if err != nil {
 		s.InternalError(c)
 		return

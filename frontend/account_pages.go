@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/authz"
+	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 )
@@ -124,7 +125,7 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	}
 	var claimed []string
 	if claim != "" {
-		done, msg, err := s.claim(c, v, res.Session.UserID, res.Session.Role, claim)
+		done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
 		if err != nil {
 			s.InternalError(c)
 			return
@@ -180,7 +181,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	case auth.LoginOK:
 		s.setSession(c, res.Session)
 		if claim != "" {
-			done, msg, err := s.claim(c, v, res.Session.UserID, res.Session.Role, claim)
+			done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
 			if err != nil {
 				s.InternalError(c)
 				return

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/haven-mh/haven/db/seal"
@@ -121,4 +122,51 @@ func (s *Service) measurementAnswers(m *Measurement) ([]selftest.Answer, error) 
 		return nil, fmt.Errorf("modules: decode questionnaire %s: %w", m.PointID, err)
 	}
 	return out, nil
+}
+
+// LegacyAnswers hands over the answers of course questionnaires taken
+// before the course kept them itself (selftest.Service satisfies it).
+type LegacyAnswers interface {
+	SubmissionAnswers(ctx context.Context, submissionID string) ([]selftest.Answer, error)
+	ForgetAnswers(ctx context.Context, submissionID string) error
+}
+
+// SealLegacyMeasurements moves the answers of course questionnaires taken
+// before the course kept them (they sat, readable, in an anonymous
+// self-test row linked to the client) into the course, sealed. It is run
+// at start-up, is idempotent, and returns how many it moved.
+func (s *Service) SealLegacyMeasurements(ctx context.Context, from LegacyAnswers) (int, error) {
+	legacy, err := s.store.LegacyMeasurements(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range legacy {
+		m := &legacy[i]
+		if m.AnswersSealed == nil {
+			answers, err := from.SubmissionAnswers(ctx, m.SubmissionID)
+			if err != nil && !errors.Is(err, selftest.ErrNotFound) {
+				return n, err
+			}
+			plain, err := json.Marshal(answers)
+			if err != nil {
+				return n, fmt.Errorf("modules: encode questionnaire: %w", err)
+			}
+			sealed, err := s.sealer.Seal(plain, measurementContext(m.EnrolmentID, m.PointID))
+			if err != nil {
+				return n, err
+			}
+			if err := s.store.SetMeasurementAnswers(ctx, m, sealed, seal.KeyID(sealed)); err != nil {
+				return n, err
+			}
+		}
+		if err := from.ForgetAnswers(ctx, m.SubmissionID); err != nil {
+			return n, err
+		}
+		if err := s.store.UnlinkMeasurement(ctx, m); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
@@ -65,7 +66,7 @@ func newScorer(t testing.TB, db *gorm.DB, now func() time.Time) *selftest.Servic
 	}
 	advice, _ := selftest.LoadAdvice()
 	crisis, _ := selftest.LoadCrisisContacts("")
-	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(db), Now: now})
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(db), Sealer: testSealer(t), Audit: audit.NewLog(db, audit.Options{Now: now}), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,4 +541,13 @@ func TestExportKeepsRemovedSteps(t *testing.T) {
 	if err != nil || pr.ResumeLesson != "one" || pr.ResumeStep != "intro" {
 		t.Errorf("resume after the bookmarked step was removed: %+v %v", pr, err)
 	}
+}
+
+func testSealer(t testing.TB) *seal.Sealer {
+	t.Helper()
+	s, err := seal.New([]seal.Key{{ID: "k2", Secret: bytes.Repeat([]byte{4}, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -307,6 +307,37 @@ func (s *Store) SaveMeasurement(ctx context.Context, m *Measurement) (bool, erro
 	return res.RowsAffected == 1, nil
 }
 
+// LegacyMeasurements returns measurements still linked to a self-test
+// submission (taken before the course kept its questionnaires itself).
+func (s *Store) LegacyMeasurements(ctx context.Context) ([]Measurement, error) {
+	var out []Measurement
+	if err := s.db.WithContext(ctx).Where("submission_id <> ''").Limit(10000).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("modules: legacy measurements: %w", err)
+	}
+	return out, nil
+}
+
+// SetMeasurementAnswers stores a measurement's sealed answers.
+func (s *Store) SetMeasurementAnswers(ctx context.Context, m *Measurement, sealed, keyID string) error {
+	err := s.db.WithContext(ctx).Model(&Measurement{}).Where("enrolment_id = ? AND point_id = ?", m.EnrolmentID, m.PointID).
+		Updates(map[string]any{"answers_sealed": sealed, "key_id": keyID}).Error
+	if err != nil {
+		return fmt.Errorf("modules: seal measurement: %w", err)
+	}
+	return nil
+}
+
+// UnlinkMeasurement forgets which self-test submission a measurement came
+// from, once its answers are kept with the course.
+func (s *Store) UnlinkMeasurement(ctx context.Context, m *Measurement) error {
+	err := s.db.WithContext(ctx).Model(&Measurement{}).Where("enrolment_id = ? AND point_id = ?", m.EnrolmentID, m.PointID).
+		Update("submission_id", "").Error
+	if err != nil {
+		return fmt.Errorf("modules: unlink measurement: %w", err)
+	}
+	return nil
+}
+
 // Measurements returns the measurements of an enrolment, oldest first.
 func (s *Store) Measurements(ctx context.Context, enrolmentID string) ([]Measurement, error) {
 	var out []Measurement

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db/kind"
 )
 
@@ -29,13 +30,17 @@ const ClaimTTL = 30 * 24 * time.Hour
 // the token field is invalid.
 var ErrClaimInvalid error = kind.Field("selftest", "claim_token", "is unknown, expired or already used")
 
-// Claim links a submission to an account once it is claimed.
+// Claim links a submission to an account once it is claimed. A claimed
+// submission's answers move here, sealed: linked to a person they are that
+// person's health data (the anonymous row keeps its score, band and crisis
+// flag for the counts, and no answers).
 type Claim struct {
-	SubmissionID string `gorm:"primaryKey"`
-	TokenHash    string
-	ExpiresAt    time.Time
-	UserID       *string
-	ClaimedAt    *time.Time
+	SubmissionID  string `gorm:"primaryKey"`
+	TokenHash     string
+	ExpiresAt     time.Time
+	UserID        *string
+	ClaimedAt     *time.Time
+	AnswersSealed *string
 }
 
 // TableName is the table created by the migrations.
@@ -66,28 +71,90 @@ func (s *Store) CreateClaimable(ctx context.Context, sub *Submission, c *Claim) 
 }
 
 // ClaimSubmission attaches the submission whose claim token hashes to hash
-// to userID, once, before it expires; it returns the submission id.
-func (s *Store) ClaimSubmission(ctx context.Context, hash, userID string, now time.Time) (string, error) {
-	var c Claim
-	err := s.db.WithContext(ctx).Where("token_hash = ?", hash).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", ErrClaimInvalid
+// to userID, once, before it expires; seal turns its answers into what the
+// claim keeps, and the submission keeps none. It returns the submission id.
+func (s *Store) ClaimSubmission(ctx context.Context, hash, userID string, now time.Time, seal func(submissionID, answers string) (string, error)) (string, error) {
+	var id string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Claim
+		err := tx.Where("token_hash = ?", hash).Take(&c).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrClaimInvalid
+		}
+		if err != nil {
+			return fmt.Errorf("selftest: load claim: %w", err)
+		}
+		if c.UserID != nil || !now.Before(c.ExpiresAt) {
+			return ErrClaimInvalid
+		}
+		var sub Submission
+		if err := tx.Where("id = ?", c.SubmissionID).Take(&sub).Error; err != nil {
+			return fmt.Errorf("selftest: load claimed submission: %w", err)
+		}
+		sealed, err := seal(sub.ID, sub.Answers)
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&Claim{}).Where("submission_id = ? AND user_id IS NULL", c.SubmissionID).
+			Updates(map[string]any{"user_id": userID, "claimed_at": now, "answers_sealed": sealed})
+		if res.Error != nil {
+			return fmt.Errorf("selftest: claim: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return ErrClaimInvalid
+		}
+		if err := tx.Model(&Submission{}).Where("id = ?", c.SubmissionID).Update("answers", "").Error; err != nil {
+			return fmt.Errorf("selftest: claim: forget answers: %w", err)
+		}
+		id = c.SubmissionID
+		return nil
+	})
+	return id, err
+}
+
+// ClaimedAnswers returns the sealed answers of a user's claimed
+// submissions, by submission id.
+func (s *Store) ClaimedAnswers(ctx context.Context, userID string) (map[string]string, error) {
+	var claims []Claim
+	if err := s.db.WithContext(ctx).Where("user_id = ? AND answers_sealed IS NOT NULL", userID).Find(&claims).Error; err != nil {
+		return nil, fmt.Errorf("selftest: claimed answers: %w", err)
 	}
-	if err != nil {
-		return "", fmt.Errorf("selftest: load claim: %w", err)
+	out := make(map[string]string, len(claims))
+	for _, c := range claims {
+		out[c.SubmissionID] = *c.AnswersSealed
 	}
-	if c.UserID != nil || !now.Before(c.ExpiresAt) {
-		return "", ErrClaimInvalid
+	return out, nil
+}
+
+// SealLegacyClaims seals the answers of submissions claimed before claims
+// kept them, moving them off the anonymous rows; it returns how many.
+func (s *Store) SealLegacyClaims(ctx context.Context, seal func(submissionID, answers string) (string, error)) (int, error) {
+	var claims []Claim
+	if err := s.db.WithContext(ctx).Where("user_id IS NOT NULL AND answers_sealed IS NULL").Limit(10000).Find(&claims).Error; err != nil {
+		return 0, fmt.Errorf("selftest: legacy claims: %w", err)
 	}
-	res := s.db.WithContext(ctx).Model(&Claim{}).Where("submission_id = ? AND user_id IS NULL", c.SubmissionID).
-		Updates(map[string]any{"user_id": userID, "claimed_at": now})
-	if res.Error != nil {
-		return "", fmt.Errorf("selftest: claim: %w", res.Error)
+	n := 0
+	for _, c := range claims {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var sub Submission
+			if err := tx.Where("id = ?", c.SubmissionID).Take(&sub).Error; err != nil {
+				return err
+			}
+			sealed, err := seal(sub.ID, sub.Answers)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&Claim{}).Where("submission_id = ?", c.SubmissionID).Update("answers_sealed", sealed).Error; err != nil {
+				return err
+			}
+			return tx.Model(&Submission{}).Where("id = ?", sub.ID).Update("answers", "").Error
+		})
+		if err != nil {
+			return n, fmt.Errorf("selftest: seal legacy claim %s: %w", c.SubmissionID, err)
+		}
+		n++
 	}
-	if res.RowsAffected != 1 {
-		return "", ErrClaimInvalid
-	}
-	return c.SubmissionID, nil
+	return n, nil
 }
 
 // ClaimedBy returns the submissions a user has claimed, newest first.
@@ -120,16 +187,43 @@ func (s *Store) CountClaimed(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Claim attaches the submission behind token to userID.
-func (s *Service) Claim(ctx context.Context, token, userID string) (*Outcome, error) {
-	if token == "" || len(token) > 128 {
-		return nil, ErrClaimInvalid
+// Claim attaches the submission behind token to the actor (a client),
+// sealing its answers to them, and writes it to the audit log — a refused
+// token too, since guessing tokens is an attack.
+func (s *Service) Claim(ctx context.Context, token string, actor audit.Actor) (*Outcome, error) {
+	id := ""
+	err := ErrClaimInvalid
+	if token != "" && len(token) <= 128 {
+		id, err = s.store.ClaimSubmission(ctx, hashClaimToken(token), actor.UserID, s.now().UTC(), s.sealAnswers)
 	}
-	id, err := s.store.ClaimSubmission(ctx, hashClaimToken(token), userID, s.now().UTC())
+	if err != nil && !errors.Is(err, ErrClaimInvalid) {
+		return nil, err
+	}
+	e := audit.Entry{ActorID: audit.Str(actor.UserID), ActorRole: actor.Role, SessionID: audit.Str(actor.SessionID),
+		SubjectID: audit.Str(actor.UserID), Action: audit.ActionSelftestClaim, Object: "selftest_submission", RequestID: actor.RequestID,
+		Outcome: audit.OutcomeSuccess}
+	if err != nil {
+		e.Outcome = audit.OutcomeFailure
+	}
+	if aerr := s.audit.Append(ctx, e); aerr != nil {
+		return nil, fmt.Errorf("selftest: audit claim: %w", aerr)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return s.Outcome(ctx, id)
+}
+
+func claimContext(submissionID string) string { return "selftest-claim:" + submissionID }
+
+// SealLegacyClaims seals the answers of self-tests claimed before claims
+// kept them sealed (run at start-up; it does nothing once done).
+func (s *Service) SealLegacyClaims(ctx context.Context) (int, error) {
+	return s.store.SealLegacyClaims(ctx, s.sealAnswers)
+}
+
+func (s *Service) sealAnswers(submissionID, answers string) (string, error) {
+	return s.sealer.Seal([]byte(answers), claimContext(submissionID))
 }
 
 // Claimed returns the outcomes a user has claimed.
@@ -171,12 +265,26 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealed, err := s.store.ClaimedAnswers(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
 	out := []ExportedSubmission{}
 	for _, sub := range subs {
 		e := ExportedSubmission{ID: sub.ID, Instrument: sub.InstrumentID, Version: sub.InstrumentVersion, Language: sub.Language,
 			Score: sub.Score, Band: sub.Band, Crisis: sub.Crisis, CreatedAt: sub.CreatedAt.UTC()}
-		if err := jsonUnmarshal(sub.Answers, &e.Answers); err != nil {
-			return nil, fmt.Errorf("selftest: export answers: %w", err)
+		answers := sub.Answers
+		if sv, ok := sealed[sub.ID]; ok {
+			plain, err := s.sealer.Open(sv, claimContext(sub.ID))
+			if err != nil {
+				return nil, fmt.Errorf("selftest: open claimed answers %s: %w", sub.ID, err)
+			}
+			answers = string(plain)
+		}
+		if answers != "" {
+			if err := jsonUnmarshal(answers, &e.Answers); err != nil {
+				return nil, fmt.Errorf("selftest: export answers: %w", err)
+			}
 		}
 		out = append(out, e)
 	}
@@ -192,4 +300,35 @@ func (s *Service) EraseUser(ctx context.Context, userID string) error {
 // CountClaimed counts self-tests attached to an account.
 func (s *Service) CountClaimed(ctx context.Context) (int64, error) {
 	return s.store.CountClaimed(ctx)
+}
+
+// SubmissionAnswers returns the answers a submission still keeps (none
+// once they were handed over to whoever it is linked to).
+func (s *Service) SubmissionAnswers(ctx context.Context, submissionID string) ([]Answer, error) {
+	sub, err := s.store.Submission(ctx, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	if sub.Answers == "" {
+		return nil, nil
+	}
+	var out []Answer
+	if err := jsonUnmarshal(sub.Answers, &out); err != nil {
+		return nil, fmt.Errorf("selftest: answers of %s: %w", submissionID, err)
+	}
+	return out, nil
+}
+
+// ForgetAnswers drops a submission's answers once another domain keeps
+// them sealed for the person they belong to; its score stays counted.
+func (s *Service) ForgetAnswers(ctx context.Context, submissionID string) error {
+	return s.store.ForgetAnswers(ctx, submissionID)
+}
+
+// ForgetAnswers empties a submission's answers.
+func (s *Store) ForgetAnswers(ctx context.Context, submissionID string) error {
+	if err := s.db.WithContext(ctx).Model(&Submission{}).Where("id = ?", submissionID).Update("answers", "").Error; err != nil {
+		return fmt.Errorf("selftest: forget answers of %s: %w", submissionID, err)
+	}
+	return nil
 }

@@ -15,7 +15,7 @@ func TestResultIsCompleteAndLocalised(t *testing.T) {
 	advice, _ := selftest.LoadAdvice()
 	crisis, _ := selftest.LoadCrisisContacts("")
 	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, DefaultCountry: "nl",
-		Store: selftest.NewStore(nil), Now: time.Now})
+		Store: selftest.NewStore(nil), Sealer: testSealer(t), Audit: &memoryAudit{}, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/haven-mh/haven/audit"
 )
 
 // SubmitInput is what a visitor sends: the answers to one instrument, in the
@@ -37,7 +38,10 @@ type Outcome struct {
 type submissionStore interface {
 	CreateClaimable(ctx context.Context, sub *Submission, c *Claim) error
 	Submission(ctx context.Context, id string) (*Submission, error)
-	ClaimSubmission(ctx context.Context, hash, userID string, now time.Time) (string, error)
+	ClaimSubmission(ctx context.Context, hash, userID string, now time.Time, seal func(submissionID, answers string) (string, error)) (string, error)
+	ClaimedAnswers(ctx context.Context, userID string) (map[string]string, error)
+	SealLegacyClaims(ctx context.Context, seal func(submissionID, answers string) (string, error)) (int, error)
+	ForgetAnswers(ctx context.Context, submissionID string) error
 	ClaimedBy(ctx context.Context, userID string) ([]Submission, error)
 	Unclaim(ctx context.Context, userID string) error
 	CountClaimed(ctx context.Context) (int64, error)
@@ -51,7 +55,22 @@ type Service struct {
 	crisis         *CrisisContacts
 	defaultCountry string
 	store          submissionStore
+	sealer         Sealer
+	audit          Auditor
 	now            func() time.Time
+}
+
+// Auditor appends to the audit log (audit.Log); claiming a self-test is
+// written there.
+type Auditor interface {
+	Append(ctx context.Context, e audit.Entry) error
+}
+
+// Sealer encrypts a claimed self-test's answers (db/seal): once a result
+// is linked to a person it is health data of that person.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
 }
 
 // Options are what a Service is built from.
@@ -63,19 +82,21 @@ type Options struct {
 	// where they are (every configured country's lines are shown then).
 	DefaultCountry string
 	Store          submissionStore
+	Sealer         Sealer
+	Audit          Auditor
 	Now            func() time.Time
 }
 
 // NewService returns a self-test service.
 func NewService(o Options) (*Service, error) {
-	if o.Catalog == nil || o.Advice == nil || o.Crisis == nil || o.Store == nil || o.Now == nil {
-		return nil, errors.New("selftest: NewService needs a catalog, advice, crisis lines, a store and a clock")
+	if o.Catalog == nil || o.Advice == nil || o.Crisis == nil || o.Store == nil || o.Sealer == nil || o.Audit == nil || o.Now == nil {
+		return nil, errors.New("selftest: NewService needs a catalog, advice, crisis lines, a store, a sealer, the audit log and a clock")
 	}
 	o.DefaultCountry = strings.ToUpper(o.DefaultCountry)
 	if o.DefaultCountry != "" && !o.Crisis.HasCountry(o.DefaultCountry) {
 		return nil, fmt.Errorf("selftest: default country %q has no crisis lines", o.DefaultCountry)
 	}
-	return &Service{catalog: o.Catalog, advice: o.Advice, crisis: o.Crisis, defaultCountry: o.DefaultCountry, store: o.Store, now: o.Now}, nil
+	return &Service{catalog: o.Catalog, advice: o.Advice, crisis: o.Crisis, defaultCountry: o.DefaultCountry, store: o.Store, sealer: o.Sealer, audit: o.Audit, now: o.Now}, nil
 }
 
 // CrisisContacts returns the deployment's crisis lines.

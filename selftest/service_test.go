@@ -1,13 +1,17 @@
 package selftest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -33,7 +37,7 @@ func build(t testing.TB, catalog *selftest.Catalog, store *selftest.Store, now f
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: store, Now: now})
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: store, Sealer: testSealer(t), Audit: &memoryAudit{}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,4 +150,26 @@ func TestSubmitFallsBackToDefaultLanguage(t *testing.T) {
 	if out.Language != "en" {
 		t.Errorf("language = %q, want the instrument default en", out.Language)
 	}
+}
+
+func testSealer(t testing.TB) *seal.Sealer {
+	t.Helper()
+	s, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{3}, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// memoryAudit keeps audit entries in memory.
+type memoryAudit struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (m *memoryAudit) Append(_ context.Context, e audit.Entry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = append(m.entries, e)
+	return nil
 }

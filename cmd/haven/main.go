@@ -232,6 +232,9 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	if err := svcs.SealLegacyData(ctx, log); err != nil {
+		return err
+	}
 	handler, err := newHandler(cfg, svcs, log)
 	if err != nil {
 		return err

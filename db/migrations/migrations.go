@@ -23,6 +23,8 @@ func All() []*gormigrate.Migration {
 		jobRuns(),
 		visits(),
 		selfhelpMeasurementAnswers(),
+		selftestClaimAnswers(),
+		visitSaltsDropped(),
 	}
 }
 

@@ -5,9 +5,12 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -35,6 +38,7 @@ type Key struct {
 type Sealer struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	secret  []byte // the current key, for Derive
 }
 
 // ParseKeys reads "kid:base64key,kid:base64key"; the first key seals new
@@ -78,7 +82,7 @@ func New(keys []Key) (*Sealer, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("seal: no keys")
 	}
-	s := &Sealer{current: keys[0].ID, aeads: map[string]cipher.AEAD{}}
+	s := &Sealer{current: keys[0].ID, aeads: map[string]cipher.AEAD{}, secret: bytes.Clone(keys[0].Secret)}
 	for _, k := range keys {
 		block, err := aes.NewCipher(k.Secret)
 		if err != nil || len(k.Secret) != 32 {
@@ -91,6 +95,18 @@ func New(keys []Key) (*Sealer, error) {
 		s.aeads[k.ID] = aead
 	}
 	return s, nil
+}
+
+// Derive returns a 32-byte key for purpose, derived from the current key
+// with HKDF-SHA256: a secret that lives outside the database like the key
+// itself (for example the daily salt of the visitor counts), and differs
+// per purpose.
+func (s *Sealer) Derive(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, s.secret, nil, "haven "+purpose, 32)
+	if err != nil {
+		panic("seal: hkdf: " + err.Error()) // only for lengths beyond 255×32 bytes
+	}
+	return k
 }
 
 // CurrentKeyID is the id of the key new values are sealed with.

@@ -1,16 +1,22 @@
 // Package visits counts page views and unique visitors per day without
-// cookies and without storing who anyone is: a visitor is a hash of their
-// address and browser with a salt that changes every day. The raw address
-// is never stored; hashes and salts are deleted once the day is counted,
-// after which the counts can no longer be linked to anyone (the approach of
-// privacy-first analytics such as Plausible).
+// cookies and without storing who anyone is: a visitor is a keyed hash of
+// their address and browser with a salt that changes every day (the
+// approach of privacy-first analytics such as Plausible).
+//
+// The day's salt is derived from a secret that is not in the database (an
+// HKDF of the encryption key, given to NewCounter), so the database or a
+// backup alone cannot confirm that an address visited: whoever has it
+// lacks the salt. The raw address is never stored, and a day's hashes are
+// deleted once the day is counted, after which even the key links nothing
+// to anyone. What remains possible, and only for the current day: someone
+// holding both a backup taken that day and the key could test whether a
+// given address and browser visited that day.
 package visits
 
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
+		"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,13 +35,6 @@ type day struct {
 
 func (day) TableName() string { return "visit_days" }
 
-type salt struct {
-	Day  string `gorm:"primaryKey"`
-	Salt string
-}
-
-func (salt) TableName() string { return "visit_salts" }
-
 type visitorHash struct {
 	Day  string `gorm:"primaryKey"`
 	Hash string `gorm:"primaryKey"`
@@ -48,28 +47,32 @@ func (visitorHash) TableName() string { return "visitor_hashes" }
 type Counter struct {
 	db  *gorm.DB
 	now func() time.Time
+	key []byte
+	loc *time.Location
 
 	mu     sync.Mutex
 	views  map[string]int64           // day → page views not yet written
 	hashes map[string]map[string]bool // day → visitor hashes not yet written
-	salts  map[string][]byte          // day → salt (shared through the database)
 }
 
-// NewCounter returns a counter on db.
-func NewCounter(db *gorm.DB, now func() time.Time) *Counter {
-	return &Counter{db: db, now: now, views: map[string]int64{}, hashes: map[string]map[string]bool{}, salts: map[string][]byte{}}
+// NewCounter returns a counter on db. key (at least 32 bytes, the same on
+// every replica) derives each day's salt; days are days in loc.
+func NewCounter(db *gorm.DB, now func() time.Time, key []byte, loc *time.Location) (*Counter, error) {
+	if len(key) < 32 {
+		return nil, errors.New("visits: the salt key must have at least 32 bytes")
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Counter{db: db, now: now, key: key, loc: loc, views: map[string]int64{}, hashes: map[string]map[string]bool{}}, nil
 }
 
 // Record counts one page view by the visitor identified by source (their
 // address) and userAgent. Neither is kept: only a salted hash, in memory
 // until the next Flush.
-func (c *Counter) Record(ctx context.Context, source, userAgent string) error {
-	d := c.now().UTC().Format(time.DateOnly)
-	s, err := c.salt(ctx, d)
-	if err != nil {
-		return err
-	}
-	mac := hmac.New(sha256.New, s)
+func (c *Counter) Record(_ context.Context, source, userAgent string) error {
+	d := c.now().In(c.loc).Format(time.DateOnly)
+	mac := hmac.New(sha256.New, c.salt(d))
 	mac.Write([]byte(source))
 	mac.Write([]byte{0})
 	mac.Write([]byte(userAgent))
@@ -84,40 +87,11 @@ func (c *Counter) Record(ctx context.Context, source, userAgent string) error {
 	return nil
 }
 
-// salt returns the day's salt, creating it in the database on first use so
-// that every replica hashes alike.
-func (c *Counter) salt(ctx context.Context, d string) ([]byte, error) {
-	c.mu.Lock()
-	s, ok := c.salts[d]
-	c.mu.Unlock()
-	if ok {
-		return s, nil
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("visits: salt: %w", err)
-	}
-	if err := c.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&salt{Day: d, Salt: hex.EncodeToString(b)}).Error; err != nil {
-		return nil, fmt.Errorf("visits: store salt: %w", err)
-	}
-	var row salt
-	if err := c.db.WithContext(ctx).Where("day = ?", d).Take(&row).Error; err != nil {
-		return nil, fmt.Errorf("visits: load salt: %w", err)
-	}
-	s, err := hex.DecodeString(row.Salt)
-	if err != nil {
-		return nil, fmt.Errorf("visits: salt of %s is corrupt", d)
-	}
-	c.mu.Lock()
-	for k := range c.salts { // keep only today's salt in memory
-		if k != d {
-			delete(c.salts, k)
-		}
-	}
-	c.salts[d] = s
-	c.mu.Unlock()
-	return s, nil
+// salt is the day's salt: the same on every replica, never stored.
+func (c *Counter) salt(d string) []byte {
+	mac := hmac.New(sha256.New, c.key)
+	mac.Write([]byte("haven visits salt v1\x00" + d))
+	return mac.Sum(nil)
 }
 
 // Flush writes the buffered counts. It is a job (every minute) and runs at
@@ -151,12 +125,12 @@ func (c *Counter) Flush(ctx context.Context) error {
 }
 
 // CloseDays is the daily job: for every day before today it stores the
-// number of unique visitors, then deletes that day's hashes and salt, so
-// the counts can no longer be linked to anyone. It is idempotent.
+// number of unique visitors, then deletes that day's hashes, so the counts
+// can no longer be linked to anyone. It is idempotent.
 func (c *Counter) CloseDays(ctx context.Context, now time.Time) error {
-	today := now.UTC().Format(time.DateOnly)
+	today := now.In(c.loc).Format(time.DateOnly)
 	var days []string
-	if err := c.db.WithContext(ctx).Model(&salt{}).Where("day < ?", today).Pluck("day", &days).Error; err != nil {
+	if err := c.db.WithContext(ctx).Model(&visitorHash{}).Distinct("day").Where("day < ?", today).Pluck("day", &days).Error; err != nil {
 		return fmt.Errorf("visits: list days: %w", err)
 	}
 	for _, d := range days {
@@ -171,10 +145,7 @@ func (c *Counter) CloseDays(ctx context.Context, now time.Time) error {
 			}).Create(&day{Day: d, UniqueVisitors: &n}).Error; err != nil {
 				return err
 			}
-			if err := tx.Where("day = ?", d).Delete(&visitorHash{}).Error; err != nil {
-				return err
-			}
-			return tx.Where("day = ?", d).Delete(&salt{}).Error
+			return tx.Where("day = ?", d).Delete(&visitorHash{}).Error
 		})
 		if err != nil {
 			return fmt.Errorf("visits: close %s: %w", d, err)

@@ -73,18 +73,25 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	s := &Services{DB: database, Now: cfg.Now, Location: cfg.Location, Visits: visits.NewCounter(database.DB, cfg.Now)}
+	s := &Services{DB: database, Now: cfg.Now, Location: cfg.Location}
 	var err error
-	if s.Selftest, err = newSelftest(cfg, database); err != nil {
+	if s.Sealer, err = newSealer(cfg, database.Dialect, log); err != nil {
 		return nil, err
 	}
-	if s.Sealer, err = newSealer(cfg, database.Dialect, log); err != nil {
+	// The visitor counts' daily salt comes from the encryption key, never
+	// from the database (db/visits).
+	if s.Visits, err = visits.NewCounter(database.DB, cfg.Now, s.Sealer.Derive("visits salt"), cfg.Location); err != nil {
+		return nil, err
+	}
+	users := auth.NewStore(database.DB)
+	s.Audit = audit.NewLog(database.DB, audit.Options{Now: cfg.Now, Directory: users, Location: cfg.Location})
+	if s.Selftest, err = newSelftest(cfg, database, s.Sealer, s.Audit); err != nil {
 		return nil, err
 	}
 	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer); err != nil {
 		return nil, err
 	}
-	if s.Auth, s.Audit, err = newIdentity(cfg, database, s.Sealer, log, s.Selftest, s.Selfhelp); err != nil {
+	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, log, s.Selftest, s.Selfhelp); err != nil {
 		return nil, err
 	}
 	if cfg.SMTPURL != "" {
@@ -95,7 +102,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	return s, nil
 }
 
-func newSelftest(cfg Config, database *db.DB) (*selftest.Service, error) {
+func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *audit.Log) (*selftest.Service, error) {
 	catalog, err := selftest.LoadCatalog()
 	if err != nil {
 		return nil, err
@@ -109,7 +116,7 @@ func newSelftest(cfg Config, database *db.DB) (*selftest.Service, error) {
 		return nil, err
 	}
 	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis,
-		DefaultCountry: cfg.DefaultCountry, Store: selftest.NewStore(database.DB), Now: cfg.Now})
+		DefaultCountry: cfg.DefaultCountry, Store: selftest.NewStore(database.DB), Sealer: sealer, Audit: auditLog, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("configuration: HAVEN_DEFAULT_COUNTRY: %w", err)
 	}
@@ -150,11 +157,11 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
 }
 
-// newIdentity builds the audit log and the identity service. Without
-// HAVEN_JWT_KEYS it signs with a random key that lives as long as the
-// process: access tokens then stop working at restart (clients refresh),
-// and several replicas would not accept each other's tokens.
-func newIdentity(cfg Config, database *db.DB, sealer *seal.Sealer, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, *audit.Log, error) {
+// newIdentity builds the identity service. Without HAVEN_JWT_KEYS it signs
+// with a random key that lives as long as the process: access tokens then
+// stop working at restart (clients refresh), and several replicas would not
+// accept each other's tokens.
+func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *seal.Sealer, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, error) {
 	keys := cfg.JWTKeys
 	if len(keys) == 0 {
 		keys = []auth.Key{auth.RandomKey()}
@@ -166,18 +173,31 @@ func newIdentity(cfg Config, database *db.DB, sealer *seal.Sealer, log *slog.Log
 	}
 	tokens, err := auth.NewTokens(keys, ttl, cfg.Now)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	store := auth.NewStore(database.DB)
-	auditLog := audit.NewLog(database.DB, audit.Options{Now: cfg.Now, Directory: store, Location: cfg.Location})
-	svc, err := auth.New(store, tokens, auditLog, auth.Config{
+	return auth.New(users, tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer,
 		Argon2: cfg.Argon2, Throttle: cfg.Throttle,
 	}, cfg.Now, holders...)
+}
+
+// SealLegacyData moves health data linked to a person that earlier
+// versions kept readable into sealed storage: the answers of claimed
+// self-tests and of course questionnaires. serve runs it after migrating;
+// it does nothing once done.
+func (s *Services) SealLegacyData(ctx context.Context, log *slog.Logger) error {
+	claims, err := s.Selftest.SealLegacyClaims(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return svc, auditLog, nil
+	measures, err := s.Selfhelp.SealLegacyMeasurements(ctx, s.Selftest)
+	if err != nil {
+		return err
+	}
+	if claims+measures > 0 {
+		log.InfoContext(ctx, "sealed answers kept readable by an earlier version", "claimed_selftests", claims, "course_questionnaires", measures)
+	}
+	return nil
 }
 
 // Jobs lists Haven's scheduled jobs on these services.
