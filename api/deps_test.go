@@ -52,7 +52,10 @@ func newServices(t testing.TB, d *db.DB, now func() time.Time, throttle auth.Thr
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.NewLog(d.DB, now)
+	log, err := audit.NewLog(d.DB, []audit.Key{{ID: "a1", Secret: []byte("0123456789abcdef0123456789abcdef")}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := auth.NewService(auth.NewStore(d.DB), tokens, log, auth.Config{
 		Argon2:   auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 		Throttle: throttle,

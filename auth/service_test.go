@@ -55,7 +55,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	st := selftest.NewService(catalog, selftest.NewStore(d.DB), c.Now)
-	log := audit.NewLog(d.DB, c.Now)
+	log, err := audit.NewLog(d.DB, []audit.Key{{ID: "a1", Secret: []byte("0123456789abcdef0123456789abcdef")}}, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sealer, err := seal.New([]seal.Key{{ID: "t1", Secret: []byte("0123456789abcdef0123456789abcdef")}})
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,10 @@ func newAccountEnv(t *testing.T) *accountEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.NewLog(database.DB, time.Now)
+	log, err := audit.NewLog(database.DB, []audit.Key{{ID: "a1", Secret: []byte("0123456789abcdef0123456789abcdef")}}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, log,
 		auth.Config{Argon2: auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}, time.Now, deps.Selftest)
 	if err != nil {

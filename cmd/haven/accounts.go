@@ -66,7 +66,10 @@ func newAccounts(cfg config, database *db.DB, sealer *seal.Sealer, log *slog.Log
 	}
 	// TOTP secrets are sealed like all other sensitive content
 	// (HAVEN_ENCRYPTION_KEYS).
-	auditLog := audit.NewLog(database.DB, time.Now)
+	auditLog, err := newAuditLog(cfg, database, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	svc, err := auth.NewService(auth.NewStore(database.DB), tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.Auth.RefreshTokenTTL, SessionMaxAge: cfg.Auth.SessionMaxAge, Sealer: sealer,
 	}, time.Now, holders...)
@@ -121,15 +124,5 @@ func adminCreate(ctx context.Context, cfg config, database *db.DB, log *slog.Log
 		fmt.Fprintf(stdout, "password (shown once): %s\n", password)
 	}
 	fmt.Fprintln(stdout, "Sign in to enrol an authenticator app (TOTP); it is required for coordinators.")
-	return nil
-}
-
-// auditVerify checks the audit log's hash chain.
-func auditVerify(ctx context.Context, database *db.DB, stdout io.Writer) error {
-	rep, err := audit.NewLog(database.DB, time.Now).Verify(ctx)
-	if err != nil {
-		return fmt.Errorf("audit verify: %w (after %d good entries)", err, rep.Entries)
-	}
-	fmt.Fprintf(stdout, "audit log intact: %d entries, hash chain verified\n", rep.Entries)
 	return nil
 }

@@ -29,6 +29,7 @@ type config struct {
 	DBMaxOpenConns  int            // HAVEN_DB_MAX_OPEN_CONNS
 	Auth            authConfig     // accounts.go
 	Selfhelp        selfhelpConfig // selfhelp.go
+	Audit           auditConfig    // audit.go
 }
 
 // loadConfig reads the configuration through getenv, so tests can pass
@@ -78,6 +79,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.Auth = loadAuthConfig(getenv, &errs)
 	c.Selfhelp = loadSelfhelpConfig(getenv, &errs)
+	c.Audit = loadAuditConfig(getenv, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

@@ -55,7 +55,7 @@ Commands:
             create a coordinator (the first one); prints a generated
             password once unless -password-file is given
   audit verify
-            check the audit log's hash chain; fails if it was tampered with
+            check the audit log's keyed chain; fails if it was tampered with
   run-job NAME
             run a scheduled job once, now (selfhelp-nudges)
 
@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrate(ctx, database, log)
 	case "audit verify":
-		return auditVerify(ctx, database, stdout)
+		return auditVerify(ctx, cfg, database, log, stdout)
 	case "run-job":
 		if cfg.MigrateOnStart {
 			if err := migrate(ctx, database, log); err != nil {

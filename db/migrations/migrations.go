@@ -22,6 +22,7 @@ func All() []*gormigrate.Migration {
 		selfhelp(),
 		jobRuns(),
 		visits(),
+		auditKeyedChain(),
 	}
 }
 
