@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -251,7 +252,7 @@ func TestRewrittenHistoryWithoutTheKeyIsDetected(t *testing.T) {
 	}{
 		{"HMAC under a key of their own, same key id", func(e *audit.Entry) { e.Hash = audit.ComputeMAC(guess, e) }, "does not match its MAC"},
 		{"HMAC under a key of their own, new key id", func(e *audit.Entry) { e.KeyID = "k9"; e.Hash = audit.ComputeMAC(guess, e) }, `key id "k9"`},
-		{"unkeyed SHA-256 with the key id removed", func(e *audit.Entry) { e.KeyID = ""; e.Hash = audit.ComputeHash(e) }, "unkeyed entry after keyed ones"},
+		{"unkeyed SHA-256 with the key id removed", func(e *audit.Entry) { e.KeyID = ""; e.Hash = audit.ComputeHash(e) }, "an unkeyed entry where only keyed ones may be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,10 +338,42 @@ func TestLegacyEntriesBeforeTheKeyedChain(t *testing.T) {
 		t.Fatalf("CheckKeys on a legacy log: %v", err)
 	}
 	fill(t, l, 2)
+	// Nothing outside the database vouches for the unkeyed entries yet.
 	rep, err := l.Verify(ctx)
-	if err != nil || rep.Entries != 5 || rep.Legacy != 3 {
-		t.Fatalf("Verify = %+v, %v; want 5 entries, 3 of them legacy", rep, err)
+	if !errors.Is(err, audit.ErrTampered) || rep.FirstBad != 1 {
+		t.Fatalf("Verify without an anchor = %+v, %v; want entry 1 refused", rep, err)
 	}
+	// The first anchor, taken after the upgrade, does.
+	f := audit.NewAnchorFile(filepath.Join(t.TempDir(), "anchors"))
+	if _, wrote, err := l.Anchor(ctx, f, time.Now()); err != nil || !wrote {
+		t.Fatalf("Anchor = %v, %v", wrote, err)
+	}
+	anchors := readAnchors(t, f)
+	rep, err = l.Verify(ctx, anchors...)
+	if err != nil || rep.Entries != 5 || rep.Legacy != 3 || rep.Anchors != 1 {
+		t.Fatalf("Verify = %+v, %v; want 5 entries, 3 of them legacy, 1 anchor", rep, err)
+	}
+	// Unkeyed entries after it are not accepted, even before any keyed one.
+	d2 := dbtest.OpenUnmigrated(t)
+	if err := db.Migrator(ctx, d2).MigrateTo("0012_visits"); err != nil {
+		t.Fatal(err)
+	}
+	writeLegacy(t, d2, 4)
+	dbtest.Migrated(t, d2)
+	l2 := logWith(t, d2, k1)
+	rep, err = l2.Verify(ctx, audit.Anchor{Seq: 2, MAC: legacyHashAt(t, d2, 2)})
+	if !errors.Is(err, audit.ErrTampered) || rep.FirstBad != 3 {
+		t.Fatalf("Verify with unkeyed entries after the anchor = %+v, %v; want entry 3 refused", rep, err)
+	}
+}
+
+func legacyHashAt(t *testing.T, d *db.DB, seq int64) string {
+	t.Helper()
+	var e audit.Entry
+	if err := d.Where("seq = ?", seq).Take(&e).Error; err != nil {
+		t.Fatal(err)
+	}
+	return e.Hash
 }
 
 // writeLegacy appends n entries as the unkeyed version did, to a table

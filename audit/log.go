@@ -169,44 +169,89 @@ type Report struct {
 	// KeyIDs lists the key ids the entries were MACed with, in order of
 	// first use.
 	KeyIDs []string
+	// Anchors is how many anchors were checked; AnchoredSeq the largest
+	// sequence number among them.
+	Anchors     int
+	AnchoredSeq int64
 	// FirstBad is the Seq of the first entry that does not check out, or 0.
 	FirstBad int64
 	Reason   string
 }
 
-// Verify walks the whole chain in order and checks every MAC and link. It
-// returns ErrTampered (wrapped, with the first bad entry) when the chain is
-// broken, and ErrUnknownKey when an entry names a key this log lacks.
-func (l *Log) Verify(ctx context.Context) (Report, error) {
-	var rep Report
-	err := l.walk(ctx, &rep, walk{prev: genesis, legacy: true})
-	return rep, err
+// Verify walks the whole chain in order and checks every MAC and link, and
+// every anchor: the entry an anchor names must exist with exactly its MAC
+// and key id, so the table may not end before the newest anchor. It
+// returns ErrTampered (wrapped, with the first bad entry) when the chain
+// is broken or disagrees with an anchor, and ErrUnknownKey when an entry
+// names a key this log lacks.
+//
+// Unkeyed (legacy) entries are accepted only before the first keyed entry
+// and at or before the earliest anchor, which vouches for them: without
+// anchors, an unkeyed entry fails.
+func (l *Log) Verify(ctx context.Context, anchors ...Anchor) (Report, error) {
+	rep := Report{Anchors: len(anchors)}
+	w := walk{prev: genesis, anchors: map[int64][]Anchor{}}
+	var newest Anchor
+	for i, a := range anchors {
+		w.anchors[a.Seq] = append(w.anchors[a.Seq], a)
+		if i == 0 || a.Seq < w.legacyUpTo {
+			w.legacyUpTo = a.Seq
+		}
+		if a.Seq > newest.Seq {
+			newest = a
+		}
+	}
+	rep.AnchoredSeq = newest.Seq
+	last, err := l.walk(ctx, &rep, w)
+	if err != nil {
+		return rep, err
+	}
+	if newest.Seq > last {
+		rep.FirstBad = last + 1
+		rep.Reason = fmt.Sprintf("the log ends at entry %d but %s records entry %d: the newest entries were deleted", last, newest.describe(), newest.Seq)
+		return rep, fmt.Errorf("%w at entry %d: %s", ErrTampered, rep.FirstBad, rep.Reason)
+	}
+	return rep, nil
 }
 
 // walk is one pass over part of the chain: the entries after seq after
-// (whose MAC is prev), to the end.
+// (whose MAC is prev), up to seq upTo (0: to the end).
 type walk struct {
-	after int64
-	prev  string
-	// legacy allows unkeyed entries before the first keyed one.
-	legacy bool
+	after, upTo int64
+	prev        string
+	// legacyUpTo allows unkeyed entries up to this seq, before the first
+	// keyed one.
+	legacyUpTo int64
+	// anchors by seq: the entry there must have their MAC and key id.
+	anchors map[int64][]Anchor
 }
 
-func (l *Log) walk(ctx context.Context, rep *Report, w walk) error {
+// walk returns the seq of the last entry it checked.
+func (l *Log) walk(ctx context.Context, rep *Report, w walk) (int64, error) {
 	prev, want, after := w.prev, w.after+1, w.after
-	keyed := !w.legacy
+	keyed := false
 	seen := map[string]bool{}
 	const batch = 1000
 	for {
 		var rows []Entry
-		if err := l.db.WithContext(ctx).Where("seq > ?", after).Order("seq").Limit(batch).Find(&rows).Error; err != nil {
-			return fmt.Errorf("audit: verify: %w", err)
+		q := l.db.WithContext(ctx).Where("seq > ?", after)
+		if w.upTo > 0 {
+			q = q.Where("seq <= ?", w.upTo)
+		}
+		if err := q.Order("seq").Limit(batch).Find(&rows).Error; err != nil {
+			return after, fmt.Errorf("audit: verify: %w", err)
 		}
 		for i := range rows {
 			e := &rows[i]
-			if bad := l.check(e, want, prev, keyed); bad != nil {
+			bad := l.check(e, want, prev, keyed || e.Seq > w.legacyUpTo)
+			for _, a := range w.anchors[e.Seq] {
+				if bad == nil && (a.MAC != e.Hash || a.KeyID != e.KeyID) {
+					bad = &badEntry{ErrTampered, e.Seq, fmt.Sprintf("it differs from %s", a.describe())}
+				}
+			}
+			if bad != nil {
 				rep.FirstBad, rep.Reason = bad.seq, bad.reason
-				return fmt.Errorf("%w at entry %d: %s", bad.kind, bad.seq, bad.reason)
+				return after, fmt.Errorf("%w at entry %d: %s", bad.kind, bad.seq, bad.reason)
 			}
 			if e.KeyID == "" {
 				rep.Legacy++
@@ -221,7 +266,7 @@ func (l *Log) walk(ctx context.Context, rep *Report, w walk) error {
 			prev, want, after = e.Hash, e.Seq+1, e.Seq
 		}
 		if len(rows) < batch {
-			return nil
+			return after, nil
 		}
 	}
 }
@@ -234,15 +279,16 @@ type badEntry struct {
 }
 
 // check checks one entry: its place (want), its link (prev) and its MAC,
-// or, for an unkeyed entry, that one is allowed here and its hash.
-func (l *Log) check(e *Entry, want int64, prev string, keyed bool) *badEntry {
+// or, for an unkeyed entry, that one is allowed here (noLegacy false) and
+// its hash.
+func (l *Log) check(e *Entry, want int64, prev string, noLegacy bool) *badEntry {
 	switch {
 	case e.Seq != want:
 		return &badEntry{ErrTampered, want, fmt.Sprintf("entry %d is missing", want)}
 	case e.PrevHash != prev:
 		return &badEntry{ErrTampered, e.Seq, "does not link to the entry before it"}
-	case e.KeyID == "" && keyed:
-		return &badEntry{ErrTampered, e.Seq, "an unkeyed entry after keyed ones (entries are MACed since the chain was keyed)"}
+	case e.KeyID == "" && noLegacy:
+		return &badEntry{ErrTampered, e.Seq, "an unkeyed entry where only keyed ones may be (unkeyed entries from before the chain was keyed are accepted only before the first keyed entry and at or before the earliest anchor, which vouches for them)"}
 	case e.KeyID == "":
 		if computeHash(e) != e.Hash {
 			return &badEntry{ErrTampered, e.Seq, "its content does not match its hash"}
