@@ -14,20 +14,22 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/db/seal"
 )
 
 // auditConfig is the part of the configuration about the audit log.
 type auditConfig struct {
-	Keys []audit.Key // HAVEN_AUDIT_KEY
+	Keys       []audit.Key // HAVEN_AUDIT_KEY
+	AnchorFile string      // HAVEN_AUDIT_ANCHOR_FILE
 }
 
 // loadAuditConfig reads the audit settings; it appends what is wrong to
 // errs. HAVEN_AUDIT_KEY has the format of HAVEN_JWT_KEYS (kid:base64,
 // at least 32 bytes each, the first MACs, all verify), so it shares its
 // parser.
-func loadAuditConfig(getenv func(string) string, errs *[]string) auditConfig {
-	var c auditConfig
+func loadAuditConfig(getenv func(string) string, dataDir string, errs *[]string) auditConfig {
+	c := auditConfig{AnchorFile: or(getenv("HAVEN_AUDIT_ANCHOR_FILE"), filepath.Join(dataDir, "audit-anchor.log"))}
 	if spec := getenv("HAVEN_AUDIT_KEY"); spec != "" {
 		keys, err := auth.ParseKeys(spec)
 		if err != nil {
@@ -101,23 +103,84 @@ func auditKeys(ctx context.Context, cfg config, database *db.DB, log *slog.Logge
 	return keys, nil
 }
 
-// auditVerify checks the audit log's keyed chain (`haven audit verify`).
-func auditVerify(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, stdout io.Writer) error {
+// auditAnchorJob copies the audit chain's head out of the database every
+// five minutes (once per slot across replicas): to the structured log, at
+// info, and as a line of the anchor file. A run that finds the chain cut
+// or changed since the file's last anchor fails, and the job runner logs
+// the error.
+func auditAnchorJob(cfg config, l *audit.Log, log *slog.Logger) jobs.Job {
+	file := audit.NewAnchorFile(cfg.Audit.AnchorFile)
+	return jobs.Job{
+		Name:     "audit-anchor",
+		Schedule: "*/5 * * * *",
+		Run: func(ctx context.Context, now time.Time) error {
+			a, wrote, err := l.Anchor(ctx, file, now)
+			switch {
+			case err != nil:
+				return fmt.Errorf("%w (anchor file %s)", err, file.Path())
+			case wrote:
+				log.LogAttrs(ctx, slog.LevelInfo, audit.AnchorLogMessage, append(a.Attrs(), slog.String("file", file.Path()))...)
+			default:
+				log.DebugContext(ctx, "audit head unchanged since the last anchor", "seq", a.Seq, "file", file.Path())
+			}
+			return nil
+		},
+	}
+}
+
+// anchorFiles is the repeatable --anchor flag of `haven audit verify`.
+type anchorFiles []string
+
+func (f *anchorFiles) String() string     { return strings.Join(*f, ",") }
+func (f *anchorFiles) Set(v string) error { *f = append(*f, v); return nil }
+
+// auditVerify checks the audit log's keyed chain and its anchors (`haven
+// audit verify`): the anchor files named with --anchor, or else
+// HAVEN_AUDIT_ANCHOR_FILE when it exists. Any failure is an error, so the
+// command exits non-zero.
+func auditVerify(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, files []string, stdout io.Writer) error {
 	l, err := newAuditLog(cfg, database, log)
 	if err != nil {
 		return err
 	}
-	rep, err := l.Verify(ctx)
+	if len(files) == 0 {
+		if _, err := os.Stat(cfg.Audit.AnchorFile); err == nil {
+			files = []string{cfg.Audit.AnchorFile}
+		}
+	}
+	var anchors []audit.Anchor
+	for _, f := range files {
+		a, err := audit.ReadAnchorFile(f)
+		if err != nil {
+			return fmt.Errorf("audit verify: %w", err)
+		}
+		anchors = append(anchors, a...)
+	}
+	rep, err := l.Verify(ctx, anchors...)
 	if err != nil {
-		return fmt.Errorf("audit verify: %w (after %d good entries)", err, rep.Entries)
+		return fmt.Errorf("audit verify: %w (after %d good entries, %d anchors from %s)", err, rep.Entries, len(anchors), orNone(files))
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d entries, MAC chain verified", rep.Entries)
 	if len(rep.KeyIDs) > 0 {
 		fmt.Fprintf(stdout, " with key ids %s", strings.Join(rep.KeyIDs, ", "))
 	}
 	if rep.Legacy > 0 {
-		fmt.Fprintf(stdout, "; entries 1–%d predate the keyed chain (plain SHA-256)", rep.Legacy)
+		fmt.Fprintf(stdout, "; entries 1–%d predate the keyed chain (plain SHA-256, vouched for by the anchors)", rep.Legacy)
+	}
+	fmt.Fprintf(stdout, "; %d anchors checked from %s", rep.Anchors, orNone(files))
+	if rep.Anchors > 0 {
+		fmt.Fprintf(stdout, ", the newest for entry %d", rep.AnchoredSeq)
 	}
 	fmt.Fprintln(stdout)
+	if rep.Anchors == 0 {
+		fmt.Fprintf(stdout, "warning: without anchors the deletion of the newest entries cannot be detected; pass --anchor FILE (HAVEN_AUDIT_ANCHOR_FILE, default %s, is written by the audit-anchor job)\n", cfg.Audit.AnchorFile)
+	}
 	return nil
+}
+
+func orNone(files []string) string {
+	if len(files) == 0 {
+		return "no anchor file"
+	}
+	return strings.Join(files, ", ")
 }

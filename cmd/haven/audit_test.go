@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +115,96 @@ func TestAuditKeyDefaults(t *testing.T) {
 	}
 	if out, err := runOut(getenv, "audit", "verify"); err != nil {
 		t.Fatalf("verify with the key restored: %v\n%s", err, out)
+	}
+}
+
+// openAs opens the database getenv points at.
+func openAs(t *testing.T, getenv func(string) string) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), db.Config{URL: getenv("DATABASE_URL"), DataDir: getenv("HAVEN_DATA_DIR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// deleteNewestAuditEntries deletes the newest n entries after dropping
+// the trigger that forbids it, as the database owner could.
+func deleteNewestAuditEntries(t *testing.T, d *db.DB, n int) {
+	t.Helper()
+	stmts := []string{"DROP TRIGGER audit_entries_no_delete"}
+	if d.Dialect == db.Postgres {
+		stmts = []string{"DROP TRIGGER audit_entries_no_update ON audit_entries"}
+	}
+	stmts = append(stmts, fmt.Sprintf("DELETE FROM audit_entries WHERE seq > (SELECT MAX(seq) FROM audit_entries) - %d", n))
+	for _, s := range stmts {
+		if err := d.Exec(s).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAuditAnchorJobAndVerify: `haven run-job audit-anchor` writes the
+// head to the log and the anchor file once per move; `haven audit verify`
+// reads that file by default (or --anchor files, log archives too) and
+// fails, exiting non-zero, when the newest entries were deleted.
+func TestAuditAnchorJobAndVerify(t *testing.T) {
+	getenv := withEnv(env(t, "HAVEN_ENCRYPTION_KEYS", testEncryptionKey), "HAVEN_LOG_FORMAT", "json")
+	anchorFile := filepath.Join(getenv("HAVEN_DATA_DIR"), "audit-anchor.log")
+	for _, nick := range []string{"eerste", "tweede"} {
+		if out, err := runOut(getenv, "admin", "create", "-nickname", nick); err != nil {
+			t.Fatalf("admin create: %v\n%s", err, out)
+		}
+	}
+	out, err := runOut(getenv, "audit", "verify")
+	if err != nil || !strings.Contains(out, "0 anchors checked from no anchor file") || !strings.Contains(out, "warning: without anchors") {
+		t.Fatalf("verify before any anchor: %v\n%s", err, out)
+	}
+
+	var logs bytes.Buffer
+	if err := run(context.Background(), []string{"run-job", "audit-anchor"}, getenv, io.Discard, &logs); err != nil {
+		t.Fatalf("run-job audit-anchor: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"audit anchor"`) || !strings.Contains(logs.String(), `"kid":"`) {
+		t.Errorf("no structured anchor log line:\n%s", logs.String())
+	}
+	logFile := filepath.Join(t.TempDir(), "haven.log")
+	if err := os.WriteFile(logFile, logs.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runOut(getenv, "run-job", "audit-anchor"); err != nil {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(anchorFile)
+	if err != nil || strings.Count(string(b), "\n") != 1 {
+		t.Fatalf("anchor file after two runs on one head: %q, %v; want one line", b, err)
+	}
+
+	out, err = runOut(getenv, "audit", "verify")
+	if err != nil || !strings.Contains(out, "1 anchors checked from "+anchorFile) {
+		t.Fatalf("verify with the default anchor file: %v\n%s", err, out)
+	}
+	out, err = runOut(getenv, "audit", "verify", "--anchor", logFile, "--anchor", anchorFile)
+	if err != nil || !strings.Contains(out, "2 anchors checked") {
+		t.Fatalf("verify with the log as anchors: %v\n%s", err, out)
+	}
+
+	deleteNewestAuditEntries(t, openAs(t, getenv), 1)
+	_, err = runOut(getenv, "audit", "verify")
+	if err == nil || !strings.Contains(err.Error(), "the newest entries were deleted") {
+		t.Errorf("verify after deleting the newest entry: %v", err)
+	}
+	_, err = runOut(getenv, "audit", "verify", "--anchor", logFile)
+	if err == nil || !strings.Contains(err.Error(), "haven.log:") {
+		t.Errorf("verify against the log's anchor: %v; want the anchor's line named", err)
+	}
+	_, err = runOut(getenv, "run-job", "audit-anchor")
+	if err == nil || !strings.Contains(err.Error(), "chain is broken") {
+		t.Errorf("anchor job after the deletion: %v", err)
+	}
+	_, err = runOut(getenv, "audit", "verify", "--anchor", filepath.Join(t.TempDir(), "missing.log"))
+	if err == nil || !strings.Contains(err.Error(), "missing.log") {
+		t.Errorf("verify with a missing anchor file: %v", err)
 	}
 }

@@ -79,7 +79,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.Auth = loadAuthConfig(getenv, &errs)
 	c.Selfhelp = loadSelfhelpConfig(getenv, &errs)
-	c.Audit = loadAuditConfig(getenv, &errs)
+	c.Audit = loadAuditConfig(getenv, c.DataDir, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/db/seal"
@@ -91,7 +92,7 @@ func newSelfhelp(database *db.DB, catalog *selftest.Catalog, sealer *seal.Sealer
 }
 
 // newJobs lists Haven's scheduled jobs.
-func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, counter *visits.Counter, log *slog.Logger) (*jobs.Runner, error) {
+func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, counter *visits.Counter, auditLog *audit.Log, log *slog.Logger) (*jobs.Runner, error) {
 	var mailer modules.Mailer
 	if cfg.Selfhelp.SMTPURL != "" {
 		m, err := modules.NewSMTPMailer(cfg.Selfhelp.SMTPURL, cfg.Selfhelp.MailFrom, cfg.Selfhelp.PublicURL)
@@ -117,7 +118,7 @@ func newJobs(cfg config, database *db.DB, selfhelp *modules.Service, counter *vi
 		Name:     "visits-close-days",
 		Schedule: "10 0 * * *", // after midnight UTC: count yesterday, delete its hashes and salt
 		Run:      counter.CloseDays,
-	})
+	}, auditAnchorJob(cfg, auditLog, log))
 }
 
 // runJob runs one job by hand (`haven run-job NAME`).
@@ -134,7 +135,11 @@ func runJob(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	runner, err := newJobs(cfg, database, selfhelp, visits.NewCounter(database.DB, time.Now), log)
+	auditLog, err := newAuditLog(cfg, database, log)
+	if err != nil {
+		return err
+	}
+	runner, err := newJobs(cfg, database, selfhelp, visits.NewCounter(database.DB, time.Now), auditLog, log)
 	if err != nil {
 		return err
 	}
