@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"time"
@@ -17,10 +18,12 @@ const lockKey = 0x41554454 // "AUDT"
 // Log appends to and reads the audit log. It is the only code that touches
 // the audit_entries table.
 type Log struct {
-	db  *gorm.DB
-	now func() time.Time
-	dir Directory
-	loc *time.Location
+	db      *gorm.DB
+	now     func() time.Time
+	dir     Directory
+	loc     *time.Location
+	current string            // key id new entries are MACed with
+	keys    map[string][]byte // every key that verifies
 }
 
 // Directory names the people in the log (auth's store): a nickname per
@@ -31,7 +34,11 @@ type Directory interface {
 
 // Options are what a Log is built from.
 type Options struct {
-	Now func() time.Time
+	// Keys MAC the chain: Keys[0] MACs new entries; every key verifies, so
+	// keys rotate: put the new key first and keep the old ones for as long
+	// as entries they MACed are in the log (that is, always).
+	Keys []Key
+	Now  func() time.Time
 	// Directory names actors in a client's access log; nil shows none.
 	Directory Directory
 	// Location is the deployment's time zone: a searched date is a day there.
@@ -39,14 +46,60 @@ type Options struct {
 }
 
 // NewLog returns the audit log on db.
-func NewLog(db *gorm.DB, o Options) *Log {
+func NewLog(db *gorm.DB, o Options) (*Log, error) {
+	if len(o.Keys) == 0 {
+		return nil, errors.New("audit: no key to MAC the chain with")
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Log{db: db, now: o.Now, dir: o.Directory, loc: o.Location}
+	l := &Log{db: db, now: o.Now, dir: o.Directory, loc: o.Location, current: o.Keys[0].ID, keys: make(map[string][]byte, len(o.Keys))}
+	for _, k := range o.Keys {
+		switch {
+		case k.ID == "" || len(k.ID) > maxKeyID:
+			return nil, fmt.Errorf("audit: a key id must be 1 to %d bytes, got %q", maxKeyID, k.ID)
+		case len(k.Secret) < MinKeyBytes:
+			return nil, fmt.Errorf("audit: key %q must be at least %d bytes, got %d", k.ID, MinKeyBytes, len(k.Secret))
+		}
+		if _, dup := l.keys[k.ID]; dup {
+			return nil, fmt.Errorf("audit: key id %q appears twice", k.ID)
+		}
+		l.keys[k.ID] = append([]byte(nil), k.Secret...)
+	}
+	return l, nil
+}
+
+// NewestKeyID returns the key id of the newest keyed entry in db, or ""
+// when no entry is keyed. It needs no key, so it can tell, before a key is
+// generated, that one was lost.
+func NewestKeyID(ctx context.Context, db *gorm.DB) (string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Model(&Entry{}).Where("key_id <> ''").Order("seq DESC").Limit(1).Pluck("key_id", &ids).Error
+	if err != nil {
+		return "", fmt.Errorf("audit: read the newest key id: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// CheckKeys fails, naming the key id, when the newest keyed entry was
+// MACed with a key this log lacks: the key was lost or left out of the
+// configuration, and Haven should not start rather than go on writing a
+// chain nobody can verify.
+func (l *Log) CheckKeys(ctx context.Context) error {
+	kid, err := NewestKeyID(ctx, l.db)
+	if err != nil {
+		return err
+	}
+	if _, ok := l.keys[kid]; kid != "" && !ok {
+		return fmt.Errorf("%w: the newest audit entries are MACed with key id %q, which is not configured; restore that key (new keys go in front of it, old ones stay)", ErrUnknownKey, kid)
+	}
+	return nil
 }
 
 // Append records e at the end of the chain. Callers fail closed: when the
@@ -71,10 +124,11 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 		default:
 			e.Seq, e.PrevHash = last.Seq+1, last.Hash
 		}
-		// Microseconds: what PostgreSQL keeps, so the hash survives the
+		// Microseconds: what PostgreSQL keeps, so the MAC survives the
 		// round trip.
 		e.At = l.now().UTC().Truncate(time.Microsecond)
-		e.Hash = computeHash(&e)
+		e.KeyID = l.current
+		e.Hash = computeMAC(l.keys[l.current], &e)
 		if err := tx.Create(&e).Error; err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
@@ -135,44 +189,144 @@ func (l *Log) Find(ctx context.Context, f Filter) ([]Entry, error) {
 
 // Report is the result of Verify.
 type Report struct {
-	Entries int64
+	// Entries is how many entries were checked; Legacy how many of them
+	// are unkeyed entries from before the chain was keyed.
+	Entries, Legacy int64
+	// KeyIDs lists the key ids the entries were MACed with, in order of
+	// first use.
+	KeyIDs []string
+	// Anchors is how many anchors were checked; AnchoredSeq the largest
+	// sequence number among them.
+	Anchors     int
+	AnchoredSeq int64
 	// FirstBad is the Seq of the first entry that does not check out, or 0.
 	FirstBad int64
 	Reason   string
 }
 
-// Verify walks the whole chain in order and checks every hash and link. It
-// returns ErrTampered (wrapped, with the first bad entry) when the chain is
-// broken.
-func (l *Log) Verify(ctx context.Context) (Report, error) {
-	var rep Report
-	prev := genesis
-	var want int64 = 1
+// Verify walks the whole chain in order and checks every MAC and link, and
+// every anchor: the entry an anchor names must exist with exactly its MAC
+// and key id, so the table may not end before the newest anchor. It
+// returns ErrTampered (wrapped, with the first bad entry) when the chain
+// is broken or disagrees with an anchor, and ErrUnknownKey when an entry
+// names a key this log lacks.
+//
+// Unkeyed (legacy) entries are accepted only before the first keyed entry
+// and at or before the earliest anchor, which vouches for them: without
+// anchors, an unkeyed entry fails.
+func (l *Log) Verify(ctx context.Context, anchors ...Anchor) (Report, error) {
+	rep := Report{Anchors: len(anchors)}
+	w := walk{prev: genesis, anchors: map[int64][]Anchor{}}
+	var newest Anchor
+	for i, a := range anchors {
+		w.anchors[a.Seq] = append(w.anchors[a.Seq], a)
+		if i == 0 || a.Seq < w.legacyUpTo {
+			w.legacyUpTo = a.Seq
+		}
+		if a.Seq > newest.Seq {
+			newest = a
+		}
+	}
+	rep.AnchoredSeq = newest.Seq
+	last, err := l.walk(ctx, &rep, w)
+	if err != nil {
+		return rep, err
+	}
+	if newest.Seq > last {
+		rep.FirstBad = last + 1
+		rep.Reason = fmt.Sprintf("the log ends at entry %d but %s records entry %d: the newest entries were deleted", last, newest.describe(), newest.Seq)
+		return rep, fmt.Errorf("%w at entry %d: %s", ErrTampered, rep.FirstBad, rep.Reason)
+	}
+	return rep, nil
+}
+
+// walk is one pass over part of the chain: the entries after seq after
+// (whose MAC is prev), up to seq upTo (0: to the end).
+type walk struct {
+	after, upTo int64
+	prev        string
+	// legacyUpTo allows unkeyed entries up to this seq, before the first
+	// keyed one.
+	legacyUpTo int64
+	// anchors by seq: the entry there must have their MAC and key id.
+	anchors map[int64][]Anchor
+}
+
+// walk returns the seq of the last entry it checked.
+func (l *Log) walk(ctx context.Context, rep *Report, w walk) (int64, error) {
+	prev, want, after := w.prev, w.after+1, w.after
+	keyed := false
+	seen := map[string]bool{}
 	const batch = 1000
-	var after int64
 	for {
 		var rows []Entry
-		if err := l.db.WithContext(ctx).Where("seq > ?", after).Order("seq").Limit(batch).Find(&rows).Error; err != nil {
-			return rep, fmt.Errorf("audit: verify: %w", err)
+		q := l.db.WithContext(ctx).Where("seq > ?", after)
+		if w.upTo > 0 {
+			q = q.Where("seq <= ?", w.upTo)
+		}
+		if err := q.Order("seq").Limit(batch).Find(&rows).Error; err != nil {
+			return after, fmt.Errorf("audit: verify: %w", err)
 		}
 		for i := range rows {
 			e := &rows[i]
-			switch {
-			case e.Seq != want:
-				rep.FirstBad, rep.Reason = want, fmt.Sprintf("entry %d is missing", want)
-			case e.PrevHash != prev:
-				rep.FirstBad, rep.Reason = e.Seq, "does not link to the entry before it"
-			case computeHash(e) != e.Hash:
-				rep.FirstBad, rep.Reason = e.Seq, "its content does not match its hash"
+			bad := l.check(e, want, prev, keyed || e.Seq > w.legacyUpTo)
+			for _, a := range w.anchors[e.Seq] {
+				if bad == nil && (a.MAC != e.Hash || a.KeyID != e.KeyID) {
+					bad = &badEntry{ErrTampered, e.Seq, fmt.Sprintf("it differs from %s", a.describe())}
+				}
 			}
-			if rep.FirstBad != 0 {
-				return rep, fmt.Errorf("%w at entry %d: %s", ErrTampered, rep.FirstBad, rep.Reason)
+			if bad != nil {
+				rep.FirstBad, rep.Reason = bad.seq, bad.reason
+				return after, fmt.Errorf("%w at entry %d: %s", bad.kind, bad.seq, bad.reason)
+			}
+			if e.KeyID == "" {
+				rep.Legacy++
+			} else {
+				keyed = true
+				if !seen[e.KeyID] {
+					seen[e.KeyID] = true
+					rep.KeyIDs = append(rep.KeyIDs, e.KeyID)
+				}
 			}
 			rep.Entries++
 			prev, want, after = e.Hash, e.Seq+1, e.Seq
 		}
 		if len(rows) < batch {
-			return rep, nil
+			return after, nil
 		}
 	}
+}
+
+// badEntry says why an entry does not check out.
+type badEntry struct {
+	kind   error
+	seq    int64
+	reason string
+}
+
+// check checks one entry: its place (want), its link (prev) and its MAC,
+// or, for an unkeyed entry, that one is allowed here (noLegacy false) and
+// its hash.
+func (l *Log) check(e *Entry, want int64, prev string, noLegacy bool) *badEntry {
+	switch {
+	case e.Seq != want:
+		return &badEntry{ErrTampered, want, fmt.Sprintf("entry %d is missing", want)}
+	case e.PrevHash != prev:
+		return &badEntry{ErrTampered, e.Seq, "does not link to the entry before it"}
+	case e.KeyID == "" && noLegacy:
+		return &badEntry{ErrTampered, e.Seq, "an unkeyed entry where only keyed ones may be (unkeyed entries from before the chain was keyed are accepted only before the first keyed entry and at or before the earliest anchor, which vouches for them)"}
+	case e.KeyID == "":
+		if computeHash(e) != e.Hash {
+			return &badEntry{ErrTampered, e.Seq, "its content does not match its hash"}
+		}
+		return nil
+	}
+	key, ok := l.keys[e.KeyID]
+	if !ok {
+		return &badEntry{ErrUnknownKey, e.Seq, fmt.Sprintf("it is MACed with key id %q, which is not configured", e.KeyID)}
+	}
+	if !hmac.Equal([]byte(computeMAC(key, e)), []byte(e.Hash)) {
+		return &badEntry{ErrTampered, e.Seq, "its content does not match its MAC"}
+	}
+	return nil
 }

@@ -37,7 +37,11 @@ func benchService(b *testing.B, params auth.Argon2Params) (*auth.Service, *auth.
 	d := dbtest.Open(b)
 	tokens, _ := auth.NewTokens([]auth.Key{testKey}, 10*time.Minute, time.Now)
 	store := auth.NewStore(d.DB)
-	svc, err := auth.New(store, tokens, audit.NewLog(d.DB, audit.Options{}), auth.Config{
+	auditLog, err := audit.NewLog(d.DB, audit.Options{Keys: []audit.Key{{ID: "a1", Secret: testKey.Secret}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := auth.New(store, tokens, auditLog, auth.Config{
 		Argon2:   params,
 		Throttle: auth.ThrottleConfig{AccountFailures: 1 << 30, SourceAttempts: 1 << 30, SignupsPerSource: 1 << 30},
 	}, time.Now)

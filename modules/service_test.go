@@ -66,7 +66,11 @@ func newScorer(t testing.TB, db *gorm.DB, now func() time.Time) *selftest.Servic
 	}
 	advice, _ := selftest.LoadAdvice()
 	crisis, _ := selftest.LoadCrisisContacts("")
-	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(db), Sealer: testSealer(t), Audit: audit.NewLog(db, audit.Options{Now: now}), Now: now})
+	log, err := audit.NewLog(db, audit.Options{Keys: []audit.Key{{ID: "a1", Secret: bytes.Repeat([]byte{6}, 32)}}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(db), Sealer: testSealer(t), Audit: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

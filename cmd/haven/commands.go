@@ -61,20 +61,6 @@ func adminCreate(ctx context.Context, cfg config, database *db.DB, log *slog.Log
 	return nil
 }
 
-// auditVerify checks the audit log's hash chain.
-func auditVerify(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, stdout io.Writer) error {
-	svcs, err := wire.New(ctx, cfg.Wire, database, log)
-	if err != nil {
-		return err
-	}
-	rep, err := svcs.Audit.Verify(ctx)
-	if err != nil {
-		return fmt.Errorf("audit verify: %w (after %d good entries)", err, rep.Entries)
-	}
-	fmt.Fprintf(stdout, "audit log intact: %d entries, hash chain verified\n", rep.Entries)
-	return nil
-}
-
 // runJob runs one job by hand (`haven run-job NAME`).
 func runJob(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, name string) error {
 	svcs, err := wire.New(ctx, cfg.Wire, database, log)

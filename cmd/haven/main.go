@@ -60,10 +60,12 @@ Commands:
   admin create -nickname NAME [-password-file FILE]
             create a coordinator (the first one); prints a generated
             password once unless -password-file is given
-  audit verify
-            check the audit log's hash chain; fails if it was tampered with
+  audit verify [--anchor FILE]...
+            check the audit log's keyed chain and its anchors (default
+            HAVEN_AUDIT_ANCHOR_FILE); fails if it was tampered with
   run-job NAME
-            run a scheduled job once, now (selfhelp-nudges)
+            run a scheduled job once, now (selfhelp-nudges, audit-anchor,
+            visits-close-days, visits-flush)
 
 Configuration comes from environment variables; see README.md.
 Without DATABASE_URL Haven uses an embedded SQLite file in HAVEN_DATA_DIR.
@@ -84,6 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	var adminNickname, adminPasswordFile, checkURL *string
 	var checkTimeout *time.Duration
+	var anchors anchorFiles
 	switch cmd {
 	case "serve":
 		fs.Usage = func() {
@@ -101,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven healthcheck [flags]\n\n"); fs.PrintDefaults() }
 	case "run-job":
 		fs.Usage = func() {
-			fmt.Fprint(stderr, "Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges.\n")
+			fmt.Fprint(stderr, "Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush.\n")
 		}
 	case "admin", "audit":
 		sub := ""
@@ -116,6 +119,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if cmd == "admin create" {
 			adminNickname = fs.String("nickname", "", "nickname of the coordinator")
 			adminPasswordFile = fs.String("password-file", "", "file whose first line is the password (default: generate one)")
+		}
+		if cmd == "audit verify" {
+			fs.Var(&anchors, "anchor", "file of anchors (the audit-anchor job's file, or its log lines); repeatable (default: HAVEN_AUDIT_ANCHOR_FILE if it exists)")
 		}
 		fs.Usage = func() { fmt.Fprintf(stderr, "Usage: haven %s\n\n", cmd); fs.PrintDefaults() }
 	default:
@@ -156,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrate(ctx, database, log)
 	case "audit verify":
-		return auditVerify(ctx, cfg, database, log, stdout)
+		return auditVerify(ctx, cfg, database, log, anchors, stdout)
 	case "run-job":
 		if cfg.MigrateOnStart {
 			if err := migrate(ctx, database, log); err != nil {

@@ -27,6 +27,7 @@ func env(t *testing.T, extra ...string) func(string) string {
 		m["DATABASE_URL"] = dbtest.PostgresURL(t, u)
 		// PostgreSQL deployments must bring their own encryption key.
 		m["HAVEN_ENCRYPTION_KEYS"] = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+		m["HAVEN_AUDIT_KEY"] = "a1:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]

@@ -25,6 +25,7 @@ func All() []*gormigrate.Migration {
 		selfhelpMeasurementAnswers(),
 		selftestClaimAnswers(),
 		visitSaltsDropped(),
+		auditKeyedChain(),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -43,6 +44,11 @@ type Config struct {
 	// Argon2 and Throttle default to production values (OWASP, auth's).
 	Argon2   auth.Argon2Params
 	Throttle auth.ThrottleConfig
+	// AuditKeys MAC the audit chain (HAVEN_AUDIT_KEY); without them SQLite
+	// keeps a generated key next to its database and PostgreSQL refuses to
+	// start. AuditAnchorFile receives the chain's head (the audit-anchor job).
+	AuditKeys       []audit.Key
+	AuditAnchorFile string
 	// SMTPURL, MailFrom and PublicURL send the opt-in reminder e-mail;
 	// without SMTPURL there is no e-mail.
 	SMTPURL, MailFrom, PublicURL string
@@ -63,6 +69,8 @@ type Services struct {
 	Visits   *visits.Counter
 	// Mailer sends the reminder e-mail; nil without HAVEN_SMTP_URL.
 	Mailer modules.Mailer
+	// AnchorFile is where the audit-anchor job writes the chain's head.
+	AnchorFile *audit.AnchorFile
 }
 
 // New builds every domain service on database.
@@ -84,7 +92,12 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		return nil, err
 	}
 	users := auth.NewStore(database.DB)
-	s.Audit = audit.NewLog(database.DB, audit.Options{Now: cfg.Now, Directory: users, Location: cfg.Location})
+	if s.Audit, err = newAuditLog(ctx, cfg, database, users, log); err != nil {
+		return nil, err
+	}
+	if cfg.AuditAnchorFile != "" {
+		s.AnchorFile = audit.NewAnchorFile(cfg.AuditAnchorFile)
+	}
 	if s.Selftest, err = newSelftest(cfg, database, s.Sealer, s.Audit); err != nil {
 		return nil, err
 	}
@@ -157,6 +170,62 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
 }
 
+// newAuditLog opens the audit log with its keys and refuses to go on when
+// the newest entries were MACed with a key it lacks.
+func newAuditLog(ctx context.Context, cfg Config, database *db.DB, users *auth.Store, log *slog.Logger) (*audit.Log, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	keys, err := auditKeys(ctx, cfg, database, log)
+	if err != nil {
+		return nil, err
+	}
+	l, err := audit.NewLog(database.DB, audit.Options{Keys: keys, Now: cfg.Now, Directory: users, Location: cfg.Location})
+	if err != nil {
+		return nil, fmt.Errorf("configuration: HAVEN_AUDIT_KEY: %w", err)
+	}
+	if err := l.CheckKeys(ctx); err != nil {
+		return nil, fmt.Errorf("configuration: HAVEN_AUDIT_KEY: %w", err)
+	}
+	return l, nil
+}
+
+// auditKeys returns HAVEN_AUDIT_KEY or, on the embedded SQLite default
+// without it, the key in $HAVEN_DATA_DIR/audit.key, generated at first
+// start. It never generates one for a log that already has keyed entries:
+// their key was lost, and a new one would only hide that. PostgreSQL
+// deployments must set the key; it belongs in a secret store, not beside
+// the database.
+func auditKeys(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) ([]audit.Key, error) {
+	if len(cfg.AuditKeys) > 0 {
+		return cfg.AuditKeys, nil
+	}
+	if database.Dialect != db.SQLite {
+		return nil, errors.New("configuration: HAVEN_AUDIT_KEY is required with PostgreSQL (kid:base64 of at least 32 random bytes, e.g. `a1:$(openssl rand -base64 32)`); keep it outside the database and its backups")
+	}
+	path := filepath.Join(cfg.DataDir, "audit.key")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		kid, err := audit.NewestKeyID(ctx, database.DB)
+		if err != nil {
+			return nil, err
+		}
+		if kid != "" {
+			return nil, fmt.Errorf("configuration: the audit log is MACed with key id %q but %s is missing and HAVEN_AUDIT_KEY is not set: restore that key (Haven will not generate a new one, which would hide the loss)", kid, path)
+		}
+	}
+	sealKeys, created, err := seal.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if created {
+		log.Warn("HAVEN_AUDIT_KEY is not set: generated the audit log's key next to the SQLite database; keep a copy apart from the database's backups", "file", path)
+	}
+	keys := make([]audit.Key, len(sealKeys))
+	for i, k := range sealKeys {
+		keys[i] = audit.Key{ID: k.ID, Secret: k.Secret}
+	}
+	return keys, nil
+}
+
 // newIdentity builds the identity service. Without HAVEN_JWT_KEYS it signs
 // with a random key that lives as long as the process: access tokens then
 // stop working at restart (clients refresh), and several replicas would not
@@ -217,7 +286,34 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		EveryReplica: true,
 	}, jobs.Job{
 		Name:     "visits-close-days",
-		Schedule: "10 0 * * *", // after midnight UTC: count yesterday, delete its hashes and salt
+		Schedule: "10 * * * *", // hourly: count every day that is over (in the deployment's time zone), delete its hashes
 		Run:      s.Visits.CloseDays,
-	})
+	}, s.auditAnchorJob(log))
+}
+
+// auditAnchorJob copies the audit chain's head out of the database every
+// five minutes (once per slot across replicas): to the structured log, at
+// info, and as a line of the anchor file. A run that finds the chain cut
+// or changed since the file's last anchor fails, and the job runner logs
+// the error.
+func (s *Services) auditAnchorJob(log *slog.Logger) jobs.Job {
+	return jobs.Job{
+		Name:     "audit-anchor",
+		Schedule: "*/5 * * * *",
+		Run: func(ctx context.Context, now time.Time) error {
+			if s.AnchorFile == nil {
+				return errors.New("audit: no anchor file configured (HAVEN_AUDIT_ANCHOR_FILE)")
+			}
+			a, wrote, err := s.Audit.Anchor(ctx, s.AnchorFile, now)
+			switch {
+			case err != nil:
+				return fmt.Errorf("%w (anchor file %s)", err, s.AnchorFile.Path())
+			case wrote:
+				log.LogAttrs(ctx, slog.LevelInfo, audit.AnchorLogMessage, append(a.Attrs(), slog.String("file", s.AnchorFile.Path()))...)
+			default:
+				log.DebugContext(ctx, "audit head unchanged since the last anchor", "seq", a.Seq, "file", s.AnchorFile.Path())
+			}
+			return nil
+		},
+	}
 }

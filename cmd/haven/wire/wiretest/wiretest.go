@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire"
 	"github.com/haven-mh/haven/db/dbtest"
@@ -51,6 +52,7 @@ func Config(t testing.TB) wire.Config {
 		Location:       Brussels,
 		EncryptionKeys: []seal.Key{{ID: "test", Secret: bytes.Repeat([]byte{5}, 32)}},
 		JWTKeys:        []auth.Key{{ID: "t1", Secret: []byte("0123456789abcdef0123456789abcdef")}},
+		AuditKeys:      []audit.Key{{ID: "a1", Secret: []byte("0123456789abcdef0123456789abcdef")}},
 		AccessTokenTTL: 10 * time.Minute,
 		Argon2:         auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 		PublicURL:      "http://localhost:8080",
