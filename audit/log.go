@@ -105,8 +105,20 @@ func (l *Log) CheckKeys(ctx context.Context) error {
 // Append records e at the end of the chain. Callers fail closed: when the
 // entry cannot be written, the audited action must not go ahead.
 func (l *Log) Append(ctx context.Context, e Entry) error {
-	if e.Action == "" || e.Outcome == "" {
-		return errors.New("audit: an entry needs an action and an outcome")
+	return l.AppendAll(ctx, []Entry{e})
+}
+
+// AppendAll records entries at the end of the chain, in order, in one
+// transaction: one access that concerns several clients (a list of them)
+// is one entry per client, so each finds it in their own access log.
+func (l *Log) AppendAll(ctx context.Context, entries []Entry) error {
+	for _, e := range entries {
+		if e.Action == "" || e.Outcome == "" {
+			return errors.New("audit: an entry needs an action and an outcome")
+		}
+	}
+	if len(entries) == 0 {
+		return nil
 	}
 	return l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {
@@ -115,21 +127,26 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 			}
 		}
 		var last Entry
+		seq, prev := int64(0), genesis
 		err := tx.Order("seq DESC").Limit(1).Take(&last).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			e.Seq, e.PrevHash = 1, genesis
 		case err != nil:
 			return fmt.Errorf("audit: read chain head: %w", err)
 		default:
-			e.Seq, e.PrevHash = last.Seq+1, last.Hash
+			seq, prev = last.Seq, last.Hash
 		}
 		// Microseconds: what PostgreSQL keeps, so the MAC survives the
 		// round trip.
-		e.At = l.now().UTC().Truncate(time.Microsecond)
-		e.KeyID = l.current
-		e.Hash = computeMAC(l.keys[l.current], &e)
-		if err := tx.Create(&e).Error; err != nil {
+		at := l.now().UTC().Truncate(time.Microsecond)
+		rows := make([]Entry, len(entries))
+		for i, e := range entries {
+			seq++
+			e.Seq, e.PrevHash, e.At, e.KeyID = seq, prev, at, l.current
+			e.Hash = computeMAC(l.keys[l.current], &e)
+			rows[i], prev = e, e.Hash
+		}
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
 		return nil

@@ -15,6 +15,7 @@ import (
 // an error the audited action does not complete.
 type Auditor interface {
 	Append(ctx context.Context, e audit.Entry) error
+	AppendAll(ctx context.Context, entries []audit.Entry) error
 }
 
 // DataHolder is a domain that keeps personal data about a user: it can hand

@@ -636,3 +636,39 @@ func isConflict(err error, field string) bool {
 	var c *kind.Conflict
 	return errors.As(err, &c) && c.Field == field
 }
+
+// A coordinator's client list names every client listed in the audit log,
+// so each finds it in their own access log, shown as a listing.
+func TestClientListIsInEachClientsAccessLog(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.principal(f.signUp("anna").Session), f.principal(f.signUp("bram").Session)
+	coord, _ := f.coordinator("coordinator")
+	rows, err := f.svc.Staff.Clients(ctx, coord)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("Clients = %v, %v", rows, err)
+	}
+	for _, client := range []auth.Principal{a, b} {
+		log, err := f.audit.AccessLog(ctx, client.Actor(), audit.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range log {
+			if e.Action == audit.ActionClientList && e.ActorName == "coordinator" && e.ActorRole == "coordinator" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s's access log does not show the listing: %+v", client.UserID, log)
+		}
+	}
+	// Reading one's own access log is itself written to the log.
+	entries, _ := f.audit.Find(ctx, audit.Filter{ActorID: a.UserID})
+	if len(entries) == 0 || entries[0].Action != audit.ActionAccessLogViewed || *entries[0].SubjectID != a.UserID {
+		t.Errorf("viewing the access log was not audited: %+v", entries)
+	}
+	rep, err := f.audit.Verify(ctx)
+	if err != nil || rep.Entries < 4 {
+		t.Errorf("the chain after a batch append: %+v, %v", rep, err)
+	}
+}

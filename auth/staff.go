@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -234,7 +235,8 @@ func (s *Staff) UpdateUser(ctx context.Context, p Principal, id string, up UserU
 }
 
 // Clients lists the clients a staff member may see: a clinician's own
-// caseload, or every client for a coordinator.
+// caseload, or every client for a coordinator. Each client listed gets an
+// entry in the audit log (so it shows in their "who looked at my record").
 func (s *Staff) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
 	clinician := ""
 	if p.Role == RoleClinician {
@@ -244,8 +246,17 @@ func (s *Staff) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, actorEntry(p, audit.ActionClientList, "clients", audit.OutcomeSuccess)); err != nil {
-		return nil, err
+	entries := []audit.Entry{actorEntry(p, audit.ActionClientList, "clients", audit.OutcomeSuccess)}
+	if len(rows) > 0 {
+		entries = entries[:0]
+		for _, r := range rows {
+			e := actorEntry(p, audit.ActionClientList, "clients", audit.OutcomeSuccess)
+			e.SubjectID = audit.Str(r.ID)
+			entries = append(entries, e)
+		}
+	}
+	if err := s.audit.AppendAll(ctx, entries); err != nil {
+		return nil, fmt.Errorf("auth: audit: %w", err)
 	}
 	return rows, nil
 }

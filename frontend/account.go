@@ -252,7 +252,7 @@ func accountKeys() []string {
 	return []string{"account.error.nickname", "account.error.password", "account.error.email", "account.error.invalid",
 		"account.error.taken", "account.error.throttled", "account.error.credentials", "account.error.token",
 		"account.role.clinician", "account.role.coordinator", "account.role.researcher",
-		"account.access.system", "account.access.read", "account.access.change", "account.access.denied",
+		"account.access.system", "account.access.read", "account.access.change", "account.access.denied", "account.access.listed",
 		"account.audit.error_client", "account.audit.error_user", "account.audit.error_from", "account.audit.error_to"}
 }
 

@@ -30,9 +30,12 @@ func (s *Site) accessPage(c *gin.Context) {
 				who += " (" + v.T("account.role."+e.ActorRole) + ")"
 			}
 		}
-		what := v.T("account.access.read")
-		if e.Action != audit.ActionClientRead {
-			what = v.T("account.access.change")
+		what := v.T("account.access.change")
+		switch e.Action {
+		case audit.ActionClientRead:
+			what = v.T("account.access.read")
+		case audit.ActionClientList:
+			what = v.T("account.access.listed")
 		}
 		if e.Outcome == audit.OutcomeDenied {
 			what = v.T("account.access.denied")
