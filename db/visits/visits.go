@@ -16,7 +16,7 @@ package visits
 import (
 	"context"
 	"crypto/hmac"
-		"crypto/sha256"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
