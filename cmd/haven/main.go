@@ -72,7 +72,9 @@ Without DATABASE_URL Haven uses an embedded SQLite file in HAVEN_DATA_DIR.
 `
 
 // run is the whole program, with its environment passed in so tests can
-// drive it.
+// drive it: it reads the command and its flags, then the configuration,
+// opens the database (migrating first where the command wants it) and runs
+// the command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
@@ -81,72 +83,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	}
-	cmd, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("haven "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var adminNickname, adminPasswordFile, checkURL *string
-	var checkTimeout *time.Duration
-	var anchors anchorFiles
-	switch cmd {
-	case "serve":
-		fs.Usage = func() {
-			fmt.Fprint(stderr, "Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n")
-		}
-	case "migrate":
-		fs.Usage = func() {
-			fmt.Fprint(stderr, "Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n")
-		}
-	case "version":
-		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven version\n") }
-	case "healthcheck":
-		checkURL = fs.String("url", "", "readiness URL (default: /readyz on HAVEN_ADDR, wildcard hosts via loopback)")
-		checkTimeout = fs.Duration("timeout", 3*time.Second, "give up after this long")
-		fs.Usage = func() { fmt.Fprint(stderr, "Usage: haven healthcheck [flags]\n\n"); fs.PrintDefaults() }
-	case "run-job":
-		fs.Usage = func() {
-			fmt.Fprint(stderr, "Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush.\n")
-		}
-	case "admin", "audit":
-		sub := ""
-		if len(rest) > 0 {
-			sub, rest = rest[0], rest[1:]
-		}
-		if (cmd == "admin" && sub != "create") || (cmd == "audit" && sub != "verify") {
-			fmt.Fprint(stderr, usage)
-			return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))
-		}
-		cmd += " " + sub
-		if cmd == "admin create" {
-			adminNickname = fs.String("nickname", "", "nickname of the coordinator")
-			adminPasswordFile = fs.String("password-file", "", "file whose first line is the password (default: generate one)")
-		}
-		if cmd == "audit verify" {
-			fs.Var(&anchors, "anchor", "file of anchors (the audit-anchor job's file, or its log lines); repeatable (default: HAVEN_AUDIT_ANCHOR_FILE if it exists)")
-		}
-		fs.Usage = func() { fmt.Fprintf(stderr, "Usage: haven %s\n\n", cmd); fs.PrintDefaults() }
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
-	}
-	if err := fs.Parse(rest); err != nil {
+	cmd, err := parseCommand(args, getenv, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	switch cmd {
-	case "version":
-		printVersion(stdout, currentBuild())
-		return nil
-	case "healthcheck":
-		url := *checkURL
-		if url == "" {
-			addr := (&fileEnv{getenv: getenv, readFile: os.ReadFile}).get("HAVEN_ADDR")
-			var err error
-			if url, err = healthcheckURL(or(addr, ":8080")); err != nil {
-				return &unhealthy{err.Error()}
-			}
-		}
-		return healthcheck(ctx, url, *checkTimeout, stdout)
+	if cmd.local != nil {
+		return cmd.local(ctx)
 	}
-
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -157,34 +100,93 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer database.Close()
-
-	switch cmd {
-	case "migrate":
-		return migrate(ctx, database, log)
-	case "audit verify":
-		return auditVerify(ctx, cfg, database, log, anchors, stdout)
-	case "run-job":
-		if cfg.MigrateOnStart {
-			if err := migrate(ctx, database, log); err != nil {
-				return err
-			}
+	if cmd.migrateFirst && cfg.MigrateOnStart {
+		if err := migrate(ctx, database, log); err != nil {
+			return err
 		}
-		return runJob(ctx, cfg, database, log, fs.Arg(0))
-	case "admin create":
-		if cfg.MigrateOnStart {
-			if err := migrate(ctx, database, log); err != nil {
-				return err
-			}
-		}
-		return adminCreate(ctx, cfg, database, log, *adminNickname, *adminPasswordFile, stdout)
-	default:
-		if cfg.MigrateOnStart {
-			if err := migrate(ctx, database, log); err != nil {
-				return err
-			}
-		}
-		return serve(ctx, cfg, database, log)
 	}
+	return cmd.run(ctx, cfg, database, log)
+}
+
+// command is one of haven's commands, its flags already read: local runs
+// without configuration or database; otherwise run gets both, after the
+// migrations when migrateFirst (and HAVEN_MIGRATE_ON_START) say so.
+type command struct {
+	local        func(ctx context.Context) error
+	run          func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error
+	migrateFirst bool
+}
+
+// parseCommand reads the command name (and sub-command) and its flags.
+func parseCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) (*command, error) {
+	name, rest := args[0], args[1:]
+	if name == "admin" || name == "audit" {
+		sub := ""
+		if len(rest) > 0 {
+			sub, rest = rest[0], rest[1:]
+		}
+		name += " " + sub
+	}
+	fs := flag.NewFlagSet("haven "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	usageText := func(text string) func() {
+		return func() { fmt.Fprint(stderr, text); fs.PrintDefaults() }
+	}
+	var cmd command
+	switch name {
+	case "serve":
+		fs.Usage = usageText("Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n")
+		cmd = command{run: serve, migrateFirst: true}
+	case "migrate":
+		fs.Usage = usageText("Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n")
+		cmd = command{run: func(ctx context.Context, _ config, database *db.DB, log *slog.Logger) error {
+			return migrate(ctx, database, log)
+		}}
+	case "version":
+		fs.Usage = usageText("Usage: haven version\n")
+		cmd = command{local: func(context.Context) error { printVersion(stdout, currentBuild()); return nil }}
+	case "healthcheck":
+		url := fs.String("url", "", "readiness URL (default: /readyz on HAVEN_ADDR, wildcard hosts via loopback)")
+		timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+		fs.Usage = usageText("Usage: haven healthcheck [flags]\n\n")
+		cmd = command{local: func(ctx context.Context) error {
+			target := *url
+			if target == "" {
+				addr := (&fileEnv{getenv: getenv, readFile: os.ReadFile}).get("HAVEN_ADDR")
+				var err error
+				if target, err = healthcheckURL(or(addr, ":8080")); err != nil {
+					return &unhealthy{err.Error()}
+				}
+			}
+			return healthcheck(ctx, target, *timeout, stdout)
+		}}
+	case "run-job":
+		fs.Usage = usageText("Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush.\n")
+		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return runJob(ctx, cfg, database, log, fs.Arg(0))
+		}}
+	case "admin create":
+		nickname := fs.String("nickname", "", "nickname of the coordinator")
+		passwordFile := fs.String("password-file", "", "file whose first line is the password (default: generate one)")
+		fs.Usage = usageText("Usage: haven admin create\n\n")
+		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return adminCreate(ctx, cfg, database, log, *nickname, *passwordFile, stdout)
+		}}
+	case "audit verify":
+		var anchors anchorFiles
+		fs.Var(&anchors, "anchor", "file of anchors (the audit-anchor job's file, or its log lines); repeatable (default: HAVEN_AUDIT_ANCHOR_FILE if it exists)")
+		fs.Usage = usageText("Usage: haven audit verify\n\n")
+		cmd = command{run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return auditVerify(ctx, cfg, database, log, anchors, stdout)
+		}}
+	default:
+		fmt.Fprint(stderr, usage)
+		return nil, fmt.Errorf("unknown command %q", strings.TrimSpace(name))
+	}
+	if err := fs.Parse(rest); err != nil {
+		return nil, err
+	}
+	return &cmd, nil
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
