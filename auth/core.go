@@ -191,6 +191,51 @@ func (s *core) newSession(ctx context.Context, st *Store, u *User) (*Session, er
 	return &Session{IssuedAt: now, UserID: u.ID, Role: u.Role, SessionID: se.ID, AccessToken: access, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
 }
 
+// newUser checks a nickname and password against the rules and returns the
+// account they make, not yet stored.
+func (s *core) newUser(role Role, nickname, password string) (*User, error) {
+	display, key, err := nicknameKey(nickname)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.policy.Check("password", password, display); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	return &User{ID: uuid.NewString(), Role: role, Status: StatusActive, Nickname: &display, NicknameKey: &key,
+		PasswordHash: &hash, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// challenged reads a second-factor challenge (for signing in, or for
+// enrolling at the first sign-in) under the attempt limits, and returns its
+// user and the limits' account key.
+func (s *core) challenged(ctx context.Context, m Meta, challenge, kind string) (*User, string, error) {
+	userID, err := s.tokens.verifyChallenge(challenge, kind)
+	if err != nil {
+		return nil, "", err
+	}
+	key := "mfa:" + userID
+	if err := s.checkAttempt(m, key); err != nil {
+		return nil, "", err
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, "", ErrInvalidToken
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	// Signing in needs a second factor; enrolling needs none yet.
+	if u.Status != StatusActive || u.TOTPSecret == nil || u.MFAEnabled() != (kind == challengeMFA) {
+		return nil, "", ErrInvalidToken
+	}
+	return u, key, nil
+}
+
 // signIn starts a session for u — after the changes before makes, in the
 // same transaction — and records action in the audit log.
 func (s *core) signIn(ctx context.Context, m Meta, u *User, action string, before func(st *Store) error) (*Session, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/haven-mh/haven/audit"
 )
 
@@ -41,28 +40,14 @@ func (s *Sessions) SignUp(ctx context.Context, m Meta, nickname, password string
 	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
-	display, key, err := nicknameKey(nickname)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.policy.Check("password", password, display); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	u, err := s.newUser(RoleClient, nickname, password)
 	if err != nil {
 		return nil, err
 	}
 	code := newCode(5)
 	codeHash := HashToken(normaliseCode(code))
-	now := s.now().UTC()
-	u := &User{ID: uuid.NewString(), Role: RoleClient, Status: StatusActive, Nickname: &display, NicknameKey: &key,
-		PasswordHash: &hash, RecoveryCodeHash: &codeHash, CreatedAt: now, UpdatedAt: now}
-	se, err := s.signIn(ctx, m, u, audit.ActionSignUp, func(st *Store) error {
-		if err := st.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		return nil
-	})
+	u.RecoveryCodeHash = &codeHash
+	se, err := s.signIn(ctx, m, u, audit.ActionSignUp, func(st *Store) error { return st.CreateUser(ctx, u) })
 	if err != nil {
 		return nil, err
 	}
@@ -125,23 +110,9 @@ func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string)
 // VerifyMFA completes a staff sign-in with a TOTP code or one of the
 // recovery codes given at enrolment (each works once).
 func (s *Sessions) VerifyMFA(ctx context.Context, m Meta, challenge, code string) (*Session, error) {
-	userID, err := s.tokens.verifyChallenge(challenge, challengeMFA)
+	u, key, err := s.challenged(ctx, m, challenge, challengeMFA)
 	if err != nil {
 		return nil, err
-	}
-	key := "mfa:" + userID
-	if err := s.checkAttempt(m, key); err != nil {
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, ErrInvalidToken
-		}
-		return nil, err
-	}
-	if u.Status != StatusActive || !u.MFAEnabled() || u.TOTPSecret == nil {
-		return nil, ErrInvalidToken
 	}
 	ok, err := s.checkSecondFactor(ctx, u, code)
 	if err != nil {
@@ -216,17 +187,9 @@ type EnrolmentResult struct {
 // ConfirmEnrolment activates the TOTP secret when code matches it, hands
 // out ten one-time recovery codes and signs the user in.
 func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code string) (*EnrolmentResult, error) {
-	userID, err := s.tokens.verifyChallenge(challenge, challengeEnrol)
+	u, key, err := s.challenged(ctx, m, challenge, challengeEnrol)
 	if err != nil {
 		return nil, err
-	}
-	key := "mfa:" + userID
-	if err := s.checkAttempt(m, key); err != nil {
-		return nil, err
-	}
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil || u.Status != StatusActive || u.MFAEnabled() || u.TOTPSecret == nil {
-		return nil, ErrInvalidToken
 	}
 	secret, err := s.openTOTP(u)
 	if err != nil {

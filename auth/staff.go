@@ -13,20 +13,10 @@ import (
 // CreateAdmin creates a coordinator from the command line (`haven admin
 // create`), for the first one. They enrol a second factor at first sign-in.
 func (s *Staff) CreateAdmin(ctx context.Context, nickname, password string) (*User, error) {
-	display, key, err := nicknameKey(nickname)
+	u, err := s.newUser(RoleCoordinator, nickname, password)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy.Check("password", password, display); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now().UTC()
-	u := &User{ID: uuid.NewString(), Role: RoleCoordinator, Status: StatusActive, Nickname: &display, NicknameKey: &key,
-		PasswordHash: &hash, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -82,13 +72,6 @@ func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, p
 	if token == "" || len(token) > 256 {
 		return nil, ErrInvalidToken
 	}
-	display, key, err := nicknameKey(nickname)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.policy.Check("password", password, display); err != nil {
-		return nil, err
-	}
 	now := s.now().UTC()
 	inv, err := s.store.invitationByHash(ctx, HashToken(token))
 	if errors.Is(err, ErrNotFound) {
@@ -100,12 +83,11 @@ func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, p
 	if inv.AcceptedAt != nil || !now.Before(inv.ExpiresAt) {
 		return nil, ErrInvalidToken
 	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	u, err := s.newUser(inv.Role, nickname, password)
 	if err != nil {
 		return nil, err
 	}
-	u := &User{ID: uuid.NewString(), Role: inv.Role, Status: StatusActive, Nickname: &display, NicknameKey: &key,
-		PasswordHash: &hash, Capacity: inv.Capacity, CreatedAt: now, UpdatedAt: now}
+	u.Capacity = inv.Capacity
 	err = s.store.Tx(ctx, func(st *Store) error {
 		ok, err := st.acceptInvitation(ctx, inv.ID, u.ID, now)
 		if err != nil {

@@ -27,7 +27,8 @@ func (s *Site) measureInstrument(p *modules.Programme) *selftest.Instrument {
 }
 
 // measureState finds the client's measurement point of the URL.
-func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Programme, *modules.MeasureState, *selftest.Instrument, bool) {
+func (s *Site) measureState(c *gin.Context, v *view) (*modules.Programme, *modules.MeasureState, *selftest.Instrument, bool) {
+	userID := signedIn(c).UserID
 	p := s.programme()
 	in := s.measureInstrument(p)
 	if in == nil {
@@ -52,8 +53,7 @@ func (s *Site) measureState(c *gin.Context, v *view, userID string) (*modules.Pr
 
 func (s *Site) measureForm(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
-	who := signedIn(c)
-	p, ms, in, ok := s.measureState(c, v, who.UserID)
+	p, ms, in, ok := s.measureState(c, v)
 	if !ok {
 		return
 	}
@@ -87,8 +87,7 @@ func (s *Site) renderMeasureForm(c *gin.Context, status int, v *view, p *modules
 
 func (s *Site) measureSubmit(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point"))
-	who := signedIn(c)
-	p, ms, in, ok := s.measureState(c, v, who.UserID)
+	p, ms, in, ok := s.measureState(c, v)
 	if !ok {
 		return
 	}
@@ -96,6 +95,7 @@ func (s *Site) measureSubmit(c *gin.Context) {
 		s.notFound(c, http.StatusNotFound)
 		return
 	}
+	who := signedIn(c)
 	given, answers, fieldErrs := formAnswers(in, c.Request.PostForm)
 	if len(fieldErrs) == 0 {
 		_, err := s.Selfhelp.TakeMeasurement(c.Request.Context(), who.UserID, p.ID, ms.Point.ID, v.Lang, answers)
@@ -125,7 +125,7 @@ type measureResultView struct {
 func (s *Site) measureResult(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/questionnaire/"+c.Param("point")+"/result")
 	who := signedIn(c)
-	p, ms, _, ok := s.measureState(c, v, who.UserID)
+	p, ms, _, ok := s.measureState(c, v)
 	if !ok {
 		return
 	}
@@ -139,6 +139,7 @@ func (s *Site) measureResult(c *gin.Context) {
 		return
 	}
 	r := measureResultView{resultView: s.buildResult(v, out), When: s.pointName(v, p, ms.Point)}
+	r.Heading = v.T("selfhelp.measure.result_title")
 	steps := r.Steps[:0]
 	for _, st := range r.Steps {
 		if st.Href != v.Href("/selfhelp") { // they are on the course already

@@ -227,6 +227,7 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 
 // resultView is the result page.
 type resultView struct {
+	Heading     string
 	Crisis      bool
 	CrisisTitle string
 	CrisisText  string
@@ -291,7 +292,7 @@ func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
 func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
 	res := s.Selftest.Result(out, v.Lang, "")
 	r := resultView{
-		Crisis: res.Crisis, Instrument: res.Title, Score: res.Score, MaxScore: res.MaxScore,
+		Heading: v.T("result.title"), Crisis: res.Crisis, Instrument: res.Title, Score: res.Score, MaxScore: res.MaxScore,
 		Band: res.Band.Label, Meaning: res.Band.Meaning, Notice: res.Notice, NoticeLang: res.NoticeLang,
 	}
 	if res.Language != v.Lang {
