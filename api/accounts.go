@@ -203,9 +203,11 @@ func (h *handlers) recoverAccount(c *gin.Context) {
 }
 
 type acceptRequest struct {
-	Token    string `json:"token"`
-	Nickname string `json:"nickname"`
-	Password string `json:"password"`
+	Token       string `json:"token"`
+	Nickname    string `json:"nickname"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	Profession  string `json:"profession"`
 }
 
 func (h *handlers) acceptInvitation(c *gin.Context) {
@@ -213,7 +215,8 @@ func (h *handlers) acceptInvitation(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	u, err := h.Auth.Staff.AcceptInvitation(c.Request.Context(), meta(c), req.Token, req.Nickname, req.Password)
+	u, err := h.Auth.Staff.AcceptInvitation(c.Request.Context(), meta(c), req.Token, req.Nickname, req.Password,
+		auth.StaffProfile{DisplayName: req.DisplayName, Profession: req.Profession})
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -395,10 +398,9 @@ func (h *handlers) mySelftests(c *gin.Context) {
 }
 
 type clientView struct {
-	ID          string    `json:"id"`
-	Nickname    string    `json:"nickname"`
-	CreatedAt   time.Time `json:"created_at"`
-	ClinicianID *string   `json:"clinician_id"`
+	ID        string    `json:"id"`
+	Nickname  string    `json:"nickname"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func (h *handlers) listClients(c *gin.Context) {
@@ -417,7 +419,7 @@ func (h *handlers) listClients(c *gin.Context) {
 // getClient is one client's record; the authz.ClientRecord policy in front
 // of it has checked access and written the audit entry.
 func (h *handlers) getClient(c *gin.Context) {
-	u, clinician, err := h.Auth.Staff.Client(c.Request.Context(), c.Param("id"))
+	u, err := h.Auth.Staff.Client(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -428,33 +430,9 @@ func (h *handlers) getClient(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{
-		"client":    clientView{ID: u.ID, Nickname: u.Name(), CreatedAt: u.CreatedAt.UTC(), ClinicianID: clinician},
+		"client":    clientView{ID: u.ID, Nickname: u.Name(), CreatedAt: u.CreatedAt.UTC()},
 		"selftests": tests,
 	})
-}
-
-type assignRequest struct {
-	ClinicianID string `json:"clinician_id"`
-}
-
-func (h *handlers) assignClient(c *gin.Context) {
-	var req assignRequest
-	if !decodeJSON(c, &req) {
-		return
-	}
-	if err := h.Auth.Staff.Assign(c.Request.Context(), principal(c), c.Param("id"), req.ClinicianID); err != nil {
-		h.respondError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
-
-func (h *handlers) unassignClient(c *gin.Context) {
-	if err := h.Auth.Staff.Unassign(c.Request.Context(), principal(c), c.Param("id")); err != nil {
-		h.respondError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 func (h *handlers) listUsers(c *gin.Context) {

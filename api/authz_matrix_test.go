@@ -25,6 +25,7 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -54,6 +55,7 @@ type acctAPI struct {
 	auth     *auth.Service
 	audit    *audit.Log
 	selftest *selftest.Service
+	coaching *coaching.Service
 	clock    *acctClock
 	router   routers.Router
 	secrets  map[string]string // TOTP secret by staff nickname
@@ -74,7 +76,7 @@ func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &acctAPI{t: t, engine: engine, db: d, auth: svc, audit: log, selftest: st, clock: clock, router: router, secrets: map[string]string{}}
+	return &acctAPI{t: t, engine: engine, db: d, auth: svc, audit: log, selftest: st, coaching: svcs.Coaching, clock: clock, router: router, secrets: map[string]string{}}
 }
 
 type acctResponse struct {
@@ -156,6 +158,33 @@ func (a *acctAPI) signUp(nick string) (id, token string) {
 	return r.str("user", "id"), r.str("session", "access_token")
 }
 
+// assign puts a client in guided care with a clinician the way the
+// trajectory does: the client applies (PHQ-9 of 10), a coordinator assigns,
+// the client agrees to the clinician.
+func (a *acctAPI) assign(clientToken, coordinatorToken, clinicianID string) {
+	a.t.Helper()
+	ctx := context.Background()
+	client, err := a.auth.Sessions.Authenticate(ctx, clientToken, "")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	coordinator, err := a.auth.Sessions.Authenticate(ctx, coordinatorToken, "")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	tr, _, err := a.coaching.Apply(ctx, client, coaching.Application{Language: "nl", PHQ9: acctPHQ(1, 1, 1, 1, 1, 1, 2, 2, 0),
+		Hopes: "sleep better", Reachable: "evenings"})
+	if err != nil {
+		a.t.Fatalf("apply: %v", err)
+	}
+	if _, err := a.coaching.Assign(ctx, coordinator, tr.ID, clinicianID); err != nil {
+		a.t.Fatalf("assign: %v", err)
+	}
+	if _, err := a.coaching.Consent(ctx, client, tr.ID); err != nil {
+		a.t.Fatalf("consent: %v", err)
+	}
+}
+
 // staff creates a staff member: a coordinator with `haven admin create`,
 // anyone else by invitation from coordinator; then enrols TOTP.
 func (a *acctAPI) staff(role auth.Role, nick, coordinatorToken string) (id, token string) {
@@ -172,7 +201,7 @@ func (a *acctAPI) staff(role auth.Role, nick, coordinatorToken string) (id, toke
 		if r.code != 201 {
 			a.t.Fatalf("invite: %d %s", r.code, r.raw)
 		}
-		r = a.do("POST", "/api/v1/auth/invitations/accept", "", map[string]any{"token": r.body["token"], "nickname": nick, "password": acctPassword})
+		r = a.do("POST", "/api/v1/auth/invitations/accept", "", map[string]any{"token": r.body["token"], "nickname": nick, "password": acctPassword, "display_name": "Dr. " + nick, "profession": "psychologist"})
 		if r.code != 201 {
 			a.t.Fatalf("accept: %d %s", r.code, r.raw)
 		}
@@ -247,12 +276,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 	coordToken := a.login("coordinator")
 	clinicianID, _ := a.staff(auth.RoleClinician, "clinician", coordToken)
 	researcherID, _ := a.staff(auth.RoleResearcher, "researcher", coordToken)
-	clientID, _ := a.signUp("client")
-	client2ID, _ := a.signUp("client-two")
-	for _, c := range []string{clientID, client2ID} {
-		if r := a.do("PUT", "/api/v1/clients/"+c+"/assignment", coordToken, map[string]any{"clinician_id": clinicianID}); r.code != 204 {
-			t.Fatalf("assign: %d %s", r.code, r.raw)
-		}
+	clientID, clientTok := a.signUp("client")
+	_, client2Tok := a.signUp("client-two")
+	for _, tok := range []string{clientTok, client2Tok} {
+		a.assign(tok, coordToken, clinicianID)
 	}
 	out, err := a.selftest.Submit(ctx, selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: acctPHQ(0, 1, 0, 1, 0, 1, 0, 1, 0)})
 	if err != nil {
@@ -313,16 +340,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"POST /api/v1/me/selftests/claim": {want: only(422, asClient), body: map[string]any{"claim_token": "not-a-token"}},
 		"GET /api/v1/me/selftests":        {want: only(200, asClient)},
 
-		"GET /api/v1/clients":                   {want: only(200, asClinician, asCoordinator)},
-		"GET /api/v1/clients/:id":               {want: only(200, asClinician, asCoordinator), path: "/api/v1/clients/" + clientID},
-		"PUT /api/v1/clients/:id/assignment":    {want: only(204, asCoordinator), path: "/api/v1/clients/" + clientID + "/assignment", body: map[string]any{"clinician_id": clinicianID}},
-		"DELETE /api/v1/clients/:id/assignment": {want: only(204, asCoordinator), path: "/api/v1/clients/" + client2ID + "/assignment"},
-		"GET /api/v1/users":                     {want: only(200, asCoordinator)},
-		"PATCH /api/v1/users/:id":               {want: only(200, asCoordinator), path: "/api/v1/users/" + researcherID, body: map[string]any{"capacity": 0}},
-		"POST /api/v1/invitations":              {want: only(201, asCoordinator), body: map[string]any{"role": "researcher"}},
-		"GET /api/v1/invitations":               {want: only(200, asCoordinator)},
-		"GET /api/v1/audit":                     {want: only(200, asCoordinator)},
-		"GET /api/v1/reports/accounts":          {want: only(200, asCoordinator, asResearcher)},
+		"GET /api/v1/clients":          {want: only(200, asCoordinator)},
+		"GET /api/v1/clients/:id":      {want: only(200, asClinician, asCoordinator), path: "/api/v1/clients/" + clientID},
+		"GET /api/v1/users":            {want: only(200, asCoordinator)},
+		"PATCH /api/v1/users/:id":      {want: only(200, asCoordinator), path: "/api/v1/users/" + researcherID, body: map[string]any{"capacity": 0}},
+		"POST /api/v1/invitations":     {want: only(201, asCoordinator), body: map[string]any{"role": "researcher"}},
+		"GET /api/v1/invitations":      {want: only(200, asCoordinator)},
+		"GET /api/v1/audit":            {want: only(200, asCoordinator)},
+		"GET /api/v1/reports/accounts": {want: only(200, asCoordinator, asResearcher)},
 
 		"GET /api/v1/selfhelp/programmes":                                {want: all(200)},
 		"GET /api/v1/selfhelp/programmes/:programme":                     {want: all(200), path: "/api/v1/selfhelp/programmes/depression"},
@@ -400,17 +425,15 @@ func TestClinicianSeesOnlyOwnClients(t *testing.T) {
 	ownerID, owner := a.staff(auth.RoleClinician, "dr-own", coord)
 	otherID, other := a.staff(auth.RoleClinician, "dr-other", coord)
 	clientID, clientToken := a.signUp("cliënt")
-	if r := a.do("PUT", "/api/v1/clients/"+clientID+"/assignment", coord, map[string]any{"clinician_id": ownerID}); r.code != 204 {
-		t.Fatalf("assign: %d %s", r.code, r.raw)
-	}
+	a.assign(clientToken, coord, ownerID)
 	if r := a.do("GET", "/api/v1/clients/"+clientID, owner, nil); r.code != 200 || r.str("client", "nickname") != "cliënt" {
 		t.Fatalf("own clinician: %d %s", r.code, r.raw)
 	}
 	if r := a.do("GET", "/api/v1/clients/"+clientID, other, nil); r.code != 403 {
 		t.Fatalf("other clinician: %d %s", r.code, r.raw)
 	}
-	if r := a.do("GET", "/api/v1/clients", other, nil); r.code != 200 || len(r.body["clients"].([]any)) != 0 {
-		t.Errorf("other clinician's caseload: %s", r.raw)
+	if r := a.do("GET", "/api/v1/clients", other, nil); r.code != 403 {
+		t.Errorf("a clinician listing every client: %d %s", r.code, r.raw)
 	}
 	if r := a.do("GET", "/api/v1/clients/not-a-uuid", owner, nil); r.code != 404 {
 		t.Errorf("malformed id: %d", r.code)

@@ -20,7 +20,7 @@ func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.L
 		db = svcs.DB
 	}
 	err := api.Register(engine, api.Deps{
-		Log: log, DB: db, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
+		Log: log, DB: db, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: "nl", MaxBodyBytes: maxBody,
 	}, nil)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -38,6 +39,9 @@ type Deps struct {
 	Audit *audit.Log
 	// Selfhelp serves the self-help programmes.
 	Selfhelp *modules.Service
+	// Coaching serves the guided trajectory, and decides whom a clinician
+	// may see (their caseload).
+	Coaching *coaching.Service
 }
 
 // EngineOptions configure the gin engine shared by the API and the web
@@ -109,8 +113,8 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if d.DefaultLanguage == "" {
 		d.DefaultLanguage = "nl"
 	}
-	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.DB == nil {
-		return fmt.Errorf("api: Register needs every service (DB, Selftest, Auth, Audit, Selfhelp)")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.DB == nil {
+		return fmt.Errorf("api: Register needs every service (DB, Selftest, Auth, Audit, Selfhelp, Coaching)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {

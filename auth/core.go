@@ -50,6 +50,14 @@ type Config struct {
 	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
 	// the clear, for tests only.
 	Sealer Sealer
+	// Caseloads counts each clinician's clients (the guided trajectory);
+	// nil counts none.
+	Caseloads Caseloads
+}
+
+// Caseloads counts each clinician's trajectories going.
+type Caseloads interface {
+	CaseloadSizes(ctx context.Context) (map[string]int, error)
 }
 
 // Sealer encrypts and decrypts small secrets bound to a context.

@@ -13,6 +13,7 @@ import (
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/selftest"
@@ -40,6 +41,7 @@ type fixture struct {
 	svc      *auth.Service
 	audit    *audit.Log
 	selftest *selftest.Service
+	coaching *coaching.Service
 	clock    *clock
 }
 
@@ -49,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	svcs := wiretest.New(t, wiretest.WithClock(c.Now), wiretest.WithConfig(func(cfg *wire.Config) {
 		cfg.JWTKeys, cfg.Argon2 = []auth.Key{testKey}, fastArgon2
 	}))
-	return &fixture{t: t, db: svcs.DB, svc: svcs.Auth, audit: svcs.Audit, selftest: svcs.Selftest, clock: c}
+	return &fixture{t: t, db: svcs.DB, svc: svcs.Auth, audit: svcs.Audit, selftest: svcs.Selftest, coaching: svcs.Coaching, clock: c}
 }
 
 var ctx = context.Background()
@@ -411,19 +413,19 @@ func TestStaffInvitationAndSecondFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), "wrong-token", "dr-jansen", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), "wrong-token", "dr-jansen", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"}); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("wrong token: %v", err)
 	}
-	u, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-jansen", goodPassword)
+	u, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-jansen", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"})
 	if err != nil || u.Role != auth.RoleClinician || u.Capacity != 3 {
 		t.Fatalf("AcceptInvitation = %+v, %v", u, err)
 	}
-	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-other", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-other", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"}); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("invitation used twice: %v", err)
 	}
 	expiring, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleResearcher, 0)
 	f.clock.Add(72*time.Hour + time.Second)
-	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), expiring.Token, "late-one", goodPassword); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := f.svc.Staff.AcceptInvitation(ctx, meta("x"), expiring.Token, "late-one", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"}); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("expired invitation accepted: %v", err)
 	}
 
@@ -484,7 +486,7 @@ func TestRoleChangeTakesEffectAtOnce(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coord")
 	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleResearcher, 0)
-	u, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "onderzoeker", goodPassword)
+	u, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "onderzoeker", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"})
 	lr, err := f.svc.Sessions.Login(ctx, meta("x"), "onderzoeker", goodPassword)
 	if err != nil || lr.Status != auth.LoginOK {
 		t.Fatalf("researcher sign-in (no second factor needed): %+v, %v", lr, err)
@@ -507,23 +509,6 @@ func TestRoleChangeTakesEffectAtOnce(t *testing.T) {
 	}
 }
 
-func TestCapacityLimitsAssignment(t *testing.T) {
-	f := newFixture(t)
-	coord, _ := f.coordinator("coord")
-	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 1)
-	k, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-peeters", goodPassword)
-	a, b := f.signUp("client-a"), f.signUp("client-b")
-	if err := f.svc.Staff.Assign(ctx, coord, a.User.ID, k.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.Staff.Assign(ctx, coord, b.User.ID, k.ID); !isConflict(err, "clinician_id") {
-		t.Errorf("assignment beyond capacity: %v", err)
-	}
-	if ok, _ := f.svc.Staff.IsAssigned(ctx, k.ID, a.User.ID); !ok {
-		t.Error("client a not on the caseload")
-	}
-}
-
 // TestEraseLeavesNothingPersonal erases a client who did everything a
 // client can, then reads every table in the database and checks that no
 // trace of them remains beyond the tombstone's id and the audit log.
@@ -531,7 +516,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coord")
 	link, _ := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 5)
-	k, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-claes", goodPassword)
+	k, _ := f.svc.Staff.AcceptInvitation(ctx, meta("x"), link.Token, "dr-claes", goodPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"})
 
 	out, err := f.selftest.Submit(ctx, selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: phq(1, 2, 1, 2, 1, 0, 0, 1, 0)})
 	if err != nil {
@@ -545,7 +530,19 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	if err := f.svc.Accounts.SetEmail(ctx, client, "zeldzaam@example.org"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Staff.Assign(ctx, coord, client.UserID, k.ID); err != nil {
+	// A guided trajectory with its clinician and a message each way.
+	tr, _, err := f.coaching.Apply(ctx, client, coaching.Application{Language: "nl", PHQ9: phq(1, 2, 1, 2, 1, 0, 0, 1, 0),
+		Hopes: "Weer plezier", Reachable: "avonds", Email: "zeldzaam@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.coaching.Assign(ctx, coord, tr.ID, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.coaching.Consent(ctx, client, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.coaching.Send(ctx, client, tr.ID, "Zeldzame-Bijnaam schrijft", "k1"); err != nil {
 		t.Fatal(err)
 	}
 	refreshed, err := f.svc.Sessions.Refresh(ctx, meta("x"), res.Session.RefreshToken)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // CreateAdmin creates a coordinator from the command line (`haven admin
@@ -65,7 +67,7 @@ func (s *Staff) PendingInvitations(ctx context.Context) ([]Invitation, error) {
 
 // AcceptInvitation creates the invited staff account. The token works once
 // and for 72 hours; the new user enrols a second factor at first sign-in.
-func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string) (*User, error) {
+func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string, profile StaffProfile) (*User, error) {
 	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
@@ -87,7 +89,10 @@ func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, p
 	if err != nil {
 		return nil, err
 	}
-	u.Capacity = inv.Capacity
+	if err := profile.check(inv.Role); err != nil {
+		return nil, err
+	}
+	u.Capacity, u.DisplayName, u.Profession = inv.Capacity, optional(profile.DisplayName), optional(profile.Profession)
 	err = s.store.Tx(ctx, func(st *Store) error {
 		ok, err := st.acceptInvitation(ctx, inv.ID, u.ID, now)
 		if err != nil {
@@ -119,13 +124,15 @@ func (s *Staff) Users(ctx context.Context, roles []Role) ([]UserSummary, error) 
 	if err != nil {
 		return nil, err
 	}
-	sizes, err := s.store.caseloadSizes(ctx)
-	if err != nil {
-		return nil, err
+	sizes := map[string]int{}
+	if s.cfg.Caseloads != nil {
+		if sizes, err = s.cfg.Caseloads.CaseloadSizes(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]UserSummary, 0, len(users))
 	for _, u := range users {
-		out = append(out, UserSummary{User: u, Caseload: sizes[u.ID]})
+		out = append(out, UserSummary{User: u, Caseload: int64(sizes[u.ID])})
 	}
 	return out, nil
 }
@@ -216,15 +223,14 @@ func (s *Staff) UpdateUser(ctx context.Context, p Principal, id string, up UserU
 	return s.store.UserByID(ctx, u.ID)
 }
 
-// Clients lists the clients a staff member may see: a clinician's own
-// caseload, or every client for a coordinator. Each client listed gets an
-// entry in the audit log (so it shows in their "who looked at my record").
+// Clients lists every client, for coordinators (a clinician's clients are
+// their caseload, in the guided trajectory). Each client listed gets an
+// entry in the audit log, so it shows in their "who looked at my record".
 func (s *Staff) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
-	clinician := ""
-	if p.Role == RoleClinician {
-		clinician = p.UserID
+	if p.Role != RoleCoordinator {
+		return nil, ErrForbidden
 	}
-	rows, err := s.store.clients(ctx, clinician)
+	rows, err := s.store.clients(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -245,83 +251,62 @@ func (s *Staff) Clients(ctx context.Context, p Principal) ([]ClientRow, error) {
 
 // Client returns one client's account summary. Access control and the
 // audit entry are the authz policy's job, before this is called.
-func (s *Staff) Client(ctx context.Context, clientID string) (*User, *string, error) {
+func (s *Staff) Client(ctx context.Context, clientID string) (*User, error) {
 	u, err := s.store.UserByID(ctx, clientID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if u.Role != RoleClient || u.Status != StatusActive {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
-	a, err := s.store.assignmentOf(ctx, clientID)
-	if errors.Is(err, ErrNotFound) {
-		return u, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return u, &a.ClinicianID, nil
-}
-
-// IsAssigned reports whether the client is on the clinician's caseload.
-func (s *Staff) IsAssigned(ctx context.Context, clinicianID, clientID string) (bool, error) {
-	return s.store.IsAssigned(ctx, clinicianID, clientID)
-}
-
-// Assign puts a client on a clinician's caseload (moving them from another
-// one), within the clinician's capacity.
-func (s *Staff) Assign(ctx context.Context, p Principal, clientID, clinicianID string) error {
-	now := s.now().UTC()
-	err := s.store.Tx(ctx, func(st *Store) error {
-		c, err := st.UserByID(ctx, clientID)
-		if err != nil {
-			return err
-		}
-		if c.Role != RoleClient || c.Status != StatusActive {
-			return ErrNotFound
-		}
-		k, err := st.UserByID(ctx, clinicianID)
-		if errors.Is(err, ErrNotFound) || (err == nil && (k.Role != RoleClinician || k.Status != StatusActive)) {
-			return invalid("clinician_id", "is not an active clinician")
-		}
-		if err != nil {
-			return err
-		}
-		if already, err := st.IsAssigned(ctx, clinicianID, clientID); err != nil || already {
-			return err
-		}
-		n, err := st.caseloadSize(ctx, clinicianID)
-		if err != nil {
-			return err
-		}
-		if n >= int64(k.Capacity) {
-			return conflict("clinician_id", "this clinician's caseload is full")
-		}
-		return st.assign(ctx, &assignment{ClientID: clientID, ClinicianID: clinicianID, AssignedBy: p.UserID, AssignedAt: now})
-	})
-	if err != nil {
-		return err
-	}
-	e := actorEntry(p, audit.ActionClientAssign, "clinician:"+clinicianID, audit.OutcomeSuccess)
-	e.SubjectID = audit.Str(clientID)
-	return s.record(ctx, e)
-}
-
-// Unassign takes a client off their clinician's caseload.
-func (s *Staff) Unassign(ctx context.Context, p Principal, clientID string) error {
-	ok, err := s.store.unassign(ctx, clientID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrNotFound
-	}
-	e := actorEntry(p, audit.ActionClientUnassign, "assignment", audit.OutcomeSuccess)
-	e.SubjectID = audit.Str(clientID)
-	return s.record(ctx, e)
+	return u, nil
 }
 
 // Counts returns anonymous totals for reports.
 func (s *Staff) Counts(ctx context.Context) (Counts, error) {
 	return s.store.counts(ctx)
+}
+
+// StaffProfile is how a staff member is named to clients: their real name
+// and profession (pseudonymity is for clients). Clinicians must give both.
+type StaffProfile struct {
+	DisplayName string
+	Profession  string
+}
+
+func (p *StaffProfile) check(role Role) error {
+	p.DisplayName, p.Profession = strings.TrimSpace(p.DisplayName), strings.TrimSpace(p.Profession)
+	verr := kind.NewInvalid("auth")
+	if len([]rune(p.DisplayName)) > 100 {
+		verr.Add("display_name", "at most 100 characters")
+	}
+	if len([]rune(p.Profession)) > 100 {
+		verr.Add("profession", "at most 100 characters")
+	}
+	if role == RoleClinician && p.DisplayName == "" {
+		verr.Add("display_name", "clients are told who guides them: give your name")
+	}
+	if role == RoleClinician && p.Profession == "" {
+		verr.Add("profession", "clients are told who guides them: give your profession")
+	}
+	return verr.OrNil()
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// SetProfile changes a staff member's own name and profession.
+func (s *Accounts) SetProfile(ctx context.Context, p Principal, profile StaffProfile) error {
+	if !p.Role.Staff() {
+		return ErrForbidden
+	}
+	if err := profile.check(p.Role); err != nil {
+		return err
+	}
+	return s.store.UpdateUser(ctx, p.UserID, map[string]any{"display_name": optional(profile.DisplayName),
+		"profession": optional(profile.Profession), "updated_at": s.now().UTC()})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,9 +27,14 @@ type User struct {
 	TOTPEnabledAt    *time.Time `gorm:"column:totp_enabled_at"`
 	TOTPLastStep     int64      `gorm:"column:totp_last_step"`
 	Capacity         int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	ErasedAt         *time.Time
+	// DisplayName and Profession are a staff member's real name and
+	// profession, which a client is told before agreeing to them
+	// (pseudonymity is for clients).
+	DisplayName *string
+	Profession  *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ErasedAt    *time.Time
 }
 
 // TableName is the table created by the migrations.
@@ -94,15 +100,6 @@ type Invitation struct {
 
 // TableName is the table created by the migrations.
 func (Invitation) TableName() string { return "auth_invitations" }
-
-type assignment struct {
-	ClientID    string `gorm:"primaryKey"`
-	ClinicianID string
-	AssignedBy  string
-	AssignedAt  time.Time
-}
-
-func (assignment) TableName() string { return "client_assignments" }
 
 // Store persists accounts, sessions and invitations. It is the only code in
 // this package that touches the database.
@@ -342,83 +339,18 @@ func (s *Store) PendingInvitations(ctx context.Context, now time.Time) ([]Invita
 	return out, nil
 }
 
-func (s *Store) assignmentOf(ctx context.Context, clientID string) (*assignment, error) {
-	var a assignment
-	if err := s.q(ctx).Where("client_id = ?", clientID).Take(&a).Error; err != nil {
-		return nil, notFound(err, "assignment")
-	}
-	return &a, nil
-}
-
-// IsAssigned reports whether clientID is on clinicianID's caseload.
-func (s *Store) IsAssigned(ctx context.Context, clinicianID, clientID string) (bool, error) {
-	var n int64
-	err := s.q(ctx).Model(&assignment{}).Where("client_id = ? AND clinician_id = ?", clientID, clinicianID).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("auth: check assignment: %w", err)
-	}
-	return n == 1, nil
-}
-
-func (s *Store) caseloadSize(ctx context.Context, clinicianID string) (int64, error) {
-	var n int64
-	if err := s.q(ctx).Model(&assignment{}).Where("clinician_id = ?", clinicianID).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("auth: count caseload: %w", err)
-	}
-	return n, nil
-}
-
-func (s *Store) caseloadSizes(ctx context.Context) (map[string]int64, error) {
-	var rows []struct {
-		ClinicianID string
-		N           int64
-	}
-	if err := s.q(ctx).Model(&assignment{}).Select("clinician_id, count(*) AS n").Group("clinician_id").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("auth: count caseloads: %w", err)
-	}
-	out := map[string]int64{}
-	for _, r := range rows {
-		out[r.ClinicianID] = r.N
-	}
-	return out, nil
-}
-
-func (s *Store) assign(ctx context.Context, a *assignment) error {
-	if err := s.q(ctx).Where("client_id = ?", a.ClientID).Delete(&assignment{}).Error; err != nil {
-		return fmt.Errorf("auth: clear assignment: %w", err)
-	}
-	if err := s.q(ctx).Create(a).Error; err != nil {
-		return fmt.Errorf("auth: insert assignment: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) unassign(ctx context.Context, clientID string) (bool, error) {
-	res := s.q(ctx).Where("client_id = ?", clientID).Delete(&assignment{})
-	if res.Error != nil {
-		return false, fmt.Errorf("auth: delete assignment: %w", res.Error)
-	}
-	return res.RowsAffected > 0, nil
-}
-
-// ClientRow is a client with their clinician, for lists.
+// ClientRow is a client, for lists.
 type ClientRow struct {
-	ID          string
-	Nickname    string
-	CreatedAt   time.Time
-	ClinicianID *string
+	ID        string
+	Nickname  string
+	CreatedAt time.Time
 }
 
-// clients lists live clients, only those of clinicianID when it is set.
-func (s *Store) clients(ctx context.Context, clinicianID string) ([]ClientRow, error) {
+// clients lists live clients.
+func (s *Store) clients(ctx context.Context) ([]ClientRow, error) {
 	var rows []ClientRow
-	q := s.q(ctx).Table("users").
-		Select("users.id, users.nickname, users.created_at, client_assignments.clinician_id").
-		Joins("LEFT JOIN client_assignments ON client_assignments.client_id = users.id").
+	q := s.q(ctx).Table("users").Select("users.id, users.nickname, users.created_at").
 		Where("users.role = ? AND users.status = ?", RoleClient, StatusActive)
-	if clinicianID != "" {
-		q = q.Where("client_assignments.clinician_id = ?", clinicianID)
-	}
 	if err := q.Order("users.nickname_key").Limit(5000).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: list clients: %w", err)
 	}
@@ -444,9 +376,6 @@ func (s *Store) erase(ctx context.Context, userID string, createdAt, now time.Ti
 		func() error { return s.q(ctx).Where("user_id = ?", userID).Delete(&session{}).Error },
 		func() error { return s.q(ctx).Where("user_id = ?", userID).Delete(&recoveryCode{}).Error },
 		func() error {
-			return s.q(ctx).Where("client_id = ? OR clinician_id = ?", userID, userID).Delete(&assignment{}).Error
-		},
-		func() error {
 			return s.q(ctx).Model(&Invitation{}).Where("accepted_user_id = ?", userID).Update("accepted_user_id", nil).Error
 		},
 		func() error {
@@ -454,7 +383,7 @@ func (s *Store) erase(ctx context.Context, userID string, createdAt, now time.Ti
 			return s.q(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
 				"status": StatusErased, "nickname": nil, "nickname_key": nil, "password_hash": nil,
 				"recovery_code_hash": nil, "email": nil, "totp_secret": nil, "totp_enabled_at": nil,
-				"totp_last_step": 0, "capacity": 0, "erased_at": day, "updated_at": day,
+				"totp_last_step": 0, "capacity": 0, "display_name": nil, "profession": nil, "erased_at": day, "updated_at": day,
 				"created_at": createdAt.UTC().Truncate(24 * time.Hour),
 			}).Error
 		},
@@ -509,6 +438,44 @@ func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]stri
 		if r.Nickname != nil {
 			out[r.ID] = *r.Nickname
 		}
+	}
+	return out, nil
+}
+
+// StaffMember returns an active staff member, or ErrNotFound.
+func (s *Store) StaffMember(ctx context.Context, id string) (*User, error) {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Role.Staff() || u.Status != StatusActive {
+		return nil, fmt.Errorf("auth: staff member %s: %w", id, ErrNotFound)
+	}
+	return u, nil
+}
+
+// Clinicians lists the active clinicians.
+func (s *Store) Clinicians(ctx context.Context) ([]User, error) {
+	var out []User
+	if err := s.q(ctx).Where("role = ? AND status = ?", RoleClinician, StatusActive).Order("nickname_key").Limit(5000).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("auth: list clinicians: %w", err)
+	}
+	return out, nil
+}
+
+// NotificationAddresses returns where a recipient's notifications go: the
+// user's e-mail address, or, for "role:coordinator", every active
+// coordinator's (the outbox's address book). None when none was given.
+func (s *Store) NotificationAddresses(ctx context.Context, recipient string) ([]string, error) {
+	q := s.q(ctx).Model(&User{}).Where("status = ? AND email IS NOT NULL AND email <> ''", StatusActive)
+	if role, ok := strings.CutPrefix(recipient, "role:"); ok {
+		q = q.Where("role = ?", role)
+	} else {
+		q = q.Where("id = ?", recipient)
+	}
+	var out []string
+	if err := q.Limit(1000).Pluck("email", &out).Error; err != nil {
+		return nil, fmt.Errorf("auth: notification addresses: %w", err)
 	}
 	return out, nil
 }

@@ -243,13 +243,15 @@ func fieldKind(name string) string {
 		return "password"
 	case "email":
 		return "email"
+	case "display_name", "profession":
+		return name
 	}
 	return "invalid"
 }
 
 // accountKeys are the message ids the account pages build at run time.
 func accountKeys() []string {
-	return []string{"account.error.nickname", "account.error.password", "account.error.email", "account.error.invalid",
+	return []string{"account.error.nickname", "account.error.password", "account.error.email", "account.error.invalid", "account.error.display_name", "account.error.profession",
 		"account.error.taken", "account.error.throttled", "account.error.credentials", "account.error.token",
 		"account.role.clinician", "account.role.coordinator", "account.role.researcher",
 		"account.access.system", "account.access.read", "account.access.change", "account.access.denied", "account.access.listed",

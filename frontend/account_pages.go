@@ -363,9 +363,14 @@ func (s *Site) deleteSubmit(c *gin.Context) {
 }
 
 func (s *Site) invitationPage(v *view, token string) formPage {
+	fields := credentialFields(v, true)
+	fields[0].Hint = v.T("account.field.staff_nickname_hint") // staff are not pseudonymous to clients
+	fields = append(fields,
+		field{Name: "display_name", Type: "text", Label: v.T("account.field.display_name"), Hint: v.T("account.field.display_name_hint"), Autocomplete: "name"},
+		field{Name: "profession", Type: "text", Label: v.T("account.field.profession"), Hint: v.T("account.field.profession_hint"), Autocomplete: "organization-title"})
 	return formPage{Heading: v.T("account.invitation.title"), Lead: []string{v.T("account.invitation.lead")},
 		Action: v.Href("/account/invitation"), Submit: v.T("account.invitation.submit"),
-		Hidden: map[string]string{"token": token}, Fields: credentialFields(v, true)}
+		Hidden: map[string]string{"token": token}, Fields: fields}
 }
 
 func (s *Site) invitationForm(c *gin.Context) {
@@ -376,9 +381,10 @@ func (s *Site) invitationForm(c *gin.Context) {
 func (s *Site) invitationSubmit(c *gin.Context) {
 	v := s.accountView(c, "account.invitation.title", "/account/invitation")
 	token, nick := c.PostForm("token"), c.PostForm("nickname")
-	if _, err := s.Auth.Staff.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password")); err != nil {
+	profile := auth.StaffProfile{DisplayName: c.PostForm("display_name"), Profession: c.PostForm("profession")}
+	if _, err := s.Auth.Staff.AcceptInvitation(c.Request.Context(), accountMeta(c), token, nick, c.PostForm("password"), profile); err != nil {
 		f := s.invitationPage(v, token)
-		f.Fields[0].Value = nick
+		f.Fields[0].Value, f.Fields[2].Value, f.Fields[3].Value = nick, profile.DisplayName, profile.Profession
 		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
 		return
 	}

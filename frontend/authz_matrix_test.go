@@ -142,7 +142,7 @@ func staffSession(t *testing.T, a *auth.Service, role auth.Role, nick string) st
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Staff.AcceptInvitation(ctx, matrixMeta, link.Token, nick, matrixPassword); err != nil {
+		if _, err := a.Staff.AcceptInvitation(ctx, matrixMeta, link.Token, nick, matrixPassword, auth.StaffProfile{DisplayName: "Dr. Test", Profession: "psychologist"}); err != nil {
 			t.Fatal(err)
 		}
 	}

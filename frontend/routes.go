@@ -17,7 +17,7 @@ import (
 // from the session cookies instead of a bearer token). Every GET route
 // answers HEAD too, for link checkers and uptime monitors.
 func (s *Site) Register(r *gin.Engine) {
-	g := authz.New(s.cookieSource, s.Auth.Staff, s.Audit, s.refuse)
+	g := authz.New(s.cookieSource, s.Coaching, s.Audit, s.refuse)
 	var (
 		who         = g.Authenticate() // who is signed in, if anyone
 		user        = g.RequireUser()

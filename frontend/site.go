@@ -25,6 +25,7 @@ import (
 	"github.com/haven-mh/haven/api/lang"
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -46,6 +47,9 @@ type Deps struct {
 	// Selfhelp serves the self-help course pages (selfhelp.go); they need
 	// Auth and Audit too. Without it /selfhelp is an introduction only.
 	Selfhelp *modules.Service
+	// Coaching serves the guided trajectory, and decides whom a clinician
+	// may see.
+	Coaching *coaching.Service
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -88,8 +92,8 @@ func New(d Deps) (*Site, error) {
 }
 
 func newSite(d Deps, fsys fs.FS) (*Site, error) {
-	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil {
-		return nil, errors.New("frontend: Selftest, Auth, Audit and Selfhelp are required")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil {
+		return nil, errors.New("frontend: Selftest, Auth, Audit, Selfhelp and Coaching are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

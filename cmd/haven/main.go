@@ -212,7 +212,7 @@ func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
 // newHandler puts the JSON API and the web site on the services.
 func newHandler(cfg config, svcs *wire.Services, log *slog.Logger) (http.Handler, error) {
 	site, err := frontend.New(frontend.Deps{
-		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
+		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage,
 	})
 	if err != nil {
@@ -225,7 +225,7 @@ func newHandler(cfg config, svcs *wire.Services, log *slog.Logger) (http.Handler
 		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp,
+		Log: log, DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {

@@ -26,6 +26,8 @@ func All() []*gormigrate.Migration {
 		selftestClaimAnswers(),
 		visitSaltsDropped(),
 		auditKeyedChain(),
+		coaching(),
+		outbox(),
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/jobs"
+	"github.com/haven-mh/haven/db/outbox"
 	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/db/visits"
 	"github.com/haven-mh/haven/modules"
@@ -67,8 +69,11 @@ type Services struct {
 	Audit    *audit.Log
 	Auth     *auth.Service
 	Visits   *visits.Counter
+	Coaching *coaching.Service
 	// Mailer sends the reminder e-mail; nil without HAVEN_SMTP_URL.
 	Mailer modules.Mailer
+	// Outbox sends the notifications (logging them without a mail server).
+	Outbox *outbox.Sender
 	// AnchorFile is where the audit-anchor job writes the chain's head.
 	AnchorFile *audit.AnchorFile
 }
@@ -104,14 +109,27 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer); err != nil {
 		return nil, err
 	}
-	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, log, s.Selftest, s.Selfhelp); err != nil {
+	s.Coaching, err = coaching.NewService(coaching.Options{Store: coaching.NewStore(database.DB), Questionnaires: s.Selftest,
+		Course: s.Selfhelp, People: users, Audit: s.Audit, Sealer: s.Sealer, Notifier: outboxNotifier{now: cfg.Now},
+		Config: coaching.Config{Location: cfg.Location}, Now: cfg.Now})
+	if err != nil {
 		return nil, err
 	}
+	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}); err != nil {
+		return nil, err
+	}
+	var mailer outbox.Mailer
 	if cfg.SMTPURL != "" {
 		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
 			return nil, err
 		}
+		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		mailer = outbox.ContentFree{SMTP: transport, Now: cfg.Now}
 	}
+	s.Outbox = outbox.NewSender(database.DB, mailer, users, s.Sealer, log)
 	return s, nil
 }
 
@@ -230,7 +248,7 @@ func auditKeys(ctx context.Context, cfg Config, database *db.DB, log *slog.Logge
 // with a random key that lives as long as the process: access tokens then
 // stop working at restart (clients refresh), and several replicas would not
 // accept each other's tokens.
-func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *seal.Sealer, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, error) {
+func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *seal.Sealer, caseloads auth.Caseloads, log *slog.Logger, holders ...auth.DataHolder) (*auth.Service, error) {
 	keys := cfg.JWTKeys
 	if len(keys) == 0 {
 		keys = []auth.Key{auth.RandomKey()}
@@ -245,7 +263,7 @@ func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *sea
 		return nil, err
 	}
 	return auth.New(users, tokens, auditLog, auth.Config{
-		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer,
+		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer, Caseloads: caseloads,
 		Argon2: cfg.Argon2, Throttle: cfg.Throttle,
 	}, cfg.Now, holders...)
 }
@@ -288,7 +306,46 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		Name:     "visits-close-days",
 		Schedule: "10 * * * *", // hourly: count every day that is over (in the deployment's time zone), delete its hashes
 		Run:      s.Visits.CloseDays,
-	}, s.auditAnchorJob(log))
+	}, s.auditAnchorJob(log), jobs.Job{
+		Name:     "outbox-send",
+		Schedule: "* * * * *", // every minute: notifications due, with retries and back-off
+		Run: func(ctx context.Context, now time.Time) error {
+			_, err := s.Outbox.Run(ctx, now)
+			return err
+		},
+	}, jobs.Job{
+		Name:     "coaching-no-contact",
+		Schedule: "40 3 * * *", // daily: applications that reached no clinician end
+		Run: func(ctx context.Context, now time.Time) error {
+			n, err := s.Coaching.RunNoContact(ctx, now)
+			log.InfoContext(ctx, "guided trajectory: applications without contact ended", "ended", n)
+			return err
+		},
+	}, jobs.Job{
+		Name:     "coaching-reminders",
+		Schedule: "15 8 * * *", // daily: questionnaires due, trajectories ending in a week
+		Run: func(ctx context.Context, now time.Time) error {
+			n, err := s.Coaching.RunReminders(ctx, now)
+			log.InfoContext(ctx, "guided trajectory: reminders queued", "queued", n)
+			return err
+		},
+	})
+}
+
+// outboxNotifier queues the guided trajectory's notifications in the
+// outbox, in the trajectory's transaction.
+type outboxNotifier struct{ now func() time.Time }
+
+func (o outboxNotifier) Notify(ctx context.Context, st *coaching.Store, n coaching.Notification) error {
+	row := &outbox.Notification{Kind: n.Kind, RecipientID: n.RecipientID, AddressContext: n.AddressCtx, Language: n.Language,
+		Subject: n.TrajectoryID, CreatedAt: o.now().UTC()}
+	if n.AddressSeal != "" {
+		row.AddressSealed = &n.AddressSeal
+	}
+	if n.Kind == coaching.NotifyNoContact {
+		row.RecipientID = "role:coordinator"
+	}
+	return outbox.Enqueue(st.Conn(ctx), row)
 }
 
 // auditAnchorJob copies the audit chain's head out of the database every
