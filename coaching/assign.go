@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 )
 
@@ -65,6 +66,19 @@ func (s *Service) WaitingList(ctx context.Context, p auth.Principal) ([]Waiting,
 		}
 		return out[i].Trajectory.AppliedAt.Before(out[j].Trajectory.AppliedAt)
 	})
+	// The list shows each applicant's name and severity to a coordinator:
+	// each listed client gets an entry, as a clinician's dashboard does.
+	if len(ts) > 0 {
+		entries := make([]audit.Entry, 0, len(ts))
+		for _, t := range ts {
+			e := listEntry(p, t.ClientID)
+			e.Object = "waiting_list"
+			entries = append(entries, e)
+		}
+		if err := s.audit.AppendAll(ctx, entries); err != nil {
+			return nil, fmt.Errorf("coaching: audit: %w", err)
+		}
+	}
 	return out, nil
 }
 
@@ -273,11 +287,26 @@ func (s *Service) notifyClient(ctx context.Context, st *Store, t *Trajectory, ki
 		AddressCtx: "coaching:notify:" + t.ID, TrajectoryID: t.ID})
 }
 
+// What the clinician a client agrees to will see of the client's work
+// (AccessCare), as the client is told before agreeing.
+const (
+	SeesLessons        = "lessons"        // which lessons they opened and finished
+	SeesAnswers        = "answers"        // their exercise answers and homework
+	SeesDiary          = "diary"          // their mood diary
+	SeesQuestionnaires = "questionnaires" // their questionnaires and how the scores change
+)
+
+// ClinicianSees lists them in the order the client is told.
+var ClinicianSees = []string{SeesLessons, SeesAnswers, SeesDiary, SeesQuestionnaires}
+
 // ClinicianOf tells a client who their clinician is and what they will
 // see, before the client agrees.
 type ClinicianOf struct {
 	Name       string
 	Profession string
+	// Sees is what the clinician will see once the client agrees
+	// (ClinicianSees).
+	Sees []string
 }
 
 // AssignedClinician returns the clinician of a trajectory, for its client.
@@ -296,7 +325,7 @@ func (s *Service) AssignedClinician(ctx context.Context, p auth.Principal, id st
 	if err != nil {
 		return nil, err
 	}
-	c := &ClinicianOf{Name: u.Name(), Profession: deref(u.Profession)}
+	c := &ClinicianOf{Name: u.Name(), Profession: deref(u.Profession), Sees: slices.Clone(ClinicianSees)}
 	if u.DisplayName != nil && *u.DisplayName != "" {
 		c.Name = *u.DisplayName
 	}

@@ -180,3 +180,6 @@ func (e *TransitionError) ConflictCode() string { return "invalid_transition" }
 func invalid(field, msg string) error { return kind.Field("coaching", field, msg) }
 
 func newInvalid() *kind.Invalid { return kind.NewInvalid("coaching") }
+
+// States names the two states, for the transports' message.
+func (e *TransitionError) States() (from, to string) { return string(e.From), string(e.To) }

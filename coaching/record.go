@@ -1,0 +1,51 @@
+package coaching
+
+import (
+	"context"
+	"time"
+
+	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/auth"
+)
+
+// Change is one transition of a trajectory as its history shows it:
+// when, from which state to which, by what event and by whom (the role;
+// "system" for the jobs).
+type Change struct {
+	From      State
+	To        State
+	Event     Event
+	At        time.Time
+	ActorRole string
+}
+
+// Record is one trajectory with its history of changes.
+type Record struct {
+	Trajectory Trajectory
+	History    []Change
+}
+
+// View returns a trajectory and its history to whoever may see its
+// application: its client, its clinician (also before the client agreed)
+// and coordinators. A staff member's read is audited; a refused one is
+// audited as denied and answered ErrNotFound.
+func (s *Service) View(ctx context.Context, p auth.Principal, id string) (*Record, error) {
+	t, err := s.trajectoryFor(ctx, s.store, p, id, AccessIntake)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role != auth.RoleClient {
+		if err := s.record(ctx, p, t, audit.ActionClientRead, "trajectory:"+t.ID); err != nil {
+			return nil, err
+		}
+	}
+	hist, err := s.store.History(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := &Record{Trajectory: *t, History: make([]Change, 0, len(hist))}
+	for _, h := range hist {
+		r.History = append(r.History, Change{From: h.FromState, To: h.ToState, Event: h.Event, At: h.At, ActorRole: h.ActorRole})
+	}
+	return r, nil
+}
