@@ -92,6 +92,12 @@ func (r acctResponse) errorCode() string {
 	return s
 }
 
+func (r acctResponse) errorFields() map[string]any {
+	e, _ := r.body["error"].(map[string]any)
+	f, _ := e["fields"].(map[string]any)
+	return f
+}
+
 func (r acctResponse) obj(path ...string) map[string]any {
 	m := r.body
 	for _, p := range path {
@@ -110,8 +116,16 @@ func (r acctResponse) str(path ...string) string {
 // the OpenAPI document.
 func (a *acctAPI) do(method, path, token string, body any) acctResponse {
 	a.t.Helper()
+	return a.doHeaders(method, path, token, body, nil)
+}
+
+// doHeaders is do with request headers.
+func (a *acctAPI) doHeaders(method, path, token string, body any, headers map[string]string) acctResponse {
+	a.t.Helper()
 	var reader io.Reader
-	if body != nil {
+	if raw, ok := body.([]byte); ok {
+		reader = bytes.NewReader(raw) // sent as it is
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			a.t.Fatal(err)
@@ -124,6 +138,9 @@ func (a *acctAPI) do(method, path, token string, body any) acctResponse {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
 	a.engine.ServeHTTP(rec, req)
@@ -158,31 +175,25 @@ func (a *acctAPI) signUp(nick string) (id, token string) {
 	return r.str("user", "id"), r.str("session", "access_token")
 }
 
-// assign puts a client in guided care with a clinician the way the
-// trajectory does: the client applies (PHQ-9 of 10), a coordinator assigns,
-// the client agrees to the clinician.
-func (a *acctAPI) assign(clientToken, coordinatorToken, clinicianID string) {
+// assign puts a client in guided care with a clinician through the API,
+// as the trajectory goes: the client applies (PHQ-9 of 9), a coordinator
+// assigns the clinician, the client agrees to them. It returns the
+// trajectory's id.
+func (a *acctAPI) assign(clientToken, coordinatorToken, clinicianID string) string {
 	a.t.Helper()
-	ctx := context.Background()
-	client, err := a.auth.Sessions.Authenticate(ctx, clientToken, "")
-	if err != nil {
-		a.t.Fatal(err)
+	r := a.do("POST", "/api/v1/trajectories", clientToken, map[string]any{"language": "nl", "phq9": acctAnswers(1, 1, 1, 1, 1, 1, 2, 1, 0),
+		"hopes": "sleep better", "reachable": "evenings"})
+	if r.code != 201 {
+		a.t.Fatalf("apply: %d %s", r.code, r.raw)
 	}
-	coordinator, err := a.auth.Sessions.Authenticate(ctx, coordinatorToken, "")
-	if err != nil {
-		a.t.Fatal(err)
+	id := r.str("trajectory", "id")
+	if r := a.do("POST", "/api/v1/trajectories/"+id+"/assignment", coordinatorToken, map[string]any{"clinician_id": clinicianID}); r.code != 200 {
+		a.t.Fatalf("assign: %d %s", r.code, r.raw)
 	}
-	tr, _, err := a.coaching.Apply(ctx, client, coaching.Application{Language: "nl", PHQ9: acctPHQ(1, 1, 1, 1, 1, 1, 2, 2, 0),
-		Hopes: "sleep better", Reachable: "evenings"})
-	if err != nil {
-		a.t.Fatalf("apply: %v", err)
+	if r := a.do("POST", "/api/v1/trajectories/"+id+"/consent", clientToken, nil); r.code != 200 || r.str("state") != "active" {
+		a.t.Fatalf("consent: %d %s", r.code, r.raw)
 	}
-	if _, err := a.coaching.Assign(ctx, coordinator, tr.ID, clinicianID); err != nil {
-		a.t.Fatalf("assign: %v", err)
-	}
-	if _, err := a.coaching.Consent(ctx, client, tr.ID); err != nil {
-		a.t.Fatalf("consent: %v", err)
-	}
+	return id
 }
 
 // staff creates a staff member: a coordinator with `haven admin create`,
@@ -278,9 +289,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 	researcherID, _ := a.staff(auth.RoleResearcher, "researcher", coordToken)
 	clientID, clientTok := a.signUp("client")
 	_, client2Tok := a.signUp("client-two")
-	for _, tok := range []string{clientTok, client2Tok} {
-		a.assign(tok, coordToken, clinicianID)
-	}
+	tid := a.assign(clientTok, coordToken, clinicianID)
+	a.assign(client2Tok, coordToken, clinicianID)
+	traj := "/api/v1/trajectories/" + tid
 	out, err := a.selftest.Submit(ctx, selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: acctPHQ(0, 1, 0, 1, 0, 1, 0, 1, 0)})
 	if err != nil {
 		t.Fatal(err)
@@ -366,6 +377,42 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"GET /api/v1/me/diary":                                           {want: only(200, asClient)},
 		"PUT /api/v1/me/diary/:day":                                      {want: only(422, asClient), path: "/api/v1/me/diary/not-a-date", body: map[string]any{"mood": 5}},
 		"DELETE /api/v1/me/diary/:day":                                   {want: only(404, asClient), path: "/api/v1/me/diary/2026-01-01"},
+
+		// The guided trajectory: the client's trajectory (active, with the
+		// clinician). Bodies that would change it are invalid, so each
+		// column meets the same state; consent and withdrawal are
+		// impossible transitions for a running trajectory (409).
+		"POST /api/v1/trajectories":                                       {want: only(422, asClient), body: map[string]any{}},
+		"GET /api/v1/trajectories":                                        {want: only(200, asClient)},
+		"GET /api/v1/trajectories/current":                                {want: only(200, asClient)},
+		"GET /api/v1/trajectories/recent-selftests":                       {want: only(200, asClient)},
+		"GET /api/v1/trajectories/:id/place":                              {want: only(200, asClient), path: traj + "/place"},
+		"GET /api/v1/trajectories/:id/clinician":                          {want: only(200, asClient), path: traj + "/clinician"},
+		"POST /api/v1/trajectories/:id/consent":                           {want: only(409, asClient), path: traj + "/consent"},
+		"POST /api/v1/trajectories/:id/withdraw":                          {want: only(409, asClient), path: traj + "/withdraw"},
+		"POST /api/v1/trajectories/:id/questionnaires/:point/:instrument": {want: only(422, asClient), path: traj + "/questionnaires/week6/phq9", body: map[string]any{"answers": []any{}}},
+		"GET /api/v1/trajectories/:id":                                    {want: only(200, asClient, asClinician, asCoordinator), path: traj},
+		"GET /api/v1/trajectories/:id/intake":                             {want: only(200, asClient, asClinician, asCoordinator), path: traj + "/intake"},
+		"POST /api/v1/trajectories/:id/close":                             {want: only(422, asClient, asClinician, asCoordinator), path: traj + "/close", body: map[string]any{"state": "finished"}},
+		"GET /api/v1/trajectories/:id/messages":                           {want: only(200, asClient, asClinician), path: traj + "/messages"},
+		"POST /api/v1/trajectories/:id/messages":                          {want: only(422, asClient, asClinician), path: traj + "/messages", body: map[string]any{"body": " "}},
+		"GET /api/v1/trajectories/:id/feedback":                           {want: only(200, asClient, asClinician), path: traj + "/feedback"},
+		"GET /api/v1/trajectories/:id/questionnaires":                     {want: only(200, asClient, asClinician), path: traj + "/questionnaires"},
+		"GET /api/v1/trajectories/:id/trend":                              {want: only(200, asClient, asClinician), path: traj + "/trend"},
+		"GET /api/v1/trajectories/:id/contacts":                           {want: only(200, asClient, asClinician), path: traj + "/contacts"},
+		"GET /api/v1/caseload":                                            {want: only(200, asClinician)},
+		"GET /api/v1/caseload/pending-feedback":                           {want: only(200, asClinician)},
+		"GET /api/v1/trajectories/:id/work/:programme":                    {want: only(200, asClinician), path: traj + "/work/depression"},
+		"GET /api/v1/trajectories/:id/diary":                              {want: only(200, asClinician), path: traj + "/diary"},
+		"PUT /api/v1/trajectories/:id/lessons/:programme":                 {want: only(422, asClinician), path: traj + "/lessons/depression", body: map[string]any{"lessons": []string{"no-such-lesson"}}},
+		"POST /api/v1/trajectories/:id/feedback":                          {want: only(422, asClinician), path: traj + "/feedback", body: map[string]any{"lesson": "understanding", "body": ""}},
+		"POST /api/v1/trajectories/:id/contacts":                          {want: only(422, asClinician), path: traj + "/contacts", body: map[string]any{"mode": "letter", "occurred_at": "2026-01-05T10:00:00Z", "minutes": 30}},
+		"POST /api/v1/trajectories/:id/extension":                         {want: only(422, asClinician), path: traj + "/extension", body: map[string]any{"until": "next month", "reason": "more time"}},
+		"POST /api/v1/alerts/:id/acknowledgement":                         {want: only(422, asClinician, asCoordinator), path: "/api/v1/alerts/x/acknowledgement", body: map[string]any{"note": ""}},
+		"GET /api/v1/waiting-list":                                        {want: only(200, asCoordinator)},
+		"GET /api/v1/clinicians":                                          {want: only(200, asCoordinator)},
+		"POST /api/v1/trajectories/:id/assignment":                        {want: only(422, asCoordinator), path: traj + "/assignment", body: map[string]any{"clinician_id": researcherID}},
+		"GET /api/v1/overview":                                            {want: only(200, asCoordinator)},
 	}
 
 	seen := map[string]bool{}

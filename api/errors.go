@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -79,11 +80,18 @@ type (
 	notFound    interface{ NotFound() bool }
 	conflict    interface{ ConflictCode() string }
 	retryAfter  interface{ RetryAfter() int }
+	// A conflict between states (an impossible transition) names both.
+	stateConflict interface{ States() (from, to string) }
 )
 
 // conflictMessages are the API's words for each conflict code.
 var conflictMessages = map[string]string{
-	CodeLessonLocked: "This lesson opens when you have finished the one before.",
+	CodeLessonLocked:         "This lesson opens when you have finished the one before.",
+	"trajectory_open":        "There is a guided trajectory going already; one runs at a time.",
+	"caseload_full":          "This clinician's caseload is full: choose another clinician, or assign automatically.",
+	"idempotency_key_reused": "This Idempotency-Key was used for another message: send a new message with a new key.",
+	"feedback_pending":       "Your clinician's feedback on this lesson comes first.",
+	"already_extended":       "This trajectory was extended already; it can be extended once.",
 }
 
 // respondError maps a domain error to its status and the JSON error body.
@@ -105,6 +113,11 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 		msg, ok := conflictMessages[cf.ConflictCode()]
 		if !ok {
 			msg = "That conflicts with what is already there."
+		}
+		var sc stateConflict
+		if errors.As(err, &sc) {
+			from, to := sc.States()
+			msg = fmt.Sprintf("Not possible now: this cannot go from %s to %s.", from, to)
 		}
 		var fields map[string]string
 		if errors.As(err, &kc) && kc.Field != "" {

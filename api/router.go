@@ -99,6 +99,9 @@ func isAPIPath(p string) bool {
 type handlers struct {
 	Deps
 	spec []byte
+	// domainKeyed are the routes ("METHOD /full/path") whose domain method
+	// keeps the Idempotency-Key itself (routes.go, ownIdempotency).
+	domainKeyed map[string]bool
 }
 
 // Register adds the health checks and every /api/v1 route to r. web, when
@@ -120,7 +123,7 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if err != nil {
 		return err
 	}
-	h := &handlers{Deps: d, spec: spec}
+	h := &handlers{Deps: d, spec: spec, domainKeyed: map[string]bool{}}
 
 	r.GET("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"net/http"
+	"strings"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/authz"
@@ -19,6 +22,13 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		staff       = g.RequireRole(auth.RoleClinician, auth.RoleCoordinator)
 		coordinator = g.RequireRole(auth.RoleCoordinator)
 		reports     = g.RequireRole(auth.RoleResearcher, auth.RoleCoordinator)
+		clinician   = g.RequireRole(auth.RoleClinician)
+		// inCare: the two people of a trajectory; the domain decides
+		// whose (a trajectory that is not yours is a 404, audited).
+		inCare = g.RequireRole(auth.RoleClient, auth.RoleClinician)
+		// parties: those who may see an application: its client, its
+		// clinician and coordinators.
+		parties = g.RequireRole(auth.RoleClient, auth.RoleClinician, auth.RoleCoordinator)
 	)
 	a := v1.Group("", g.Authenticate())
 
@@ -91,4 +101,72 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		a.PUT("/me/diary/:day", client, h.saveDiary)
 		a.DELETE("/me/diary/:day", client, h.deleteDiary)
 	}
+
+	// The guided trajectory (coaching). Which trajectory a caller may see,
+	// and the audit of every staff read, are the domain's.
+	{
+		// The client: applying, the waiting place, agreeing to the
+		// clinician, withdrawing, questionnaires.
+		a.POST("/trajectories", client, h.apply)
+		a.GET("/trajectories", client, h.myTrajectories)
+		a.GET("/trajectories/current", client, h.currentTrajectory)
+		a.GET("/trajectories/recent-selftests", client, h.intakeSelftests)
+		a.GET("/trajectories/:id/place", client, h.waitingPlace)
+		a.GET("/trajectories/:id/clinician", client, h.assignedClinician)
+		a.POST("/trajectories/:id/consent", client, h.consent)
+		a.POST("/trajectories/:id/withdraw", client, h.withdraw)
+		a.POST("/trajectories/:id/questionnaires/:point/:instrument", client, h.takeQuestionnaire)
+
+		// The application and its end: client, clinician, coordinators.
+		a.GET("/trajectories/:id", parties, h.getTrajectory)
+		a.GET("/trajectories/:id/intake", parties, h.intake)
+		a.POST("/trajectories/:id/close", parties, h.closeTrajectory)
+
+		// The care itself: the client and the clinician they agreed to.
+		a.GET("/trajectories/:id/messages", inCare, h.messages)
+		h.ownIdempotency(a, http.MethodPost, "/trajectories/:id/messages", inCare, h.sendMessage)
+		a.GET("/trajectories/:id/feedback", inCare, h.feedback)
+		a.GET("/trajectories/:id/questionnaires", inCare, h.schedule)
+		a.GET("/trajectories/:id/trend", inCare, h.trend)
+		a.GET("/trajectories/:id/contacts", inCare, h.contacts)
+
+		// The clinician.
+		a.GET("/caseload", clinician, h.caseload)
+		a.GET("/caseload/pending-feedback", clinician, h.pendingFeedback)
+		a.GET("/trajectories/:id/work/:programme", clinician, h.work)
+		a.GET("/trajectories/:id/diary", clinician, h.clientDiary)
+		a.PUT("/trajectories/:id/lessons/:programme", clinician, h.assignLessons)
+		a.POST("/trajectories/:id/feedback", clinician, h.giveFeedback)
+		a.POST("/trajectories/:id/contacts", clinician, h.logContact)
+		a.POST("/trajectories/:id/extension", clinician, h.extend)
+		a.POST("/alerts/:id/acknowledgement", staff, h.acknowledge)
+
+		// Coordinators.
+		a.GET("/waiting-list", coordinator, h.waitingList)
+		a.GET("/clinicians", coordinator, h.clinicians)
+		a.POST("/trajectories/:id/assignment", coordinator, h.assign)
+		a.GET("/overview", coordinator, h.overview)
+	}
+}
+
+// ownIdempotency registers a route whose domain method takes the request's
+// Idempotency-Key itself (coaching.Service.Send keeps the key beside the
+// sealed message and answers a retry from it), and marks it so: a generic
+// idempotency layer must pass such a route by (handlesIdempotency), so that
+// it never stores the answer — here a message body — in plaintext, and the
+// domain's rule (same key and body: the first answer; another body: 409
+// idempotency_key_reused) is the one that applies.
+func (h *handlers) ownIdempotency(g *gin.RouterGroup, method, path string, chain ...gin.HandlerFunc) {
+	g.Handle(method, path, chain...)
+	h.domainKeyed[method+" "+joinPaths(g.BasePath(), path)] = true
+}
+
+// handlesIdempotency reports whether c's route keeps its Idempotency-Key
+// in the domain (registered with ownIdempotency).
+func (h *handlers) handlesIdempotency(c *gin.Context) bool {
+	return h.domainKeyed[c.Request.Method+" "+c.FullPath()]
+}
+
+func joinPaths(base, rel string) string {
+	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(rel, "/")
 }
