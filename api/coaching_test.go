@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func (r acctResponse) num(key string) float64 {
 // automatically and ended as dropped out with a reason.
 func TestTrajectoryOverHTTP(t *testing.T) {
 	a := newAcctAPI(t, auth.ThrottleConfig{AccountFailures: 10000, SourceAttempts: 10000, SignupsPerSource: 10000})
-	a.staff(auth.RoleCoordinator, "coord", "")
+	coordID, _ := a.staff(auth.RoleCoordinator, "coord", "")
 	coord := a.login("coord")
 	drA, _ := a.staff(auth.RoleClinician, "dr-a", coord)
 	drB, _ := a.staff(auth.RoleClinician, "dr-b", coord)
@@ -74,6 +75,13 @@ func TestTrajectoryOverHTTP(t *testing.T) {
 	r = a.do("GET", "/api/v1/waiting-list", coord, nil)
 	if apps := r.list("applications"); r.code != 200 || len(apps) != 1 || apps[0]["client_name"] != "anna" {
 		t.Fatalf("waiting list: %d %s", r.code, r.raw)
+	}
+	listed, err := a.audit.Find(context.Background(), audit.Filter{SubjectID: annaID, ActorID: coordID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) == 0 || listed[0].Action != audit.ActionClientList || listed[0].Object != "waiting_list" {
+		t.Errorf("the waiting list is not in the client's access log: %+v", listed)
 	}
 	if r := a.do("GET", "/api/v1/clinicians", coord, nil); r.code != 200 || len(r.list("clinicians")) != 2 {
 		t.Errorf("clinicians: %d %s", r.code, r.raw)
@@ -498,6 +506,45 @@ func TestTrajectoryBadInputOverHTTP(t *testing.T) {
 		if r.code != c.code || r.errorCode() == "" || (c.field != "" && r.errorFields()[c.field] == nil) {
 			t.Errorf("%s %s %v: %d %s (want %d naming %q)", c.method, c.path, c.body, r.code, r.raw, c.code, c.field)
 		}
+	}
+}
+
+// TestMessageRetriesOverHTTP: concurrent retries of one send (the same
+// Idempotency-Key and body) all answer the one message first sent.
+func TestMessageRetriesOverHTTP(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{})
+	a.staff(auth.RoleCoordinator, "coord", "")
+	coord := a.login("coord")
+	drA, _ := a.staff(auth.RoleClinician, "dr-a", coord)
+	_, client := a.signUp("cliënt")
+	traj := "/api/v1/trajectories/" + a.assign(client, coord, drA)
+	const n = 12
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := a.doHeaders("POST", traj+"/messages", client, map[string]any{"body": "one message"}, map[string]string{"Idempotency-Key": "retry-me"})
+			if r.code != 201 {
+				t.Errorf("send: %d %s", r.code, r.raw)
+			}
+			ids <- r.str("id")
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	first := ""
+	for id := range ids {
+		if first == "" {
+			first = id
+		}
+		if id != first || id == "" {
+			t.Errorf("retries answered different messages: %q and %q", first, id)
+		}
+	}
+	if ms := a.do("GET", traj+"/messages", client, nil).list("messages"); len(ms) != 1 {
+		t.Errorf("%d messages after %d retries of one send", len(ms), n)
 	}
 }
 
