@@ -46,7 +46,7 @@ func TestLoadCatalogShippedInstruments(t *testing.T) {
 	want := map[string]struct {
 		items int
 		panel string
-	}{"phq9": {10, "44249-1"}, "gad7": {7, "69737-5"}}
+	}{"phq9": {10, "44249-1"}, "gad7": {8, "69737-5"}}
 	if len(c.Instruments()) != len(want) {
 		t.Fatalf("got %d instruments, want %d", len(c.Instruments()), len(want))
 	}
@@ -204,5 +204,58 @@ func TestLoadAdvice(t *testing.T) {
 	}
 	if !strings.Contains(a.Text(AdviceCrisis, "en").Text, "112") {
 		t.Error("crisis advice must mention the emergency number")
+	}
+}
+
+// TestGAD7Wording pins the English GAD-7 items to the LOINC item texts of
+// panel 69737-5 (Regenstrief, in HL7's PCO guide), which carry Pfizer's
+// notice, and the form's unscored difficulty question (LOINC 69722-7, the
+// PHQ family's difficulty item) with its answers.
+func TestGAD7Wording(t *testing.T) {
+	gad, err := mustCatalog(t).Instrument("gad7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ id, code, text string }{
+		{"gad7_1", "69725-0", "Feeling nervous, anxious or on edge"},
+		{"gad7_2", "68509-9", "Not being able to stop or control worrying"},
+		{"gad7_3", "69733-4", "Worrying too much about different things"},
+		{"gad7_4", "69734-2", "Trouble relaxing"},
+		{"gad7_5", "69735-9", "Being so restless that it is hard to sit still"},
+		{"gad7_6", "69689-8", "Becoming easily annoyed or irritable"},
+		{"gad7_7", "69736-7", "Feeling afraid as if something awful might happen"},
+		{"gad7_difficulty", "69722-7", "If you checked off any problems, how difficult have these made it for you to do your work, take care of things at home, or get along with other people?"},
+	}
+	if len(gad.Items) != len(want) {
+		t.Fatalf("%d items, want %d", len(gad.Items), len(want))
+	}
+	en := gad.Languages["en"]
+	for i, w := range want {
+		it := gad.Items[i]
+		if it.ID != w.id || it.Code != w.code || en.Items[it.ID].Text != w.text {
+			t.Errorf("item %d = %s %s %q, want %s %s %q", i+1, it.ID, it.Code, en.Items[it.ID].Text, w.id, w.code, w.text)
+		}
+	}
+	diff := gad.Items[7]
+	if diff.Scored || diff.Required {
+		t.Errorf("the difficulty question must be unscored and optional: %+v", diff)
+	}
+	var codes []string
+	for _, o := range gad.ItemOptions(diff) {
+		codes = append(codes, o.Code)
+	}
+	if got := strings.Join(codes, " "); got != "LA6572-7 LA6573-5 LA6575-0 LA6574-3" {
+		t.Errorf("difficulty answer codes %s", got)
+	}
+	if got := strings.Join(en.Items["gad7_difficulty"].Options, "/"); got != "Not difficult at all/Somewhat difficult/Very difficult/Extremely difficult" {
+		t.Errorf("English difficulty answers %s", got)
+	}
+	phq, _ := mustCatalog(t).Instrument("phq9")
+	nl := gad.Languages["nl"].Items["gad7_difficulty"]
+	if pnl := phq.Languages["nl"].Items["phq9_difficulty"]; nl.Text != pnl.Text || strings.Join(nl.Options, "/") != strings.Join(pnl.Options, "/") {
+		t.Errorf("Dutch difficulty question %+v differs from the PHQ-9's %+v", nl, pnl)
+	}
+	if gad.MaxScore() != 21 || gad.Version == "1" {
+		t.Errorf("max score %d (the difficulty question is unscored), version %s (the wording changed: bump it)", gad.MaxScore(), gad.Version)
 	}
 }
