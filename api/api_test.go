@@ -141,9 +141,17 @@ func TestSubmit(t *testing.T) {
 		if r.body["crisis"] != true || r.body["score"].(float64) != 1 {
 			t.Fatalf("result %v", r.body)
 		}
-		advice := r.body["advice"].([]any)
-		if advice[0].(map[string]any)["code"] != "crisis" {
-			t.Errorf("crisis advice not first: %v", advice)
+		var steps []string // the GP follows crisis help, urgent, before the course
+		for _, adv := range r.body["advice"].([]any) {
+			step := adv.(map[string]any)
+			code := step["code"].(string)
+			if step["urgent"] == true {
+				code = "!" + code
+			}
+			steps = append(steps, code)
+		}
+		if strings.Join(steps, ",") != "crisis,!gp,self_help" {
+			t.Errorf("advice %v, want crisis, urgent gp, self_help", steps)
 		}
 		help := r.body["crisis_help"].(map[string]any)
 		lines := help["lines"].([]any)
@@ -165,9 +173,13 @@ func TestSubmit(t *testing.T) {
 		}
 		codes := []string{}
 		for _, adv := range r.body["advice"].([]any) {
-			codes = append(codes, adv.(map[string]any)["code"].(string))
+			code := adv.(map[string]any)["code"].(string)
+			if adv.(map[string]any)["urgent"] == true {
+				code = "!" + code
+			}
+			codes = append(codes, code)
 		}
-		if strings.Join(codes, ",") != "guided,gp" {
+		if strings.Join(codes, ",") != "!gp,guided" { // 20–27: the GP first, urgently
 			t.Errorf("advice codes %v", codes)
 		}
 	})

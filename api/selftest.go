@@ -117,10 +117,11 @@ type resultCodings struct {
 }
 
 type adviceView struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
-	Text  string `json:"text"`
-	Path  string `json:"path"`
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Text   string `json:"text"`
+	Path   string `json:"path"`
+	Urgent bool   `json:"urgent"`
 }
 
 type crisisHelp struct {
@@ -267,7 +268,7 @@ func (h *handlers) result(out *selftest.Outcome, l, country string) resultView {
 		v.CrisisHelp = toCrisisHelp(r.CrisisHelp)
 	}
 	for _, st := range steps {
-		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path})
+		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path, Urgent: st.Urgent})
 	}
 	return v
 }

@@ -245,9 +245,10 @@ type resultView struct {
 }
 
 type stepView struct {
-	Title string
-	Text  string
-	Href  string
+	Title  string
+	Text   string
+	Href   string
+	Urgent bool
 }
 
 type bandView struct {
@@ -302,7 +303,7 @@ func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
 		r.CrisisHelp = s.crisisView(v.Lang, res.CrisisHelp)
 	}
 	for _, st := range res.Steps {
-		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path)})
+		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path), Urgent: st.Urgent})
 	}
 	for _, b := range res.Bands {
 		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: b.Label, Current: b.Current})

@@ -306,6 +306,52 @@ func TestSelftestCrisisResultLeadsWithCrisisHelp(t *testing.T) {
 	if i, j := strings.Index(body, "panel--crisis"), strings.Index(body, "Your score: 1 out of 27"); i < 0 || j < 0 || i > j {
 		t.Error("the score comes before the crisis help")
 	}
+	// After crisis help: the GP, marked urgent, then the course.
+	if got := resultSteps(doc); strings.Join(got, " | ") != "!See your GP soon: call today | Start the free self-help course" {
+		t.Errorf("next steps %q", got)
+	}
+}
+
+// resultSteps lists the next-step cards of a result page: their titles,
+// "!" before an urgent one (its card and its "Urgent" tag).
+func resultSteps(doc *html.Node) []string {
+	var out []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && hasClass(n, "card") {
+			title := textOf(find(n, func(m *html.Node) bool { return hasClass(m, "card__title") }))
+			tag := find(n, func(m *html.Node) bool { return hasClass(m, "tag--urgent") })
+			if hasClass(n, "card--urgent") && tag != nil && textOf(tag) != "" {
+				title = "!" + title
+			}
+			out = append(out, strings.TrimSpace(title))
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+func TestSelftestSevereResultPutsTheGPFirst(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.do(http.MethodPost, "/nl/selftest/phq9", answers(3, 3, 3, 3, 3, 3, 2, 0, 0)) // 20, no crisis answer
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d", w.Code)
+	}
+	w = e.do(http.MethodGet, w.Header().Get("Location"), nil)
+	doc, _ := html.Parse(strings.NewReader(w.Body.String()))
+	if hasClassAnywhere(doc, "panel--crisis") {
+		t.Error("crisis panel without a crisis answer")
+	}
+	if got := resultSteps(doc); strings.Join(got, " | ") != "!Ga snel naar je huisarts: bel vandaag | Vraag begeleide online hulp" {
+		t.Errorf("next steps %q", got)
+	}
+	if !strings.Contains(w.Body.String(), ">Dringend<") {
+		t.Error("no Dutch 'Dringend' tag")
+	}
 }
 
 func TestCrossOriginPostIsRefused(t *testing.T) {

@@ -110,6 +110,15 @@ func TestLoadCatalogFSErrors(t *testing.T) {
 		{"unknown advice", func(s string) string {
 			return strings.Replace(s, "advice: [self_help]", "advice: [pills]", 1)
 		}, []string{`unknown advice "pills"`}},
+		{"urgent advice the band does not give", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [guided, gp], urgent: [self_help]}", 1)
+		}, []string{`band "high": urgent "self_help"`}},
+		{"urgent advice not listed first", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [guided, gp], urgent: [gp]}", 1)
+		}, []string{`band "high": urgent "gp" must be one of its advice, listed first`}},
+		{"urgent advice listed first", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [gp, guided], urgent: [gp]}", 1)
+		}, nil},
 		{"id differs from file name", func(s string) string {
 			return strings.Replace(s, "id: mini\n", "id: other\n", 1)
 		}, []string{`id "other" does not match the file name`}},
@@ -197,13 +206,21 @@ func TestLoadAdvice(t *testing.T) {
 	}
 	for _, code := range []string{AdviceSelfHelp, AdviceGuided, AdviceGP, AdviceCrisis} {
 		for _, l := range []string{"en", "nl"} {
-			if a.Text(code, l).Title == "" {
+			if a.Text(code, l, false).Title == "" {
 				t.Errorf("%s/%s has no title", code, l)
 			}
 		}
 	}
-	if !strings.Contains(a.Text(AdviceCrisis, "en").Text, "112") {
+	if !strings.Contains(a.Text(AdviceCrisis, "en", false).Text, "112") {
 		t.Error("crisis advice must mention the emergency number")
+	}
+	for _, l := range []string{"en", "nl"} {
+		if !a.HasUrgent(AdviceGP) || a.Text(AdviceGP, l, true) == a.Text(AdviceGP, l, false) {
+			t.Errorf("the GP step needs its own urgent text in %s", l)
+		}
+	}
+	if !strings.Contains(a.Text(AdviceGP, "en", true).Text, "today") || !strings.Contains(a.Text(AdviceGP, "nl", true).Text, "vandaag") {
+		t.Error("the urgent GP step must say when: today")
 	}
 }
 

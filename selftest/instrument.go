@@ -61,12 +61,14 @@ type Item struct {
 	Options  []Option `yaml:"options"` // overrides Instrument.Options when set
 }
 
-// Band is a severity band, inclusive on both ends.
+// Band is a severity band, inclusive on both ends, with its next steps in
+// order. Urgent names the steps to take without delay; they come first.
 type Band struct {
 	ID     string   `yaml:"id"`
 	Min    int      `yaml:"min"`
 	Max    int      `yaml:"max"`
 	Advice []string `yaml:"advice"`
+	Urgent []string `yaml:"urgent"`
 }
 
 // SafetyRule raises Flag when the answer to Item is at least MinValue.
@@ -206,6 +208,11 @@ func (in *Instrument) validate() error {
 			case AdviceSelfHelp, AdviceGuided, AdviceGP:
 			default:
 				return fmt.Errorf("band %q: unknown advice %q", b.ID, a)
+			}
+		}
+		for i, u := range b.Urgent {
+			if i >= len(b.Advice) || b.Advice[i] != u {
+				return fmt.Errorf("band %q: urgent %q must be one of its advice, listed first in the same order", b.ID, u)
 			}
 		}
 		next = b.Max + 1

@@ -48,12 +48,15 @@ type BandText struct {
 }
 
 // Step is one next step: its advice code, text, and the site path it
-// leads to (without a language prefix).
+// leads to (without a language prefix). Urgent steps (the GP after a crisis
+// answer or with a severe score) are to be taken without delay: both
+// transports mark them, and their text says so.
 type Step struct {
-	Code  string
-	Title string
-	Text  string
-	Path  string
+	Code   string
+	Title  string
+	Text   string
+	Path   string
+	Urgent bool
 }
 
 // Result localises an outcome for a person reading lang, who said they are
@@ -78,8 +81,9 @@ func (s *Service) Result(o *Outcome, lang, country string) *Result {
 		r.Bands = append(r.Bands, bt)
 	}
 	for _, code := range o.Advice {
-		a := s.advice.Text(code, used)
-		st := Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code)}
+		urgent := o.IsUrgent(code)
+		a := s.advice.Text(code, used, urgent)
+		st := Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code), Urgent: urgent}
 		if code == AdviceCrisis {
 			r.CrisisStep = &st
 			r.CrisisHelp = s.CrisisHelp(used, country)

@@ -1,6 +1,7 @@
 package selftest_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,57 @@ func TestResultIsCompleteAndLocalised(t *testing.T) {
 	}
 	if got := svc.Result(out, "nl", "").NoticeLang; got != "en" {
 		t.Errorf("the PHQ notice exists in English only; NoticeLang = %q", got)
+	}
+}
+
+// TestResultSteps: the localised result both transports show puts crisis
+// help apart and lists the GP, marked urgent with its urgent text, before
+// the other steps after a crisis answer or with a PHQ-9 of 20 or more.
+func TestResultSteps(t *testing.T) {
+	catalog, _ := selftest.LoadCatalog()
+	advice, _ := selftest.LoadAdvice()
+	crisis, _ := selftest.LoadCrisisContacts("")
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(nil), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		answers []int
+		crisis  bool
+		steps   []string // codes, "!" marks urgent
+	}{
+		{"crisis, total 1", []int{0, 0, 0, 0, 0, 0, 0, 0, 1}, true, []string{"!gp", "self_help"}},
+		{"mild", []int{1, 1, 1, 1, 1, 0, 0, 0, 0}, false, []string{"self_help"}},
+		{"moderate", []int{2, 2, 2, 2, 2, 0, 0, 0, 0}, false, []string{"guided", "gp"}},
+		{"severe, 21", []int{3, 3, 3, 3, 3, 3, 3, 0, 0}, false, []string{"!gp", "guided"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := svc.Evaluate("phq9", "en", phqAnswers(tt.answers...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range []string{"en", "nl"} {
+				r := svc.Result(out, l, "")
+				if (r.CrisisStep != nil) != tt.crisis || (r.CrisisHelp != nil) != tt.crisis {
+					t.Fatalf("%s: crisis step %v help %v, want %v", l, r.CrisisStep, r.CrisisHelp, tt.crisis)
+				}
+				var got []string
+				for _, st := range r.Steps {
+					code := st.Code
+					if st.Urgent {
+						code = "!" + code
+						if want := advice.Text(st.Code, l, true); st.Title != want.Title || st.Text != want.Text {
+							t.Errorf("%s: urgent step %s has the plain text %q", l, st.Code, st.Title)
+						}
+					}
+					got = append(got, code)
+				}
+				if strings.Join(got, ",") != strings.Join(tt.steps, ",") {
+					t.Errorf("%s: steps %v, want %v", l, got, tt.steps)
+				}
+			}
+		})
 	}
 }

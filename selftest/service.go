@@ -71,6 +71,15 @@ func NewService(o Options) (*Service, error) {
 	if o.Catalog == nil || o.Advice == nil || o.Crisis == nil || o.Store == nil || o.Now == nil {
 		return nil, errors.New("selftest: NewService needs a catalog, advice, crisis lines, a store and a clock")
 	}
+	for _, in := range o.Catalog.Instruments() {
+		for _, b := range in.Bands {
+			for _, code := range b.Urgent {
+				if !o.Advice.HasUrgent(code) {
+					return nil, fmt.Errorf("selftest: %s band %q makes %q urgent, which has no urgent texts in advice.yaml", in.ID, b.ID, code)
+				}
+			}
+		}
+	}
 	o.DefaultCountry = strings.ToUpper(o.DefaultCountry)
 	if o.DefaultCountry != "" && !o.Crisis.HasCountry(o.DefaultCountry) {
 		return nil, fmt.Errorf("selftest: default country %q has no crisis lines", o.DefaultCountry)
