@@ -102,6 +102,7 @@ type resultView struct {
 	Crisis     bool          `json:"crisis"`
 	Advice     []adviceView  `json:"advice"`
 	CrisisHelp *crisisHelp   `json:"crisis_help,omitempty"`
+	YouthHelp  *crisisHelp   `json:"youth_help,omitempty"`
 	CreatedAt  time.Time     `json:"created_at"`
 	Notice     string        `json:"notice"`
 	Codes      resultCodings `json:"codes"`
@@ -125,8 +126,9 @@ type adviceView struct {
 }
 
 type crisisHelp struct {
-	Emergency string           `json:"emergency"`
-	Lines     []crisisLineView `json:"lines"`
+	Emergency  string           `json:"emergency"`
+	Lines      []crisisLineView `json:"lines"`
+	YouthLines []crisisLineView `json:"youth_lines,omitempty"`
 }
 
 type crisisLineView struct {
@@ -267,6 +269,9 @@ func (h *handlers) result(out *selftest.Outcome, l, country string) resultView {
 		steps = append([]selftest.Step{*r.CrisisStep}, steps...)
 		v.CrisisHelp = toCrisisHelp(r.CrisisHelp)
 	}
+	if r.YouthHelp != nil {
+		v.YouthHelp = toCrisisHelp(r.YouthHelp)
+	}
 	for _, st := range steps {
 		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path, Urgent: st.Urgent})
 	}
@@ -282,6 +287,9 @@ func toCrisisHelp(ch *selftest.CrisisHelp) *crisisHelp {
 	for _, l := range ch.Lines() {
 		out.Lines = append(out.Lines, crisisLineView(l))
 	}
+	for _, l := range ch.YouthLines() {
+		out.YouthLines = append(out.YouthLines, crisisLineView(l))
+	}
 	return out
 }
 
@@ -293,7 +301,7 @@ func (h *handlers) crisisLines(c *gin.Context) {
 			map[string]string{"country": "unknown country code"})
 		return
 	}
-	c.JSON(http.StatusOK, toCrisisHelp(h.Selftest.CrisisHelp(l, country)))
+	c.JSON(http.StatusOK, toCrisisHelp(h.Selftest.CrisisHelpForAll(l, country)))
 }
 
 // bindAnswers turns the request's answers into domain answers. An answer

@@ -231,6 +231,7 @@ type resultView struct {
 	CrisisTitle string
 	CrisisText  string
 	CrisisHelp  crisisHelp
+	YouthHelp   *crisisHelp // a visitor under 18 without a crisis answer
 	Instrument  string
 	Score       int
 	MaxScore    int
@@ -301,6 +302,10 @@ func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
 	if res.CrisisStep != nil {
 		r.CrisisTitle, r.CrisisText = res.CrisisStep.Title, res.CrisisStep.Text
 		r.CrisisHelp = s.crisisView(v.Lang, res.CrisisHelp)
+	}
+	if res.YouthHelp != nil {
+		yh := s.crisisView(v.Lang, res.YouthHelp)
+		r.YouthHelp = &yh
 	}
 	for _, st := range res.Steps {
 		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path), Urgent: st.Urgent})

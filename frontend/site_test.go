@@ -551,3 +551,69 @@ func textOf(n *html.Node) string {
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// TestSelftestUnder18SeesYouthLines: the age band "under 18" adds the lines
+// for young people (Awel 102, De Kindertelefoon 0800-0432) beside the crisis
+// lines, or in a panel of their own without a crisis answer; adults see
+// none in their result; the crisis page lists them for anyone.
+func TestSelftestUnder18SeesYouthLines(t *testing.T) {
+	e := newTestEnv(t)
+	youthTels := []string{"tel:102", "tel:08000432"}
+	tests := []struct {
+		name     string
+		item9    int
+		age      string
+		panel    string // the panel that must hold the youth lines, "" for none
+		inCrisis bool
+	}{
+		{"under 18, crisis answer", 1, "under_18", "panel--crisis", true},
+		{"under 18, no crisis answer", 0, "under_18", "panel--youth", false},
+		{"adult, crisis answer", 1, "25_34", "", true},
+		{"no age, no crisis answer", 0, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := answers(1, 0, 0, 0, 0, 0, 0, 0, tt.item9)
+			form.Set("age_band", tt.age)
+			w := e.do(http.MethodPost, "/nl/selftest/phq9", form)
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("status %d", w.Code)
+			}
+			w = e.do(http.MethodGet, w.Header().Get("Location"), nil)
+			doc, _ := html.Parse(strings.NewReader(w.Body.String()))
+			if got := hasClassAnywhere(doc, "panel--crisis"); got != tt.inCrisis {
+				t.Fatalf("crisis panel %v, want %v", got, tt.inCrisis)
+			}
+			for _, tel := range youthTels {
+				link := find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel })
+				switch {
+				case tt.panel == "" && link != nil:
+					t.Errorf("an adult's result shows %s", tel)
+				case tt.panel != "" && link == nil:
+					t.Errorf("no %s link", tel)
+				case tt.panel != "":
+					panel := find(doc, func(n *html.Node) bool { return hasClass(n, tt.panel) })
+					if find(panel, func(n *html.Node) bool { return n == link }) == nil {
+						t.Errorf("%s is not in the %s", tel, tt.panel)
+					}
+				}
+			}
+			if tt.panel != "" && !strings.Contains(w.Body.String(), "Voor kinderen en jongeren") {
+				t.Error("the youth lines have no heading")
+			}
+			if tt.panel == "panel--crisis" {
+				for _, tel := range []string{"tel:1813", "tel:113", "tel:112"} {
+					if find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel }) == nil {
+						t.Errorf("the adult line %s is missing beside the youth lines", tel)
+					}
+				}
+			}
+		})
+	}
+	w := e.do(http.MethodGet, "/en/crisis", nil)
+	for _, want := range append(youthTels, "For children and young people", "https://www.awel.be", "https://www.kindertelefoon.nl") {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("the crisis page lacks %q", want)
+		}
+	}
+}

@@ -194,6 +194,11 @@ func TestCrisisContacts(t *testing.T) {
 	if _, err := LoadCrisisContacts(bad); err == nil || !strings.Contains(err.Error(), "upper-case") {
 		t.Errorf("lower-case country code accepted: %v", err)
 	}
+	badYouth := filepath.Join(dir, "bad-youth.yaml")
+	_ = os.WriteFile(badYouth, []byte("emergency: \"112\"\ncountries:\n  - code: BE\n    lines: [{name: A, phones: [\"1\"]}]\n    youth: [{name: Awel}]\n"), 0o600)
+	if _, err := LoadCrisisContacts(badYouth); err == nil || !strings.Contains(err.Error(), "countries[0].youth[0]: name and phones are required") {
+		t.Errorf("a youth line without phones accepted: %v", err)
+	}
 	if _, err := LoadCrisisContacts(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file accepted")
 	}

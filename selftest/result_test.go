@@ -122,3 +122,79 @@ func TestResultSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestResultYouthLines: a visitor who said they are under 18 sees the lines
+// for young people (Awel 102 in Belgium, De Kindertelefoon 0800-0432 in the
+// Netherlands) beside the adult crisis lines, or on their own without a
+// crisis answer; an adult's result has none.
+func TestResultYouthLines(t *testing.T) {
+	catalog, _ := selftest.LoadCatalog()
+	advice, _ := selftest.LoadAdvice()
+	crisis, err := selftest.LoadCrisisContacts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := selftest.NewService(selftest.Options{Catalog: catalog, Advice: advice, Crisis: crisis, Store: selftest.NewStore(nil), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(lines []selftest.CrisisLineText) string {
+		var out []string
+		for _, l := range lines {
+			out = append(out, l.Country+":"+l.Name+":"+strings.Join(l.Phones, "/"))
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		name          string
+		item9         int
+		ageBand       string
+		country       string
+		adult, youth  string // the crisis help's lines
+		youthHelpOnly string // YouthHelp's lines, without a crisis
+	}{
+		{"under 18, crisis, no country", 1, "under_18", "", "BE:Zelfmoordlijn 1813:1813,NL:113 Zelfmoordpreventie:113/0800-0113", "BE:Awel:102,NL:De Kindertelefoon:0800-0432", ""},
+		{"under 18, crisis, Belgium", 2, "under_18", "BE", "BE:Zelfmoordlijn 1813:1813", "BE:Awel:102", ""},
+		{"under 18, crisis, the Netherlands", 1, "under_18", "NL", "NL:113 Zelfmoordpreventie:113/0800-0113", "NL:De Kindertelefoon:0800-0432", ""},
+		{"adult, crisis", 1, "18_24", "", "BE:Zelfmoordlijn 1813:1813,NL:113 Zelfmoordpreventie:113/0800-0113", "", ""},
+		{"no age given, crisis", 1, "", "", "BE:Zelfmoordlijn 1813:1813,NL:113 Zelfmoordpreventie:113/0800-0113", "", ""},
+		{"under 18, no crisis", 0, "under_18", "NL", "", "", "NL:De Kindertelefoon:0800-0432"},
+		{"adult, no crisis", 0, "25_34", "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := svc.Evaluate("phq9", "en", phqAnswers(1, 1, 0, 0, 0, 0, 0, 0, tt.item9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.AgeBand = tt.ageBand
+			for _, l := range []string{"en", "nl"} {
+				r := svc.Result(out, l, tt.country)
+				var adult, youth, only string
+				if r.CrisisHelp != nil {
+					adult, youth = names(r.CrisisHelp.Lines()), names(r.CrisisHelp.YouthLines())
+					for _, line := range r.CrisisHelp.YouthLines() {
+						if line.Text == "" || line.URL == "" {
+							t.Errorf("youth line %+v lacks text or website", line)
+						}
+					}
+				}
+				if r.YouthHelp != nil {
+					if len(r.YouthHelp.Lines()) > 0 {
+						t.Errorf("YouthHelp carries adult lines")
+					}
+					only = names(r.YouthHelp.YouthLines())
+				}
+				if adult != tt.adult || youth != tt.youth || only != tt.youthHelpOnly {
+					t.Errorf("%s: crisis lines %q youth %q youth help %q; want %q %q %q", l, adult, youth, only, tt.adult, tt.youth, tt.youthHelpOnly)
+				}
+			}
+		})
+	}
+	if got := crisis.Countries[0].Youth[0].LineText("nl"); !strings.Contains(got, "1813") {
+		t.Errorf("Awel's text must point to 1813 for suicidal thoughts: %q", got)
+	}
+	if got := crisis.Countries[1].Youth[0].LineText("en"); !strings.Contains(got, "113") {
+		t.Errorf("De Kindertelefoon's text must point to 113 for suicidal thoughts: %q", got)
+	}
+}

@@ -25,6 +25,9 @@ type Outcome struct {
 	ID         string
 	Instrument *Instrument
 	Language   string
+	// AgeBand is the profile's age band ("" when not given): a visitor
+	// under 18 is shown the lines for young people too.
+	AgeBand string
 	Scored
 	CreatedAt time.Time
 	// ClaimToken is set only on a fresh submission: the one-time token
@@ -151,7 +154,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 	if err := s.store.CreateClaimable(ctx, sub, claim); err != nil {
 		return nil, err
 	}
-	out.ID, out.ClaimToken = sub.ID, token
+	out.ID, out.ClaimToken, out.AgeBand = sub.ID, token, in.Profile.AgeBand
 	return out, nil
 }
 
@@ -176,7 +179,11 @@ func (s *Service) outcomeOf(sub *Submission) (*Outcome, error) {
 	// Keep the stored score, band and crisis flag as they were given; the
 	// advice for that band comes from today's instrument file.
 	res := Rescore(inst, sub.Score, sub.Band, sub.Crisis)
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Scored: res, CreatedAt: sub.CreatedAt.UTC()}, nil
+	o := &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Scored: res, CreatedAt: sub.CreatedAt.UTC()}
+	if sub.AgeBand != nil {
+		o.AgeBand = *sub.AgeBand
+	}
+	return o, nil
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
