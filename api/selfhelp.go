@@ -102,6 +102,27 @@ type progressView struct {
 	Measures    []measureState    `json:"measures"`
 	Nudge       *nudgeView        `json:"nudge,omitempty"`
 	NudgeEmail  bool              `json:"nudge_email"`
+	Advice      *courseAdvice     `json:"course_advice,omitempty"`
+}
+
+// courseAdvice is modules.CourseAdvice on the wire, in one language.
+type courseAdvice struct {
+	Reasons  []string        `json:"reasons"`
+	Worsened *worseningView  `json:"worsened,omitempty"`
+	Messages []adviceMessage `json:"messages"`
+	Steps    []adviceView    `json:"steps"`
+}
+
+type worseningView struct {
+	FromPoint string `json:"from_point"`
+	ToPoint   string `json:"to_point"`
+	From      int    `json:"from"`
+	To        int    `json:"to"`
+}
+
+type adviceMessage struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
 }
 
 type positionView struct {
@@ -302,7 +323,27 @@ func answerOut(a modules.StepAnswer) answerView {
 	return answerView{Lesson: a.LessonID, Step: a.StepID, Values: a.Values, UpdatedAt: a.UpdatedAt, CompletedAt: a.CompletedAt, Removed: a.Removed}
 }
 
-func progressOut(pr *modules.Progress) progressView {
+func (h *handlers) courseAdviceOut(a *modules.CourseAdvice, l string) *courseAdvice {
+	if a == nil {
+		return nil
+	}
+	out := &courseAdvice{Reasons: a.Reasons, Messages: []adviceMessage{}, Steps: []adviceView{}}
+	if w := a.Worsened; w != nil {
+		out.Worsened = &worseningView{FromPoint: w.FromPoint, ToPoint: w.ToPoint, From: w.From, To: w.To}
+	}
+	for _, m := range a.Messages {
+		out.Messages = append(out.Messages, adviceMessage{Title: m.Title.In(l), Text: m.Text.In(l)})
+	}
+	for _, st := range a.Steps {
+		step := h.Selftest.Step(st.Code, l, st.Urgent)
+		out.Steps = append(out.Steps, adviceView{Code: step.Code, Title: step.Title, Text: step.Text, Path: "/" + l + step.Path, Urgent: step.Urgent})
+	}
+	return out
+}
+
+// progressOut is a client's progress, the course advice in the programme's
+// language for this request.
+func (h *handlers) progressOut(c *gin.Context, pr *modules.Progress) progressView {
 	v := progressView{Programme: pr.Programme.ID, StartedAt: pr.Enrolment.StartedAt, CompletedAt: pr.Enrolment.CompletedAt,
 		Resume: positionView{Lesson: pr.ResumeLesson, Step: pr.ResumeStep}, NudgeEmail: pr.Enrolment.NudgeEmailSealed != nil,
 		Lessons: []lessonStateView{}, Measures: []measureState{}}
@@ -319,6 +360,7 @@ func progressOut(pr *modules.Progress) progressView {
 	if pr.Nudge != nil {
 		v.Nudge = &nudgeView{AwaySince: pr.Nudge.LapseSince}
 	}
+	v.Advice = h.courseAdviceOut(pr.Advice, h.contentLanguage(c, pr.Programme))
 	return v
 }
 
@@ -336,7 +378,7 @@ func (h *handlers) myProgrammes(c *gin.Context) {
 			h.respondError(c, err)
 			return
 		}
-		out = append(out, progressOut(pr))
+		out = append(out, h.progressOut(c, pr))
 	}
 	c.JSON(http.StatusOK, gin.H{"enrolments": out})
 }
@@ -347,7 +389,7 @@ func (h *handlers) startProgramme(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, progressOut(pr))
+	c.JSON(http.StatusOK, h.progressOut(c, pr))
 }
 
 func (h *handlers) myProgress(c *gin.Context) {
@@ -359,7 +401,7 @@ func (h *handlers) myProgress(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, progressOut(pr))
+	c.JSON(http.StatusOK, h.progressOut(c, pr))
 }
 
 func (h *handlers) openLesson(c *gin.Context) {
@@ -492,7 +534,9 @@ func (h *handlers) takeMeasurement(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Language", out.Language)
-	c.JSON(http.StatusCreated, h.result(out, out.Language, ""))
+	v := h.result(out.Outcome, out.Language, "")
+	v.CourseAdvice = h.courseAdviceOut(out.Advice, out.Language)
+	c.JSON(http.StatusCreated, v)
 }
 
 func (h *handlers) myDiary(c *gin.Context) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,13 +112,33 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	if r.code != 201 || r.body["crisis"] != true {
 		t.Fatalf("measurement: %d %s", r.code, r.raw)
 	}
+	// ... and says the course alone is not enough: the GP (urgent), guided help.
+	checkCourseAdvice := func(what, l string, v any) {
+		t.Helper()
+		adv, _ := v.(map[string]any)
+		if adv == nil {
+			t.Fatalf("%s: no course_advice", what)
+		}
+		var steps []string
+		for _, st := range adv["steps"].([]any) {
+			m := st.(map[string]any)
+			steps = append(steps, fmt.Sprintf("%v %v %v", m["code"], m["urgent"], m["path"]))
+		}
+		msgs := adv["messages"].([]any)
+		if fmt.Sprint(adv["reasons"]) != "[not_enough]" || len(msgs) != 1 || msgs[0].(map[string]any)["title"] == "" ||
+			strings.Join(steps, ",") != "gp true /"+l+"/info/treatment,guided false /"+l+"/guided" {
+			t.Errorf("%s: course_advice %v", what, adv)
+		}
+	}
+	checkCourseAdvice("the questionnaire's result", "nl", r.body["course_advice"])
 	if r := a.do("POST", base+"/measurements/start", token, map[string]any{"answers": answers}); r.code != 404 {
 		t.Errorf("a point is taken once: %d", r.code)
 	}
-	r = a.do("GET", base, token, nil)
+	r = a.do("GET", base+"?lang=en", token, nil)
 	if ms := r.body["measures"].([]any); ms[0].(map[string]any)["taken"] == nil {
 		t.Errorf("measurement not shown in progress: %s", r.raw)
 	}
+	checkCourseAdvice("the progress", "en", r.body["course_advice"])
 
 	// The plan downloads as text.
 	if r := a.do("GET", base+"/plan?format=text", token, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {

@@ -92,20 +92,22 @@ type profileRequest struct {
 }
 
 type resultView struct {
-	ID         string        `json:"id"`
-	Instrument string        `json:"instrument"`
-	Version    string        `json:"version"`
-	Language   string        `json:"language"`
-	Score      int           `json:"score"`
-	MaxScore   int           `json:"max_score"`
-	Band       bandView      `json:"band"`
-	Crisis     bool          `json:"crisis"`
-	Advice     []adviceView  `json:"advice"`
-	CrisisHelp *crisisHelp   `json:"crisis_help,omitempty"`
-	YouthHelp  *crisisHelp   `json:"youth_help,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
-	Notice     string        `json:"notice"`
-	Codes      resultCodings `json:"codes"`
+	ID         string       `json:"id"`
+	Instrument string       `json:"instrument"`
+	Version    string       `json:"version"`
+	Language   string       `json:"language"`
+	Score      int          `json:"score"`
+	MaxScore   int          `json:"max_score"`
+	Band       bandView     `json:"band"`
+	Crisis     bool         `json:"crisis"`
+	Advice     []adviceView `json:"advice"`
+	CrisisHelp *crisisHelp  `json:"crisis_help,omitempty"`
+	YouthHelp  *crisisHelp  `json:"youth_help,omitempty"`
+	// CourseAdvice comes only with a course questionnaire.
+	CourseAdvice *courseAdvice `json:"course_advice,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	Notice       string        `json:"notice"`
+	Codes        resultCodings `json:"codes"`
 	// ClaimToken comes only with a fresh submission: the browser keeps it
 	// to attach this result to an account later, if the visitor wants.
 	ClaimToken string `json:"claim_token,omitempty"`

@@ -378,6 +378,113 @@ func TestSelfhelpQuestionnaireCrisisFirst(t *testing.T) {
 	}
 }
 
+// TestSelfhelpQuestionnaireCourseAdvice: a start questionnaire with a crisis
+// answer says, on its result and on the course page, that the course alone
+// is not enough, with the GP (urgent) and guided help; a reliable rise
+// between the start and the middle says so too, naming both scores.
+func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
+	answer := func(e *accountEnv, point string, values ...string) *html.Node {
+		t.Helper()
+		e.do(http.MethodGet, "/en/selfhelp/questionnaire/"+point, nil)
+		form := url.Values{csrfField: {e.jar[cookieCSRF]}}
+		for i, v := range values {
+			form.Set("phq9_"+string(rune('1'+i)), v)
+		}
+		w := e.do(http.MethodPost, "/en/selfhelp/questionnaire/"+point, form)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", point, w.Code, w.Body.String())
+		}
+		return checkSelfhelpPage(t, e.do(http.MethodGet, w.Header().Get("Location"), nil), 200, "en", "Your questionnaire result")
+	}
+	advice := func(doc *html.Node) (titles []string, steps []string) {
+		panel := find(doc, func(n *html.Node) bool { return hasClass(n, "panel--advice") })
+		if panel == nil {
+			return nil, nil
+		}
+		var walk func(*html.Node)
+		walk = func(n *html.Node) {
+			if n.Data == "h2" {
+				titles = append(titles, textOf(n))
+			}
+			if n.Type == html.ElementNode && hasClass(n, "card") {
+				title := textOf(find(n, func(m *html.Node) bool { return hasClass(m, "card__title") }))
+				if hasClass(n, "card--urgent") {
+					title = "!" + title
+				}
+				steps = append(steps, strings.TrimSpace(title))
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(panel)
+		return titles, steps
+	}
+
+	e := newAccountEnv(t)
+	signUpClient(t, e, "advies")
+	doc := answer(e, "start", "0", "1", "0", "1", "0", "0", "0", "0", "1") // 3, with a crisis answer
+	titles, steps := advice(doc)
+	if strings.Join(titles, "|") != "This course alone is not enough right now" ||
+		strings.Join(steps, "|") != "!See your GP soon: call today|Ask for guided online help" {
+		t.Errorf("result advice %q %q", titles, steps)
+	}
+	if countText(doc, "See your GP soon: call today") != 1 {
+		t.Error("the GP step is listed twice on the result page")
+	}
+	titles, steps = advice(checkSelfhelpPage(t, e.do(http.MethodGet, "/en/selfhelp", nil), 200, "en", ""))
+	if len(titles) != 1 || len(steps) != 2 {
+		t.Errorf("the course page lacks the advice: %q %q", titles, steps)
+	}
+
+	// A mild start, then the middle 6 points higher.
+	e = newAccountEnv(t)
+	signUpClient(t, e, "erger")
+	if titles, _ := advice(answer(e, "start", "1", "1", "1", "1", "0", "0", "0", "0", "0")); titles != nil {
+		t.Errorf("a start of 4 has advice: %q", titles)
+	}
+	tok := e.jar[cookieAccess]
+	who, err := e.auth.Sessions.Authenticate(t.Context(), tok, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.site.programme()
+	for _, l := range p.Lessons[:4] { // the middle questionnaire comes after lesson 4
+		if _, err := e.site.Selfhelp.OpenLesson(t.Context(), who.UserID, p.ID, l.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range l.Steps {
+			if _, err := e.site.Selfhelp.SaveStep(t.Context(), who.UserID, p.ID, l.ID, st.ID, nil, true); err != nil {
+				t.Fatalf("%s/%s: %v", l.ID, st.ID, err)
+			}
+		}
+	}
+	doc = answer(e, "middle", "2", "2", "2", "2", "1", "1", "0", "0", "0") // 10
+	titles, steps = advice(doc)
+	if strings.Join(titles, "|") != "Your complaints have clearly increased" || strings.Join(steps, "|") != "See your GP|Ask for guided online help" {
+		t.Errorf("worsening advice %q %q", titles, steps)
+	}
+	if !strings.Contains(textOf(find(doc, func(n *html.Node) bool { return hasClass(n, "panel--advice") })), "Before lesson 1: score 4. After lesson 4: score 10.") {
+		t.Error("the advice does not name the two scores")
+	}
+}
+
+// countText counts the text nodes of doc equal to s (trimmed).
+func countText(doc *html.Node, s string) int {
+	n := 0
+	var walk func(*html.Node)
+	walk = func(x *html.Node) {
+		if x.Type == html.TextNode && strings.TrimSpace(x.Data) == s {
+			n++
+		}
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return n
+}
+
 func TestSelfhelpDiaryChartAndTable(t *testing.T) {
 	e := newAccountEnv(t)
 	signUpClient(t, e, "dagboek")

@@ -272,7 +272,14 @@ func validateMeasures(d *doc, p *Programme, knownInstrument func(string) bool) e
 			return d.at(fmt.Sprintf("measures: point %q refers to unknown lesson %q", pt.ID, ref), "measures", "points", i)
 		}
 	}
-	return nil
+	// The advice is a safety message: every programme with questionnaires
+	// must say it, in every language.
+	v := &validator{doc: d, langs: p.Languages}
+	v.text(m.Advice.NotEnough.Title, true, "measures", "advice", "not_enough", "title")
+	v.text(m.Advice.NotEnough.Text, true, "measures", "advice", "not_enough", "text")
+	v.text(m.Advice.Worsened.Title, true, "measures", "advice", "worsened", "title")
+	v.text(m.Advice.Worsened.Text, true, "measures", "advice", "worsened", "text")
+	return v.err
 }
 
 func validatePlan(d *doc, p *Programme) error {

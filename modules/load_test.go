@@ -18,6 +18,9 @@ measures:
   points:
     - {id: start, before: one}
     - {id: end, after: two}
+  advice:
+    not_enough: {title: {nl: Niet genoeg, en: Not enough}, text: {nl: Ga naar je huisarts., en: See your GP.}}
+    worsened: {title: {nl: Erger, en: Worse}, text: {nl: Je scores stegen., en: Your scores rose.}}
 plan:
   lesson: one
   title: {nl: Mijn plan, en: My plan}
@@ -208,7 +211,15 @@ func TestLoadBrokenContent(t *testing.T) {
 		}, []string{`id "deux" does not match the file name`}},
 		{"broken plan reference", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "all-fields/story", "all-fields/stroy", 1)
-		}, []string{"demo/programme.yaml:16", `plan: "all-fields/stroy"`}},
+		}, []string{"demo/programme.yaml:19", `plan: "all-fields/stroy"`}},
+		{"course advice without a translation", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "text: {nl: Je scores stegen., en: Your scores rose.}", "text: {nl: Je scores stegen.}", 1)
+		}, []string{"demo/programme.yaml:15", `missing translation "en"`}},
+		{"questionnaires without their advice", "demo/programme.yaml", func(s string) string {
+			i := strings.Index(s, "  advice:\n")
+			j := strings.Index(s, "plan:\n")
+			return s[:i] + s[j:]
+		}, []string{"demo/programme.yaml:9", "missing text"}},
 		{"bad unlock", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "unlock: sequential", "unlock: weekly", 1)
 		}, []string{`unlock "weekly"`}},

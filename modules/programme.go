@@ -70,10 +70,27 @@ type Programme struct {
 	Images map[string][]byte `yaml:"-"`
 }
 
-// Measures says which questionnaire is offered during the course, and when.
+// Measures says which questionnaire is offered during the course, and when,
+// and what the course says when its questionnaires show that it is not
+// enough on its own (advice.go).
 type Measures struct {
 	Instrument string         `yaml:"instrument"`
 	Points     []MeasurePoint `yaml:"points"`
+	Advice     MeasuresAdvice `yaml:"advice"`
+}
+
+// MeasuresAdvice holds the course's texts for its questionnaire advice.
+type MeasuresAdvice struct {
+	// NotEnough: a questionnaire with a severe score or a crisis answer.
+	NotEnough AdviceText `yaml:"not_enough"`
+	// Worsened: a reliable rise between two questionnaires.
+	Worsened AdviceText `yaml:"worsened"`
+}
+
+// AdviceText is a title and a text in every language of the programme.
+type AdviceText struct {
+	Title Text `yaml:"title"`
+	Text  Text `yaml:"text"`
 }
 
 // MeasurePoint is one moment a questionnaire is offered: before a lesson

@@ -83,6 +83,9 @@ type Progress struct {
 	ResumeLesson string
 	ResumeStep   string
 	Measures     []MeasureState
+	// Advice is what the questionnaires taken say about the course
+	// (advice.go), or nil.
+	Advice *CourseAdvice
 	// Nudge is a "welcome back" reminder to show once, or nil.
 	Nudge *Nudge
 }
@@ -221,6 +224,9 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 				}
 			}
 			pr.Measures = append(pr.Measures, ms)
+		}
+		if pr.Advice, err = s.adviceFor(p, taken); err != nil {
+			return nil, err
 		}
 	}
 	return pr, nil

@@ -14,6 +14,7 @@ name: MINI-2
 codes: {system: http://loinc.org, panel: "1-1", total: "2-2"}
 default_language: en
 scoring: {rule: sum}
+reliable_change: 1
 options:
   - {value: 0}
   - {value: 1}
@@ -119,6 +120,9 @@ func TestLoadCatalogFSErrors(t *testing.T) {
 		{"urgent advice listed first", func(s string) string {
 			return strings.Replace(s, "advice: [guided, gp]}", "advice: [gp, guided], urgent: [gp]}", 1)
 		}, nil},
+		{"no reliable change", func(s string) string {
+			return strings.Replace(s, "reliable_change: 1\n", "", 1)
+		}, []string{"reliable_change 0 must be between 1 and the maximum score 2"}},
 		{"id differs from file name", func(s string) string {
 			return strings.Replace(s, "id: mini\n", "id: other\n", 1)
 		}, []string{`id "other" does not match the file name`}},

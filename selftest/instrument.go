@@ -21,17 +21,21 @@ const FlagCrisis = "crisis"
 
 // Instrument is a validated questionnaire, loaded from a YAML file.
 type Instrument struct {
-	ID              string               `yaml:"id"`
-	Version         string               `yaml:"version"`
-	Name            string               `yaml:"name"`
-	Codes           Codes                `yaml:"codes"`
-	DefaultLanguage string               `yaml:"default_language"`
-	Scoring         Scoring              `yaml:"scoring"`
-	Options         []Option             `yaml:"options"`
-	Items           []Item               `yaml:"items"`
-	Bands           []Band               `yaml:"bands"`
-	Safety          []SafetyRule         `yaml:"safety"`
-	Languages       map[string]*Language `yaml:"languages"`
+	ID              string  `yaml:"id"`
+	Version         string  `yaml:"version"`
+	Name            string  `yaml:"name"`
+	Codes           Codes   `yaml:"codes"`
+	DefaultLanguage string  `yaml:"default_language"`
+	Scoring         Scoring `yaml:"scoring"`
+	// ReliableChange is the smallest change of the total that is more than
+	// measurement error (the reliable change index): a rise this large
+	// between two questionnaires is a reliable worsening.
+	ReliableChange int                  `yaml:"reliable_change"`
+	Options        []Option             `yaml:"options"`
+	Items          []Item               `yaml:"items"`
+	Bands          []Band               `yaml:"bands"`
+	Safety         []SafetyRule         `yaml:"safety"`
+	Languages      map[string]*Language `yaml:"languages"`
 }
 
 // Codes are the standard terminology codes of an instrument (LOINC).
@@ -219,6 +223,9 @@ func (in *Instrument) validate() error {
 	}
 	if maxScore := in.MaxScore(); next-1 != maxScore {
 		return fmt.Errorf("bands end at %d but the maximum score is %d", next-1, maxScore)
+	}
+	if in.ReliableChange < 1 || in.ReliableChange > in.MaxScore() {
+		return fmt.Errorf("reliable_change %d must be between 1 and the maximum score %d", in.ReliableChange, in.MaxScore())
 	}
 	for i, r := range in.Safety {
 		if _, ok := in.item(r.Item); !ok {

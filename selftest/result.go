@@ -87,9 +87,7 @@ func (s *Service) Result(o *Outcome, lang, country string) *Result {
 		r.Bands = append(r.Bands, bt)
 	}
 	for _, code := range o.Advice {
-		urgent := o.IsUrgent(code)
-		a := s.advice.Text(code, used, urgent)
-		st := Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code), Urgent: urgent}
+		st := s.Step(code, used, o.IsUrgent(code))
 		if code == AdviceCrisis {
 			r.CrisisStep = &st
 			r.CrisisHelp = s.crisisHelp(used, country, youth)
@@ -107,6 +105,13 @@ func (s *Service) Result(o *Outcome, lang, country string) *Result {
 		}
 	}
 	return r
+}
+
+// Step is one next step in lang: advice code's title, text and page, the
+// urgent wording when urgent.
+func (s *Service) Step(code, lang string, urgent bool) Step {
+	a := s.advice.Text(code, lang, urgent)
+	return Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code), Urgent: urgent}
 }
 
 // CrisisHelp is the crisis help to show: the emergency number and the
