@@ -85,12 +85,20 @@ type fieldContent struct {
 	MinLabel  string       `json:"min_label,omitempty"`
 	MaxLabel  string       `json:"max_label,omitempty"`
 	ItemLabel string       `json:"item_label,omitempty"`
+	Safety    *fieldSafety `json:"safety,omitempty"`
 	Options   []optionText `json:"options,omitempty"`
 }
 
+type fieldSafety struct {
+	Signal  string `json:"signal"`
+	AtMost  *int   `json:"at_most,omitempty"`
+	AtLeast *int   `json:"at_least,omitempty"`
+}
+
 type optionText struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Safety string `json:"safety,omitempty"`
 }
 
 type progressView struct {
@@ -185,6 +193,8 @@ type saveStepResponse struct {
 	Next            *positionView `json:"next,omitempty"`
 	LessonCompleted bool          `json:"lesson_completed"`
 	CourseCompleted bool          `json:"course_completed"`
+	SafetySignal    bool          `json:"safety_signal"`
+	CrisisHelp      *crisisHelp   `json:"crisis_help,omitempty"`
 }
 
 type nudgeEmailRequest struct {
@@ -279,7 +289,10 @@ func stepView(p *modules.Programme, s *modules.Step, l string) stepContent {
 		fv := fieldContent{ID: f.ID, Type: f.Type, Label: f.Label.In(l), Help: f.Help.In(l), Required: f.Required, Rows: f.Rows,
 			MinLabel: f.MinLabel.In(l), MaxLabel: f.MaxLabel.In(l), ItemLabel: f.ItemLabel.In(l)}
 		for _, o := range f.Options {
-			fv.Options = append(fv.Options, optionText{ID: o.ID, Label: o.Label.In(l)})
+			fv.Options = append(fv.Options, optionText{ID: o.ID, Label: o.Label.In(l), Safety: o.Safety})
+		}
+		if sf := f.Safety; sf != nil {
+			fv.Safety = &fieldSafety{Signal: sf.Signal, AtMost: sf.AtMost, AtLeast: sf.AtLeast}
 		}
 		v.Fields = append(v.Fields, fv)
 	}
@@ -440,9 +453,13 @@ func (h *handlers) saveStep(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	out := saveStepResponse{Answer: answerOut(res.Answer), LessonCompleted: res.LessonCompleted, CourseCompleted: res.CourseCompleted}
+	out := saveStepResponse{Answer: answerOut(res.Answer), LessonCompleted: res.LessonCompleted, CourseCompleted: res.CourseCompleted,
+		SafetySignal: res.ShowCrisisHelp}
 	if res.NextStep != "" {
 		out.Next = &positionView{Lesson: res.NextLesson, Step: res.NextStep}
+	}
+	if res.ShowCrisisHelp { // before the next step: crisis help at once
+		out.CrisisHelp = toCrisisHelp(h.Selftest.CrisisHelpForAll(h.language(c), ""))
 	}
 	c.JSON(http.StatusOK, out)
 }

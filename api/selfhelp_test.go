@@ -63,8 +63,38 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 		t.Errorf("another client saving: %d", r.code)
 	}
 
+	// Ticking "thoughts of death or suicide" among the complaints brings
+	// crisis help at once, in the language asked for, the first time only;
+	// the lesson content says which options are safety signals.
+	complaints := base + "/lessons/understanding/steps/complaints?lang=en"
+	r = a.do("PUT", complaints, token, map[string]any{"values": map[string]any{"recognised": []string{"tired"}}})
+	if r.code != 200 || r.body["safety_signal"] != false || r.body["crisis_help"] != nil {
+		t.Errorf("no signal: %d %s", r.code, r.raw)
+	}
+	for i, want := range []bool{true, false} {
+		r = a.do("PUT", complaints, token, map[string]any{"values": map[string]any{"recognised": []string{"tired", "death-thoughts"}}, "complete": i == 1})
+		if r.code != 200 || r.body["safety_signal"] != want {
+			t.Fatalf("save %d: %d %s", i, r.code, r.raw)
+		}
+		help, _ := r.body["crisis_help"].(map[string]any)
+		if want && (help == nil || help["emergency"] != "112" || !strings.Contains(lineNames(help["lines"]), "Zelfmoordlijn 1813 1813") ||
+			!strings.Contains(fmt.Sprint(help["lines"]), "Call 1813")) {
+			t.Errorf("crisis help with the signal: %v", help)
+		}
+		if !want && help != nil {
+			t.Errorf("crisis help again for the same answer: %v", help)
+		}
+	}
+	if r.obj("next")["step"] != "vicious-circle" {
+		t.Errorf("after crisis help the course goes on: %s", r.raw)
+	}
+	r = a.do("GET", base+"/lessons/understanding?lang=en", token, nil)
+	if !strings.Contains(r.raw, `"id":"death-thoughts","label":"Thinking about death or suicide","safety":"crisis"`) {
+		t.Errorf("the lesson does not mark the safety signal: %s", r.raw)
+	}
+
 	// Resume exactly where the client was.
-	if r := a.do("GET", base, token, nil); r.obj("resume")["step"] != "my-circle" {
+	if r := a.do("GET", base, token, nil); r.obj("resume")["step"] != "vicious-circle" {
 		t.Errorf("resume: %s", r.raw)
 	}
 

@@ -93,6 +93,7 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/selfhelp/lesson/:lesson":              all,
 	"GET /en/selfhelp/lesson/:lesson/:step":        laterStep,
 	"POST /en/selfhelp/lesson/:lesson/:step":       clientsOnly,
+	"GET /en/selfhelp/lesson/:lesson/:step/help":   clientsOnly,
 	"POST /en/selfhelp/reminder":                   clientsOnly,
 	"POST /en/selfhelp/reminder/remove":            clientsOnly,
 	"GET /en/selfhelp/questionnaire/:point":        clientsOnly,

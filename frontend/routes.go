@@ -90,6 +90,7 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/selfhelp/lesson/:lesson", s.lessonStart)
 		get(a, "/selfhelp/lesson/:lesson/:step", s.stepPage)
 		a.POST("/selfhelp/lesson/:lesson/:step", work, client, s.stepSubmit)
+		get(a, "/selfhelp/lesson/:lesson/:step/help", client, s.stepHelp)
 		a.POST("/selfhelp/reminder", form, client, s.reminderSubmit)
 		a.POST("/selfhelp/reminder/remove", form, client, s.reminderRemove)
 		get(a, "/selfhelp/questionnaire/:point", client, s.measureForm)

@@ -577,3 +577,73 @@ func TestSelfhelpWelcomeBackOnce(t *testing.T) {
 		t.Error("welcome back shown twice")
 	}
 }
+
+// TestSelfhelpSafetySignalShowsCrisisHelp: ticking "thoughts of death or
+// suicide" among lesson 1's complaints shows crisis help at once, before
+// the next step (an autosave names the help page for the script to open),
+// then leads on to where the client was going; the same answer saved again
+// goes straight on.
+func TestSelfhelpSafetySignalShowsCrisisHelp(t *testing.T) {
+	e := newAccountEnv(t)
+	signUpClient(t, e, "veiligheid")
+	step := "/en/selfhelp/lesson/understanding/complaints"
+	e.do(http.MethodGet, step, nil)
+	form := func(extra ...string) url.Values {
+		return url.Values{"f-recognised": append([]string{"tired"}, extra...), "action": {"continue"}}
+	}
+	// No signal: on to the next step.
+	if w := postStep(e, step, form()); w.Header().Get("Location") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Fatalf("without a signal: %d → %s", w.Code, w.Header().Get("Location"))
+	}
+	w := postStep(e, step, form("death-thoughts"))
+	help := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || help != step+"/help?next=%2Fselfhelp%2Flesson%2Funderstanding%2Fvicious-circle" {
+		t.Fatalf("with the signal: %d → %s", w.Code, help)
+	}
+	doc := checkSelfhelpPage(t, e.do(http.MethodGet, help, nil), 200, "en", "Talk to someone now")
+	panel := find(doc, func(n *html.Node) bool { return hasClass(n, "panel--crisis") })
+	for _, tel := range []string{"tel:112", "tel:1813", "tel:113", "tel:08000113"} {
+		if find(panel, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel }) == nil {
+			t.Errorf("the crisis help lacks %s", tel)
+		}
+	}
+	if got := resultSteps(doc); strings.Join(got, "|") != "!See your GP soon: call today" {
+		t.Errorf("GP step %q", got)
+	}
+	if a := find(doc, func(n *html.Node) bool { return attr(n, "id") == "help-continue" }); attr(a, "href") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Errorf("continue leads to %q", attr(a, "href"))
+	}
+	// Saved: the same answer again goes straight on.
+	if w := postStep(e, step, form("death-thoughts")); w.Header().Get("Location") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Errorf("the same answer again: → %s", w.Header().Get("Location"))
+	}
+	// Removed and ticked again with "Save and come back later": help, then the course page.
+	postStep(e, step, url.Values{"f-recognised": {"tired"}, "action": {"later"}})
+	w = postStep(e, step, url.Values{"f-recognised": {"death-thoughts"}, "action": {"later"}})
+	if w.Header().Get("Location") != step+"/help?next=%2Fselfhelp%3Fnotice%3Dsaved" {
+		t.Errorf("later with the signal: → %s", w.Header().Get("Location"))
+	}
+	// An autosave names the help page, which leads back to the exercise.
+	postStep(e, step, url.Values{"f-recognised": {"tired"}, "action": {"later"}})
+	w = e.do(http.MethodPost, step, url.Values{"f-recognised": {"death-thoughts"}, csrfField: {e.jar[cookieCSRF]}}, "X-Haven-Autosave", "1")
+	if w.Code != http.StatusNoContent || w.Header().Get("X-Haven-Crisis-Help") != step+"/help?next=%2Fselfhelp%2Flesson%2Funderstanding%2Fcomplaints" {
+		t.Errorf("autosave: %d %q", w.Code, w.Header().Get("X-Haven-Crisis-Help"))
+	}
+	if w := e.do(http.MethodPost, step, url.Values{"f-recognised": {"death-thoughts", "tired"}, csrfField: {e.jar[cookieCSRF]}}, "X-Haven-Autosave", "1"); w.Header().Get("X-Haven-Crisis-Help") != "" {
+		t.Error("an autosave without a new signal names the help page")
+	}
+	// A forged next leads to the course page, never elsewhere.
+	for _, next := range []string{"https://evil.example", "//evil.example", "/account/delete", "/selfhelp?next=//x"} {
+		doc := parse(t, e.do(http.MethodGet, step+"/help?next="+url.QueryEscape(next), nil).Body.Bytes())
+		if a := find(doc, func(n *html.Node) bool { return attr(n, "id") == "help-continue" }); attr(a, "href") != "/en/selfhelp" {
+			t.Errorf("next %q: continue leads to %q", next, attr(a, "href"))
+		}
+	}
+	if w := e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/nope/help", nil); w.Code != http.StatusNotFound {
+		t.Errorf("help for an unknown step: %d", w.Code)
+	}
+	// The page's script opens the help page from an autosave.
+	if js := string(e.site.assets.byLogical["app.js"].body); !strings.Contains(js, "X-Haven-Crisis-Help") {
+		t.Error("app.js does not follow the crisis help header")
+	}
+}

@@ -459,4 +459,5 @@ func (v *validator) field(f *Field, at []any) {
 		ids[o.ID] = true
 		v.text(o.Label, true, append(oat, "label")...)
 	}
+	v.safety(f, at)
 }

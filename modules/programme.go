@@ -149,12 +149,16 @@ type Field struct {
 	MaxLabel  Text      `yaml:"max_label"`
 	Options   []*Option `yaml:"options"`
 	ItemLabel Text      `yaml:"item_label"`
+	// Safety marks a scale field as a safety signal (safety.go).
+	Safety *FieldSafety `yaml:"safety"`
 }
 
-// Option is a choice of a single, multiple or checklist field.
+// Option is a choice of a single, multiple or checklist field. Safety,
+// when set, is the safety signal choosing it raises (safety.go).
 type Option struct {
-	ID    string `yaml:"id"`
-	Label Text   `yaml:"label"`
+	ID     string `yaml:"id"`
+	Label  Text   `yaml:"label"`
+	Safety string `yaml:"safety"`
 }
 
 // HasLanguage reports whether the programme is written in lang.

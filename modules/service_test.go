@@ -146,7 +146,7 @@ func TestAnswerValidation(t *testing.T) {
 	}{
 		{"scale above 10", Values{"mood": raw(11)}, false, "values.mood"},
 		{"scale not a number", Values{"mood": raw("high")}, false, "values.mood"},
-		{"unknown option", Values{"pick": raw("c")}, false, "values.pick"},
+		{"unknown option", Values{"pick": raw("d")}, false, "values.pick"},
 		{"unknown option in multiple", Values{"several": raw([]string{"x", "q"})}, false, "values.several"},
 		{"text too long", Values{"story": raw(strings.Repeat("a", MaxTextLen+1))}, false, "values.story"},
 		{"unknown field", Values{"nope": raw("x")}, false, "values.nope"},

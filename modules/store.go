@@ -103,6 +103,11 @@ const (
 	EventLessonCompleted = "lesson_completed"
 	EventCourseCompleted = "course_completed"
 	EventMeasurement     = "questionnaire_completed"
+	// EventSafetySignal: a client newly chose an answer the content marks
+	// as a safety signal (lesson only; no option, no answer). Kept with the
+	// enrolment for the guided trajectory's clinician alert; erasure cuts
+	// the link like every event's.
+	EventSafetySignal = "safety_signal"
 )
 
 type event struct {
@@ -326,6 +331,32 @@ func (s *Store) RecordEvent(ctx context.Context, kind, programmeID, lessonID, en
 		return fmt.Errorf("modules: record event: %w", err)
 	}
 	return nil
+}
+
+// EnrolmentEvents returns the events of one kind of an enrolment, oldest
+// first.
+func (s *Store) EnrolmentEvents(ctx context.Context, enrolmentID, kind string) ([]EventRecord, error) {
+	var rows []event
+	err := s.db.WithContext(ctx).Where("enrolment_id = ? AND kind = ?", enrolmentID, kind).Order("occurred_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: list events: %w", err)
+	}
+	out := make([]EventRecord, 0, len(rows))
+	for _, r := range rows {
+		rec := EventRecord{Kind: r.Kind, OccurredAt: r.OccurredAt}
+		if r.LessonID != nil {
+			rec.LessonID = *r.LessonID
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// EventRecord is one event of an enrolment.
+type EventRecord struct {
+	Kind       string
+	LessonID   string
+	OccurredAt time.Time
 }
 
 // CountEvents counts events of a kind for a programme in [from, to).
