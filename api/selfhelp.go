@@ -213,8 +213,9 @@ type diaryRequest struct {
 }
 
 type planView struct {
-	Title    string            `json:"title"`
-	Sections []planSectionView `json:"sections"`
+	Title      string            `json:"title"`
+	Sections   []planSectionView `json:"sections"`
+	CrisisHelp *crisisHelp       `json:"crisis_help"`
 }
 
 type planSectionView struct {
@@ -493,7 +494,7 @@ func (h *handlers) myPlan(c *gin.Context) {
 		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(plan.Text()))
 		return
 	}
-	out := planView{Title: plan.Title, Sections: []planSectionView{}}
+	out := planView{Title: plan.Title, Sections: []planSectionView{}, CrisisHelp: toCrisisHelp(plan.Crisis.Help)}
 	for _, s := range plan.Sections {
 		items := s.Items
 		if items == nil {

@@ -174,6 +174,18 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	if r := a.do("GET", base+"/plan?format=text", token, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("plan: %d %v", r.code, r.header)
 	}
+	// ... closed by the crisis lines in the reader's language; the JSON
+	// plan carries them too.
+	for l, want := range map[string]string{"nl": "Bel gratis 1813", "en": "Call 1813 for free"} {
+		r := a.do("GET", base+"/plan?format=text&lang="+l, token, nil)
+		if !strings.Contains(r.raw, want) || !strings.Contains(r.raw, "0800-0113") || !strings.Contains(r.raw, " 112\n") {
+			t.Errorf("%s plan text lacks the crisis lines: %s", l, r.raw)
+		}
+		r = a.do("GET", base+"/plan?lang="+l, token, nil)
+		if help, _ := r.body["crisis_help"].(map[string]any); help == nil || !strings.Contains(fmt.Sprint(help["lines"]), want) || lineNames(help["youth_lines"]) == "" {
+			t.Errorf("%s JSON plan lacks the crisis lines: %s", l, r.raw)
+		}
+	}
 
 	// The export carries the self-help data; erasure removes it.
 	if r := a.do("GET", "/api/v1/me/export", token, nil); r.code != 200 || !strings.Contains(r.raw, secret) || !strings.Contains(r.raw, "wandelen") {

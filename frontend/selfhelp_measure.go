@@ -217,6 +217,9 @@ type planPageView struct {
 	LessonNumber int
 	LessonHref   string
 	DownloadHref string
+	// The crisis lines that close the plan, as in the download.
+	CrisisTitle string
+	Crisis      *crisisHelp
 }
 
 func (s *Site) planPage(c *gin.Context) {
@@ -243,6 +246,8 @@ func (s *Site) planPage(c *gin.Context) {
 		return
 	default:
 		pv.Enrolled, pv.Sections = true, plan.Sections
+		ch := s.crisisView(v.Lang, plan.Crisis.Help)
+		pv.CrisisTitle, pv.Crisis = plan.Crisis.Title, &ch
 	}
 	v.Title = pv.Title
 	v.Data = pv

@@ -543,6 +543,18 @@ func TestSelfhelpPlanAndReminder(t *testing.T) {
 		!strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") || !strings.Contains(w.Body.String(), "Mijn plan") {
 		t.Errorf("plan download: %d %v", w.Code, w.Header())
 	}
+	// The plan closes with the crisis lines, in the reader's language.
+	for l, want := range map[string][]string{
+		"nl": {"Hulp nodig? Bel of chat meteen, dag en nacht", "In direct gevaar? Bel 112", "België", "Zelfmoordlijn 1813: 1813", "Bel gratis 1813", "113 Zelfmoordpreventie: 113, 0800-0113", "Voor kinderen en jongeren:", "Awel: 102"},
+		"en": {"Need help now? Call or chat straight away, day and night", "In immediate danger? Call 112", "Belgium", "Zelfmoordlijn 1813: 1813", "Call 1813 for free", "Call 113 or 0800-0113 for free", "For children and young people:", "De Kindertelefoon: 0800-0432"},
+	} {
+		body := e.do(http.MethodGet, "/"+l+"/selfhelp/plan.txt", nil).Body.String()
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s plan lacks %q:\n%s", l, w, body)
+			}
+		}
+	}
 	w = e.do(http.MethodPost, "/en/selfhelp/reminder", url.Values{"email": {"not-an-address"}, csrfField: {e.jar[cookieCSRF]}})
 	doc := checkSelfhelpPage(t, w, http.StatusUnprocessableEntity, "en", "")
 	if find(doc, func(n *html.Node) bool { return attr(n, "id") == "email-error" }) == nil {

@@ -289,6 +289,9 @@ func validatePlan(d *doc, p *Programme) error {
 	}
 	v := &validator{doc: d, langs: p.Languages}
 	v.text(p.Plan.Title, true, "plan", "title")
+	v.text(p.Plan.Crisis.Title, true, "plan", "crisis", "title")
+	v.text(p.Plan.Crisis.Emergency, true, "plan", "crisis", "emergency")
+	v.text(p.Plan.Crisis.Youth, true, "plan", "crisis", "youth")
 	if v.err != nil {
 		return v.err
 	}

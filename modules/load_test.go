@@ -25,6 +25,7 @@ plan:
   lesson: one
   title: {nl: Mijn plan, en: My plan}
   fields: [all-fields/pleasant, all-fields/story, all-fields/several]
+  crisis: {title: {nl: "Hulp nodig?", en: "Need help now?"}, emergency: {nl: "In gevaar? Bel", en: "In danger? Call"}, youth: {nl: Voor jongeren, en: For young people}}
 `
 
 const fixtureLessonOne = `id: one
@@ -252,6 +253,9 @@ func TestLoadBrokenContent(t *testing.T) {
 		{"unknown key in a safety mark", "demo/lessons/one.yaml", func(s string) string {
 			return strings.Replace(s, "safety: {signal: crisis, at_most: 1}", "safety: {signal: crisis, at_most: 1, level: high}", 1)
 		}, []string{"demo/lessons/one.yaml:18", "level"}},
+		{"plan without crisis headings", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "youth: {nl: Voor jongeren, en: For young people}", "youth: {nl: Voor jongeren}", 1)
+		}, []string{"demo/programme.yaml:20", `missing translation "en"`}},
 		{"course advice without a translation", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "text: {nl: Je scores stegen., en: Your scores rose.}", "text: {nl: Je scores stegen.}", 1)
 		}, []string{"demo/programme.yaml:15", `missing translation "en"`}},

@@ -107,6 +107,16 @@ type PlanSpec struct {
 	Lesson string   `yaml:"lesson"`
 	Title  Text     `yaml:"title"`
 	Fields []string `yaml:"fields"`
+	// Crisis holds the headings of the crisis lines printed at the end of
+	// the plan (the lines themselves are the deployment's, selftest).
+	Crisis PlanCrisisText `yaml:"crisis"`
+}
+
+// PlanCrisisText are the plan's headings for the crisis lines.
+type PlanCrisisText struct {
+	Title     Text `yaml:"title"`     // "Need help now?"
+	Emergency Text `yaml:"emergency"` // "In immediate danger? Call" (the number follows)
+	Youth     Text `yaml:"youth"`     // "For children and young people"
 }
 
 // Lesson is an ordered list of steps.

@@ -48,7 +48,8 @@ func newFixture(t *testing.T) *fixture {
 	database := dbtest.Open(t)
 	store := NewStore(database.DB)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: newScorer(t, database.DB, c.now), Now: c.now, Location: brussels(t)})
+	scorer := newScorer(t, database.DB, c.now)
+	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,6 +501,42 @@ func TestPlan(t *testing.T) {
 	for _, want := range []string{"Mijn plan", "  - call Anna", "Verhaal\n  -\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestPlanEndsWithCrisisLines: the downloaded plan closes with the
+// deployment's crisis lines (and those for young people) in the reader's
+// language, after the client's own sections.
+func TestPlanEndsWithCrisisLines(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"nl", []string{"Hulp nodig?\n===========\n", "In gevaar? Bel 112\n", "\nBelgië\n  - Zelfmoordlijn 1813: 1813 (https://www.zelfmoord1813.be)\n    Bel gratis 1813, dag en nacht",
+			"\nNederland\n  - 113 Zelfmoordpreventie: 113, 0800-0113 (https://www.113.nl)\n    Bel gratis 113 of 0800-0113",
+			"  Voor jongeren:\n  - Awel: 102 (https://www.awel.be)\n    Voor kinderen en jongeren", "  - De Kindertelefoon: 0800-0432"}},
+		{"en", []string{"Need help now?\n==============\n", "In danger? Call 112\n", "\nBelgium\n  - Zelfmoordlijn 1813: 1813", "    Call 1813 for free, day and night",
+			"\nNetherlands\n  - 113 Zelfmoordpreventie: 113, 0800-0113", "    Call 113 or 0800-0113 for free", "  For young people:\n  - Awel: 102"}},
+	}
+	for _, tt := range tests {
+		plan, err := f.svc.Plan(ctx, "u1", "demo", tt.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := plan.Text()
+		for _, want := range tt.want {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: text lacks %q:\n%s", tt.lang, want, text)
+			}
+		}
+		if strings.Index(text, "Verhaal") > strings.Index(text, "112") && tt.lang == "nl" {
+			t.Errorf("%s: the crisis lines come before the plan", tt.lang)
 		}
 	}
 }

@@ -146,7 +146,7 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 	if err != nil {
 		return nil, err
 	}
-	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer,
+	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
 		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
 }
 
