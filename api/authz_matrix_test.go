@@ -108,6 +108,12 @@ func (r acctResponse) str(path ...string) string {
 // the OpenAPI document.
 func (a *acctAPI) do(method, path, token string, body any) acctResponse {
 	a.t.Helper()
+	return a.doHeaders(method, path, token, body)
+}
+
+// doHeaders is do with extra request headers (name, value, …).
+func (a *acctAPI) doHeaders(method, path, token string, body any, headers ...string) acctResponse {
+	a.t.Helper()
 	var reader io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -122,6 +128,9 @@ func (a *acctAPI) do(method, path, token string, body any) acctResponse {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
 	a.engine.ServeHTTP(rec, req)

@@ -198,7 +198,8 @@ type saveStepResponse struct {
 }
 
 type nudgeEmailRequest struct {
-	Email string `json:"email"`
+	Email    string `json:"email"`
+	Language string `json:"language"`
 }
 
 type measurementRequest struct {
@@ -515,7 +516,12 @@ func (h *handlers) setNudgeEmail(c *gin.Context) {
 			map[string]string{"email": "is required"})
 		return
 	}
-	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), req.Email); err != nil {
+	asked := req.Language // the e-mail's language: as asked, else ?lang=, else Accept-Language
+	if asked == "" {
+		asked = c.Query("lang")
+	}
+	l := lang.Negotiate(asked, c.GetHeader("Accept-Language"), h.DefaultLanguage)
+	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), req.Email, l); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -523,7 +529,7 @@ func (h *handlers) setNudgeEmail(c *gin.Context) {
 }
 
 func (h *handlers) deleteNudgeEmail(c *gin.Context) {
-	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), ""); err != nil {
+	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), "", ""); err != nil {
 		h.respondError(c, err)
 		return
 	}

@@ -170,6 +170,30 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	}
 	checkCourseAdvice("the progress", "en", r.body["course_advice"])
 
+	// The reminder e-mail is written in the language asked for when opting in.
+	for _, tc := range []struct {
+		query  string
+		body   map[string]any
+		header string
+		want   string
+	}{
+		{"", map[string]any{"email": "me@example.org", "language": "en"}, "nl", "en"},
+		{"?lang=en", map[string]any{"email": "me@example.org"}, "nl", "en"},
+		{"", map[string]any{"email": "me@example.org"}, "nl-BE,nl;q=0.9", "nl"},
+	} {
+		r := a.doHeaders("PUT", base+"/nudge-email"+tc.query, token, tc.body, "Accept-Language", tc.header)
+		var got string
+		if err := a.db.Raw("SELECT nudge_language FROM selfhelp_enrolments WHERE nudge_email_sealed IS NOT NULL").Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if r.code != 204 || got != tc.want {
+			t.Errorf("nudge e-mail %s %v (Accept-Language %s): %d, language %q, want %q", tc.query, tc.body, tc.header, r.code, got, tc.want)
+		}
+	}
+	if r := a.do("DELETE", base+"/nudge-email", token, nil); r.code != 204 {
+		t.Errorf("remove the nudge address: %d", r.code)
+	}
+
 	// The plan downloads as text.
 	if r := a.do("GET", base+"/plan?format=text", token, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("plan: %d %v", r.code, r.header)

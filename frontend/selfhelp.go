@@ -361,7 +361,7 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 		s.renderCourse(c, http.StatusUnprocessableEntity, "", v.T("selfhelp.reminder.error_empty"))
 		return
 	}
-	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email)
+	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email, v.Lang)
 	var verr *modules.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -377,7 +377,7 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 func (s *Site) reminderRemove(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
 	who := signedIn(c)
-	if err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, ""); err != nil {
+	if err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, "", ""); err != nil {
 		s.selfhelpError(c, v, err)
 		return
 	}

@@ -568,6 +568,27 @@ func TestSelfhelpPlanAndReminder(t *testing.T) {
 	if !strings.Contains(body, "Remove my e-mail address") || strings.Contains(body, "me@example.com") {
 		t.Error("reminder not shown as set (or the address is shown)")
 	}
+	// The e-mail will be in the language of the page the client opted in on.
+	who, err := e.auth.Sessions.Authenticate(t.Context(), e.jar[cookieAccess], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nudgeLang := func() string {
+		pr, err := e.site.Selfhelp.Progress(t.Context(), who.UserID, e.site.programme().ID)
+		if err != nil || pr.Enrolment.NudgeLanguage == nil {
+			return ""
+		}
+		return *pr.Enrolment.NudgeLanguage
+	}
+	if got := nudgeLang(); got != "en" {
+		t.Errorf("reminder language %q, want en", got)
+	}
+	if w := e.do(http.MethodPost, "/nl/selfhelp/reminder", url.Values{"email": {"me@example.com"}, csrfField: {e.jar[cookieCSRF]}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("Dutch reminder: %d", w.Code)
+	}
+	if got := nudgeLang(); got != "nl" {
+		t.Errorf("reminder language %q, want nl", got)
+	}
 	e.do(http.MethodPost, "/en/selfhelp/reminder/remove", url.Values{csrfField: {e.jar[cookieCSRF]}})
 	if body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String(); !strings.Contains(body, `id="email"`) {
 		t.Error("reminder not removed")

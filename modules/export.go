@@ -29,6 +29,7 @@ type EnrolmentExport struct {
 	// signal was chosen (crisis help was shown), by lesson.
 	SafetySignals []SafetySignalExport `json:"safety_signals"`
 	NudgeEmail    string               `json:"nudge_email,omitempty"`
+	NudgeLanguage string               `json:"nudge_language,omitempty"`
 }
 
 // SafetySignalExport is one safety signal: where and when.
@@ -122,6 +123,9 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 				return nil, err
 			}
 			ex.NudgeEmail = string(addr)
+		}
+		if e.NudgeLanguage != nil {
+			ex.NudgeLanguage = *e.NudgeLanguage
 		}
 		out.Enrolments = append(out.Enrolments, ex)
 	}

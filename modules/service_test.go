@@ -314,10 +314,11 @@ func TestOpenProgrammeUnlocksEverything(t *testing.T) {
 	}
 }
 
-type fakeMailer struct{ sent []string }
+type fakeMailer struct{ sent, langs []string }
 
-func (m *fakeMailer) SendNudge(_ context.Context, to, _, _ string) error {
+func (m *fakeMailer) SendNudge(_ context.Context, to, _, lang string) error {
 	m.sent = append(m.sent, to)
+	m.langs = append(m.langs, lang)
 	return nil
 }
 
@@ -330,10 +331,10 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "not-an-address"); err == nil {
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "not-an-address", "en"); err == nil {
 		t.Error("bad address accepted")
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org"); err != nil {
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "en"); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := f.store.Enrolment(ctx, "mailme", "demo")
@@ -350,8 +351,8 @@ func TestNudgesOncePerLapse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.sent) != 1 || m.sent[0] != "me@example.org" {
-		t.Errorf("e-mails sent: %v", m.sent)
+	if len(m.sent) != 1 || m.sent[0] != "me@example.org" || m.langs[0] != "en" {
+		t.Errorf("e-mails sent: %v in %v (the language the client opted in with)", m.sent, m.langs)
 	}
 	f.clock.add(8 * 24 * time.Hour)
 	// Reading progress (opening a lesson first, say) leaves the nudge for
@@ -380,11 +381,35 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	if len(m.sent) != 2 {
 		t.Errorf("second lapse: %d e-mails, want 2", len(m.sent))
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", ""); err != nil {
+	// Opting in again from a Dutch page writes the e-mail in Dutch; a
+	// language the course lacks falls back to its first.
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "nl"); err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil {
-		t.Error("address not removed")
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeLanguage == nil || *e.NudgeLanguage != "nl" {
+		t.Errorf("language kept %v, want nl", e.NudgeLanguage)
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeLanguage == nil || *e.NudgeLanguage != "nl" {
+		t.Errorf("an unknown language kept as %v, want the programme's first, nl", e.NudgeLanguage)
+	}
+	f.clock.add(9 * 24 * time.Hour) // back after the second lapse, then away again
+	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RunNudges(ctx, f.clock.now().Add(8*24*time.Hour), m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.langs) != 3 || m.langs[2] != "nl" {
+		t.Errorf("third lapse in %v, want nl", m.langs)
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil || e.NudgeLanguage != nil {
+		t.Error("address (or its language) not removed")
 	}
 }
 

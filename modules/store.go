@@ -22,6 +22,9 @@ type Enrolment struct {
 	CurrentLesson    string
 	CurrentStep      string
 	NudgeEmailSealed *string
+	// NudgeLanguage is the language the client used when opting in to the
+	// reminder e-mail (nil: from before it was kept; both languages).
+	NudgeLanguage *string
 }
 
 // TableName is the table created by the migrations.
@@ -198,9 +201,12 @@ func (s *Store) CompleteEnrolment(ctx context.Context, id string, now time.Time)
 	return res.RowsAffected == 1, nil
 }
 
-// SetNudgeEmail stores (or, with nil, removes) the sealed nudge address.
-func (s *Store) SetNudgeEmail(ctx context.Context, id string, sealed *string) error {
-	if err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).Update("nudge_email_sealed", sealed).Error; err != nil {
+// SetNudgeEmail stores (or, with nil, removes) the sealed nudge address and
+// the language of the e-mail.
+func (s *Store) SetNudgeEmail(ctx context.Context, id string, sealed, lang *string) error {
+	err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).
+		Updates(map[string]any{"nudge_email_sealed": sealed, "nudge_language": lang}).Error
+	if err != nil {
 		return fmt.Errorf("modules: set nudge e-mail: %w", err)
 	}
 	return nil

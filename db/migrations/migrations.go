@@ -23,6 +23,7 @@ func All() []*gormigrate.Migration {
 		jobRuns(),
 		visits(),
 		selfhelpMeasurementAnswers(),
+		selfhelpNudgeLanguage(),
 	}
 }
 

@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		return nil, err
 	}
 	if cfg.SMTPURL != "" {
-		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
+		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.Selftest); err != nil {
 			return nil, err
 		}
 	}
