@@ -82,7 +82,6 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/account/data/export":   users,
 	"POST /en/account/delete":       users,
 	"GET /en/account/email":         users,
-	"POST /en/account/email":        users,
 	"POST /en/account/email/delete": users,
 	"GET /en/account/access":        clientsOnly,
 	"GET /en/account/staff":         coordinators,

@@ -73,7 +73,6 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/account/data/export", user, s.dataExport)
 		a.POST("/account/delete", form, user, s.deleteSubmit)
 		get(a, "/account/email", user, s.emailForm)
-		a.POST("/account/email", form, user, s.emailSubmit)
 		a.POST("/account/email/delete", form, user, s.emailDelete)
 		get(a, "/account/access", client, s.accessPage)
 

@@ -426,7 +426,7 @@ func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
 	doc := answer(e, "start", "0", "1", "0", "1", "0", "0", "0", "0", "1") // 3, with a crisis answer
 	titles, steps := advice(doc)
 	if strings.Join(titles, "|") != "This course alone is not enough right now" ||
-		strings.Join(steps, "|") != "!See your GP soon: call today|Ask for guided online help" {
+		strings.Join(steps, "|") != "!See your GP soon: call today|Ask about guided online help" {
 		t.Errorf("result advice %q %q", titles, steps)
 	}
 	if countText(doc, "See your GP soon: call today") != 1 {
@@ -461,7 +461,7 @@ func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
 	}
 	doc = answer(e, "middle", "2", "2", "2", "2", "1", "1", "0", "0", "0") // 10
 	titles, steps = advice(doc)
-	if strings.Join(titles, "|") != "Your complaints have clearly increased" || strings.Join(steps, "|") != "See your GP|Ask for guided online help" {
+	if strings.Join(titles, "|") != "Your complaints have clearly increased" || strings.Join(steps, "|") != "See your GP|Ask about guided online help" {
 		t.Errorf("worsening advice %q %q", titles, steps)
 	}
 	if !strings.Contains(textOf(find(doc, func(n *html.Node) bool { return hasClass(n, "panel--advice") })), "Before lesson 1: score 4. After lesson 4: score 10.") {

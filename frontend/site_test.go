@@ -346,7 +346,7 @@ func TestSelftestSevereResultPutsTheGPFirst(t *testing.T) {
 	if hasClassAnywhere(doc, "panel--crisis") {
 		t.Error("crisis panel without a crisis answer")
 	}
-	if got := resultSteps(doc); strings.Join(got, " | ") != "!Ga snel naar je huisarts: bel vandaag | Vraag begeleide online hulp" {
+	if got := resultSteps(doc); strings.Join(got, " | ") != "!Ga snel naar je huisarts: bel vandaag | Vraag naar begeleide online hulp" {
 		t.Errorf("next steps %q", got)
 	}
 	if !strings.Contains(w.Body.String(), ">Dringend<") {
@@ -614,6 +614,41 @@ func TestSelftestUnder18SeesYouthLines(t *testing.T) {
 	for _, want := range append(youthTels, "For children and young people", "https://www.awel.be", "https://www.kindertelefoon.nl") {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Errorf("the crisis page lacks %q", want)
+		}
+	}
+}
+
+// TestPagesPromiseOnlyWhatExists: no page speaks of what Haven has not
+// built — messages from a coach, notifications, guided help to ask for here
+// "soon", monthly reports — and the privacy page says what is there: the
+// course's own reminder address, professionals' access to the record only,
+// the safety-signal note and how visits are counted.
+func TestPagesPromiseOnlyWhatExists(t *testing.T) {
+	e := newTestEnv(t)
+	never := []string{"coach", "notification", "melding", "new message", "nieuw bericht", "per month", "per maand", " soon", "binnenkort",
+		"follow the course with a professional", "cursus ook volgen met een hulpverlener"}
+	for _, l := range []string{"en", "nl"} {
+		for _, p := range []string{"/", "/info/your-data", "/guided", "/selfhelp", "/selftest", "/crisis"} {
+			w := e.do(http.MethodGet, "/"+l+p, nil)
+			b := strings.ToLower(w.Body.String())
+			main := b[strings.Index(b, "<main"):strings.Index(b, "</main>")]
+			for _, n := range never {
+				if strings.Contains(main, n) {
+					t.Errorf("/%s%s says %q", l, p, n)
+				}
+			}
+		}
+	}
+	want := map[string][]string{
+		"en": {"one reminder e-mail", "Professionals on Haven", "Haven does not offer guided online help", "cannot see", "notes <strong>that moment</strong>", "Counting visits without knowing who you are", "a key that changes every day"},
+		"nl": {"één herinnering per e-mail", "Hulpverleners op Haven", "Haven biedt geen begeleide online hulp aan", "zien niet", "noteert het <strong>dat moment</strong>", "Bezoeken tellen zonder te weten wie je bent", "een sleutel die elke dag verandert"},
+	}
+	for l, ws := range want {
+		b := e.do(http.MethodGet, "/"+l+"/info/your-data", nil).Body.String()
+		for _, w := range ws {
+			if !strings.Contains(b, w) {
+				t.Errorf("/%s/info/your-data lacks %q", l, w)
+			}
 		}
 	}
 }
