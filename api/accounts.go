@@ -267,28 +267,10 @@ func (h *handlers) regenerateRecoveryCode(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"recovery_code": code})
 }
 
-type emailRequest struct {
-	Email string `json:"email"`
-}
-
-func (h *handlers) setEmail(c *gin.Context) {
-	var req emailRequest
-	if !decodeJSON(c, &req) {
-		return
-	}
-	if req.Email == "" {
-		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Give an e-mail address, or DELETE it.", map[string]string{"email": "is required"})
-		return
-	}
-	if err := h.Auth.Accounts.SetEmail(c.Request.Context(), principal(c), req.Email); err != nil {
-		h.respondError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
-
+// deleteEmail removes an e-mail address given before Haven stopped asking
+// for one (auth.Accounts.RemoveEmail).
 func (h *handlers) deleteEmail(c *gin.Context) {
-	if err := h.Auth.Accounts.SetEmail(c.Request.Context(), principal(c), ""); err != nil {
+	if err := h.Auth.Accounts.RemoveEmail(c.Request.Context(), principal(c)); err != nil {
 		h.respondError(c, err)
 		return
 	}

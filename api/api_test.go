@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,9 +142,17 @@ func TestSubmit(t *testing.T) {
 		if r.body["crisis"] != true || r.body["score"].(float64) != 1 {
 			t.Fatalf("result %v", r.body)
 		}
-		advice := r.body["advice"].([]any)
-		if advice[0].(map[string]any)["code"] != "crisis" {
-			t.Errorf("crisis advice not first: %v", advice)
+		var steps []string // the GP follows crisis help, urgent, before the course
+		for _, adv := range r.body["advice"].([]any) {
+			step := adv.(map[string]any)
+			code := step["code"].(string)
+			if step["urgent"] == true {
+				code = "!" + code
+			}
+			steps = append(steps, code)
+		}
+		if strings.Join(steps, ",") != "crisis,!gp,self_help" {
+			t.Errorf("advice %v, want crisis, urgent gp, self_help", steps)
 		}
 		help := r.body["crisis_help"].(map[string]any)
 		lines := help["lines"].([]any)
@@ -165,9 +174,13 @@ func TestSubmit(t *testing.T) {
 		}
 		codes := []string{}
 		for _, adv := range r.body["advice"].([]any) {
-			codes = append(codes, adv.(map[string]any)["code"].(string))
+			code := adv.(map[string]any)["code"].(string)
+			if adv.(map[string]any)["urgent"] == true {
+				code = "!" + code
+			}
+			codes = append(codes, code)
 		}
-		if strings.Join(codes, ",") != "guided,gp" {
+		if strings.Join(codes, ",") != "!gp,guided" { // 20–27: the GP first, urgently
 			t.Errorf("advice codes %v", codes)
 		}
 	})
@@ -269,11 +282,12 @@ func TestCrisisLines(t *testing.T) {
 		path   string
 		status int
 		lines  int
+		youth  string
 	}{
-		{"/api/v1/crisis-lines", 200, 2},
-		{"/api/v1/crisis-lines?country=NL&lang=en", 200, 1},
-		{"/api/v1/crisis-lines?country=be", 200, 1},
-		{"/api/v1/crisis-lines?country=XX", 422, 0},
+		{"/api/v1/crisis-lines", 200, 2, "Awel 102,De Kindertelefoon 0800-0432"},
+		{"/api/v1/crisis-lines?country=NL&lang=en", 200, 1, "De Kindertelefoon 0800-0432"},
+		{"/api/v1/crisis-lines?country=be", 200, 1, "Awel 102"},
+		{"/api/v1/crisis-lines?country=XX", 422, 0, ""},
 	}
 	for _, tt := range tests {
 		r := a.do("GET", tt.path, nil)
@@ -285,7 +299,72 @@ func TestCrisisLines(t *testing.T) {
 			if n := len(r.body["lines"].([]any)); n != tt.lines || r.body["emergency"] != "112" {
 				t.Errorf("%s: %v", tt.path, r.body)
 			}
+			if got := lineNames(r.body["youth_lines"]); got != tt.youth {
+				t.Errorf("%s: youth lines %q, want %q", tt.path, got, tt.youth)
+			}
 		}
+	}
+}
+
+// lineNames lists "name phone" of a JSON list of crisis lines.
+func lineNames(v any) string {
+	list, _ := v.([]any)
+	var out []string
+	for _, l := range list {
+		m := l.(map[string]any)
+		out = append(out, m["name"].(string)+" "+m["phones"].([]any)[0].(string))
+	}
+	return strings.Join(out, ",")
+}
+
+// TestSubmitUnder18ShowsYouthLines: a visitor whose profile says under_18
+// gets the lines for young people beside the crisis lines (crisis_help),
+// or on their own (youth_help) without a crisis answer — when submitting
+// and when reading the result again; adults get none.
+func TestSubmitUnder18ShowsYouthLines(t *testing.T) {
+	a := newAPI(t)
+	tests := []struct {
+		name      string
+		item9     int
+		age       string
+		country   string
+		crisis    string // crisis_help: lines | youth_lines
+		youthHelp string
+	}{
+		{"under 18 with a crisis answer, Belgium", 1, "under_18", "BE", "Zelfmoordlijn 1813 1813 | Awel 102", ""},
+		{"under 18 with a crisis answer, anywhere", 2, "under_18", "", "113 Zelfmoordpreventie 113,Zelfmoordlijn 1813 1813 | Awel 102,De Kindertelefoon 0800-0432", ""},
+		{"under 18 without a crisis answer", 0, "under_18", "NL", "", "De Kindertelefoon 0800-0432"},
+		{"adult with a crisis answer", 1, "35_44", "NL", "113 Zelfmoordpreventie 113 | ", ""},
+		{"adult without a crisis answer", 0, "35_44", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := phq9Body("en", 1, 0, 0, 0, 0, 0, 0, 0, tt.item9)
+			body["profile"] = map[string]any{"age_band": tt.age}
+			body["country"] = tt.country
+			r := a.do("POST", "/api/v1/selftest/instruments/phq9/submissions", body)
+			if r.Code != 201 {
+				t.Fatalf("%d %s", r.Code, r.Body)
+			}
+			again := a.do("GET", "/api/v1/selftest/submissions/"+r.body["id"].(string)+"?country="+tt.country, nil)
+			for _, res := range []map[string]any{r.body, again.body} {
+				crisis, youth := "", ""
+				if h, ok := res["crisis_help"].(map[string]any); ok {
+					lines := strings.Split(lineNames(h["lines"]), ",")
+					slices.Sort(lines)
+					crisis = strings.Join(lines, ",") + " | " + lineNames(h["youth_lines"])
+				}
+				if h, ok := res["youth_help"].(map[string]any); ok {
+					if len(h["lines"].([]any)) != 0 {
+						t.Errorf("youth_help carries adult lines: %v", h)
+					}
+					youth = lineNames(h["youth_lines"])
+				}
+				if crisis != tt.crisis || youth != tt.youthHelp {
+					t.Errorf("crisis_help %q youth_help %q, want %q %q", crisis, youth, tt.crisis, tt.youthHelp)
+				}
+			}
+		})
 	}
 }
 

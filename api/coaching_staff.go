@@ -110,7 +110,7 @@ func (h *handlers) work(c *gin.Context) {
 	}
 	out := gin.H{"programme": w.Programme.ID, "answers": []answerView{}, "assigned": []string{}}
 	if w.Progress != nil {
-		out["progress"] = progressOut(w.Progress)
+		out["progress"] = h.progressOut(c, w.Progress)
 	}
 	answers := make([]answerView, 0, len(w.Answers))
 	for _, a := range w.Answers {

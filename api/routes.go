@@ -58,7 +58,6 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 	a.GET("/me", user, h.me)
 	a.POST("/me/password", user, h.changePassword)
 	a.POST("/me/recovery-code", client, h.regenerateRecoveryCode)
-	a.PUT("/me/email", user, h.setEmail)
 	a.DELETE("/me/email", user, h.deleteEmail)
 	a.GET("/me/export", user, h.exportMe)
 	a.DELETE("/me", client, h.eraseMe)

@@ -85,12 +85,20 @@ type fieldContent struct {
 	MinLabel  string       `json:"min_label,omitempty"`
 	MaxLabel  string       `json:"max_label,omitempty"`
 	ItemLabel string       `json:"item_label,omitempty"`
+	Safety    *fieldSafety `json:"safety,omitempty"`
 	Options   []optionText `json:"options,omitempty"`
 }
 
+type fieldSafety struct {
+	Signal  string `json:"signal"`
+	AtMost  *int   `json:"at_most,omitempty"`
+	AtLeast *int   `json:"at_least,omitempty"`
+}
+
 type optionText struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Safety string `json:"safety,omitempty"`
 }
 
 type progressView struct {
@@ -102,6 +110,27 @@ type progressView struct {
 	Measures    []measureState    `json:"measures"`
 	Nudge       *nudgeView        `json:"nudge,omitempty"`
 	NudgeEmail  bool              `json:"nudge_email"`
+	Advice      *courseAdvice     `json:"course_advice,omitempty"`
+}
+
+// courseAdvice is modules.CourseAdvice on the wire, in one language.
+type courseAdvice struct {
+	Reasons  []string        `json:"reasons"`
+	Worsened *worseningView  `json:"worsened,omitempty"`
+	Messages []adviceMessage `json:"messages"`
+	Steps    []adviceView    `json:"steps"`
+}
+
+type worseningView struct {
+	FromPoint string `json:"from_point"`
+	ToPoint   string `json:"to_point"`
+	From      int    `json:"from"`
+	To        int    `json:"to"`
+}
+
+type adviceMessage struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
 }
 
 type positionView struct {
@@ -164,10 +193,13 @@ type saveStepResponse struct {
 	Next            *positionView `json:"next,omitempty"`
 	LessonCompleted bool          `json:"lesson_completed"`
 	CourseCompleted bool          `json:"course_completed"`
+	SafetySignal    bool          `json:"safety_signal"`
+	CrisisHelp      *crisisHelp   `json:"crisis_help,omitempty"`
 }
 
 type nudgeEmailRequest struct {
-	Email string `json:"email"`
+	Email    string `json:"email"`
+	Language string `json:"language"`
 }
 
 type measurementRequest struct {
@@ -182,8 +214,9 @@ type diaryRequest struct {
 }
 
 type planView struct {
-	Title    string            `json:"title"`
-	Sections []planSectionView `json:"sections"`
+	Title      string            `json:"title"`
+	Sections   []planSectionView `json:"sections"`
+	CrisisHelp *crisisHelp       `json:"crisis_help"`
 }
 
 type planSectionView struct {
@@ -258,7 +291,10 @@ func stepView(p *modules.Programme, s *modules.Step, l string) stepContent {
 		fv := fieldContent{ID: f.ID, Type: f.Type, Label: f.Label.In(l), Help: f.Help.In(l), Required: f.Required, Rows: f.Rows,
 			MinLabel: f.MinLabel.In(l), MaxLabel: f.MaxLabel.In(l), ItemLabel: f.ItemLabel.In(l)}
 		for _, o := range f.Options {
-			fv.Options = append(fv.Options, optionText{ID: o.ID, Label: o.Label.In(l)})
+			fv.Options = append(fv.Options, optionText{ID: o.ID, Label: o.Label.In(l), Safety: o.Safety})
+		}
+		if sf := f.Safety; sf != nil {
+			fv.Safety = &fieldSafety{Signal: sf.Signal, AtMost: sf.AtMost, AtLeast: sf.AtLeast}
 		}
 		v.Fields = append(v.Fields, fv)
 	}
@@ -302,7 +338,27 @@ func answerOut(a modules.StepAnswer) answerView {
 	return answerView{Lesson: a.LessonID, Step: a.StepID, Values: a.Values, UpdatedAt: a.UpdatedAt, CompletedAt: a.CompletedAt, Removed: a.Removed}
 }
 
-func progressOut(pr *modules.Progress) progressView {
+func (h *handlers) courseAdviceOut(a *modules.CourseAdvice, l string) *courseAdvice {
+	if a == nil {
+		return nil
+	}
+	out := &courseAdvice{Reasons: a.Reasons, Messages: []adviceMessage{}, Steps: []adviceView{}}
+	if w := a.Worsened; w != nil {
+		out.Worsened = &worseningView{FromPoint: w.FromPoint, ToPoint: w.ToPoint, From: w.From, To: w.To}
+	}
+	for _, m := range a.Messages {
+		out.Messages = append(out.Messages, adviceMessage{Title: m.Title.In(l), Text: m.Text.In(l)})
+	}
+	for _, st := range a.Steps {
+		step := h.Selftest.Step(st.Code, l, st.Urgent)
+		out.Steps = append(out.Steps, adviceView{Code: step.Code, Title: step.Title, Text: step.Text, Path: "/" + l + step.Path, Urgent: step.Urgent})
+	}
+	return out
+}
+
+// progressOut is a client's progress, the course advice in the programme's
+// language for this request.
+func (h *handlers) progressOut(c *gin.Context, pr *modules.Progress) progressView {
 	v := progressView{Programme: pr.Programme.ID, StartedAt: pr.Enrolment.StartedAt, CompletedAt: pr.Enrolment.CompletedAt,
 		Resume: positionView{Lesson: pr.ResumeLesson, Step: pr.ResumeStep}, NudgeEmail: pr.Enrolment.NudgeEmailSealed != nil,
 		Lessons: []lessonStateView{}, Measures: []measureState{}}
@@ -319,6 +375,7 @@ func progressOut(pr *modules.Progress) progressView {
 	if pr.Nudge != nil {
 		v.Nudge = &nudgeView{AwaySince: pr.Nudge.LapseSince}
 	}
+	v.Advice = h.courseAdviceOut(pr.Advice, h.contentLanguage(c, pr.Programme))
 	return v
 }
 
@@ -336,7 +393,7 @@ func (h *handlers) myProgrammes(c *gin.Context) {
 			h.respondError(c, err)
 			return
 		}
-		out = append(out, progressOut(pr))
+		out = append(out, h.progressOut(c, pr))
 	}
 	c.JSON(http.StatusOK, gin.H{"enrolments": out})
 }
@@ -347,7 +404,7 @@ func (h *handlers) startProgramme(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, progressOut(pr))
+	c.JSON(http.StatusOK, h.progressOut(c, pr))
 }
 
 func (h *handlers) myProgress(c *gin.Context) {
@@ -359,7 +416,7 @@ func (h *handlers) myProgress(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, progressOut(pr))
+	c.JSON(http.StatusOK, h.progressOut(c, pr))
 }
 
 func (h *handlers) openLesson(c *gin.Context) {
@@ -398,9 +455,13 @@ func (h *handlers) saveStep(c *gin.Context) {
 		h.respondError(c, err)
 		return
 	}
-	out := saveStepResponse{Answer: answerOut(res.Answer), LessonCompleted: res.LessonCompleted, CourseCompleted: res.CourseCompleted}
+	out := saveStepResponse{Answer: answerOut(res.Answer), LessonCompleted: res.LessonCompleted, CourseCompleted: res.CourseCompleted,
+		SafetySignal: res.ShowCrisisHelp}
 	if res.NextStep != "" {
 		out.Next = &positionView{Lesson: res.NextLesson, Step: res.NextStep}
+	}
+	if res.ShowCrisisHelp { // before the next step: crisis help at once
+		out.CrisisHelp = toCrisisHelp(h.Selftest.CrisisHelpForAll(h.language(c), ""))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -434,7 +495,7 @@ func (h *handlers) myPlan(c *gin.Context) {
 		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(plan.Text()))
 		return
 	}
-	out := planView{Title: plan.Title, Sections: []planSectionView{}}
+	out := planView{Title: plan.Title, Sections: []planSectionView{}, CrisisHelp: toCrisisHelp(plan.Crisis.Help)}
 	for _, s := range plan.Sections {
 		items := s.Items
 		if items == nil {
@@ -455,7 +516,12 @@ func (h *handlers) setNudgeEmail(c *gin.Context) {
 			map[string]string{"email": "is required"})
 		return
 	}
-	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), req.Email); err != nil {
+	asked := req.Language // the e-mail's language: as asked, else ?lang=, else Accept-Language
+	if asked == "" {
+		asked = c.Query("lang")
+	}
+	l := lang.Negotiate(asked, c.GetHeader("Accept-Language"), h.DefaultLanguage)
+	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), req.Email, l); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -463,7 +529,7 @@ func (h *handlers) setNudgeEmail(c *gin.Context) {
 }
 
 func (h *handlers) deleteNudgeEmail(c *gin.Context) {
-	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), ""); err != nil {
+	if err := h.Selfhelp.SetNudgeEmail(c.Request.Context(), principal(c).UserID, c.Param("programme"), "", ""); err != nil {
 		h.respondError(c, err)
 		return
 	}
@@ -492,7 +558,9 @@ func (h *handlers) takeMeasurement(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Language", out.Language)
-	c.JSON(http.StatusCreated, h.result(out, out.Language, ""))
+	v := h.result(out.Outcome, out.Language, "")
+	v.CourseAdvice = h.courseAdviceOut(out.Advice, out.Language)
+	c.JSON(http.StatusCreated, v)
 }
 
 func (h *handlers) myDiary(c *gin.Context) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,8 +63,38 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 		t.Errorf("another client saving: %d", r.code)
 	}
 
+	// Ticking "thoughts of death or suicide" among the complaints brings
+	// crisis help at once, in the language asked for, the first time only;
+	// the lesson content says which options are safety signals.
+	complaints := base + "/lessons/understanding/steps/complaints?lang=en"
+	r = a.do("PUT", complaints, token, map[string]any{"values": map[string]any{"recognised": []string{"tired"}}})
+	if r.code != 200 || r.body["safety_signal"] != false || r.body["crisis_help"] != nil {
+		t.Errorf("no signal: %d %s", r.code, r.raw)
+	}
+	for i, want := range []bool{true, false} {
+		r = a.do("PUT", complaints, token, map[string]any{"values": map[string]any{"recognised": []string{"tired", "death-thoughts"}}, "complete": i == 1})
+		if r.code != 200 || r.body["safety_signal"] != want {
+			t.Fatalf("save %d: %d %s", i, r.code, r.raw)
+		}
+		help, _ := r.body["crisis_help"].(map[string]any)
+		if want && (help == nil || help["emergency"] != "112" || !strings.Contains(lineNames(help["lines"]), "Zelfmoordlijn 1813 1813") ||
+			!strings.Contains(fmt.Sprint(help["lines"]), "Call 1813")) {
+			t.Errorf("crisis help with the signal: %v", help)
+		}
+		if !want && help != nil {
+			t.Errorf("crisis help again for the same answer: %v", help)
+		}
+	}
+	if r.obj("next")["step"] != "vicious-circle" {
+		t.Errorf("after crisis help the course goes on: %s", r.raw)
+	}
+	r = a.do("GET", base+"/lessons/understanding?lang=en", token, nil)
+	if !strings.Contains(r.raw, `"id":"death-thoughts","label":"Thinking about death or suicide","safety":"crisis"`) {
+		t.Errorf("the lesson does not mark the safety signal: %s", r.raw)
+	}
+
 	// Resume exactly where the client was.
-	if r := a.do("GET", base, token, nil); r.obj("resume")["step"] != "my-circle" {
+	if r := a.do("GET", base, token, nil); r.obj("resume")["step"] != "vicious-circle" {
 		t.Errorf("resume: %s", r.raw)
 	}
 
@@ -111,17 +142,73 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	if r.code != 201 || r.body["crisis"] != true {
 		t.Fatalf("measurement: %d %s", r.code, r.raw)
 	}
+	// ... and says the course alone is not enough: the GP (urgent), guided help.
+	checkCourseAdvice := func(what, l string, v any) {
+		t.Helper()
+		adv, _ := v.(map[string]any)
+		if adv == nil {
+			t.Fatalf("%s: no course_advice", what)
+		}
+		var steps []string
+		for _, st := range adv["steps"].([]any) {
+			m := st.(map[string]any)
+			steps = append(steps, fmt.Sprintf("%v %v %v", m["code"], m["urgent"], m["path"]))
+		}
+		msgs := adv["messages"].([]any)
+		if fmt.Sprint(adv["reasons"]) != "[not_enough]" || len(msgs) != 1 || msgs[0].(map[string]any)["title"] == "" ||
+			strings.Join(steps, ",") != "gp true /"+l+"/info/treatment,guided false /"+l+"/guided" {
+			t.Errorf("%s: course_advice %v", what, adv)
+		}
+	}
+	checkCourseAdvice("the questionnaire's result", "nl", r.body["course_advice"])
 	if r := a.do("POST", base+"/measurements/start", token, map[string]any{"answers": answers}); r.code != 404 {
 		t.Errorf("a point is taken once: %d", r.code)
 	}
-	r = a.do("GET", base, token, nil)
+	r = a.do("GET", base+"?lang=en", token, nil)
 	if ms := r.body["measures"].([]any); ms[0].(map[string]any)["taken"] == nil {
 		t.Errorf("measurement not shown in progress: %s", r.raw)
+	}
+	checkCourseAdvice("the progress", "en", r.body["course_advice"])
+
+	// The reminder e-mail is written in the language asked for when opting in.
+	for _, tc := range []struct {
+		query  string
+		body   map[string]any
+		header string
+		want   string
+	}{
+		{"", map[string]any{"email": "me@example.org", "language": "en"}, "nl", "en"},
+		{"?lang=en", map[string]any{"email": "me@example.org"}, "nl", "en"},
+		{"", map[string]any{"email": "me@example.org"}, "nl-BE,nl;q=0.9", "nl"},
+	} {
+		r := a.doHeaders("PUT", base+"/nudge-email"+tc.query, token, tc.body, map[string]string{"Accept-Language": tc.header})
+		var got string
+		if err := a.db.Raw("SELECT nudge_language FROM selfhelp_enrolments WHERE nudge_email_sealed IS NOT NULL").Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if r.code != 204 || got != tc.want {
+			t.Errorf("nudge e-mail %s %v (Accept-Language %s): %d, language %q, want %q", tc.query, tc.body, tc.header, r.code, got, tc.want)
+		}
+	}
+	if r := a.do("DELETE", base+"/nudge-email", token, nil); r.code != 204 {
+		t.Errorf("remove the nudge address: %d", r.code)
 	}
 
 	// The plan downloads as text.
 	if r := a.do("GET", base+"/plan?format=text", token, nil); r.code != 200 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("plan: %d %v", r.code, r.header)
+	}
+	// ... closed by the crisis lines in the reader's language; the JSON
+	// plan carries them too.
+	for l, want := range map[string]string{"nl": "Bel gratis 1813", "en": "Call 1813 for free"} {
+		r := a.do("GET", base+"/plan?format=text&lang="+l, token, nil)
+		if !strings.Contains(r.raw, want) || !strings.Contains(r.raw, "0800-0113") || !strings.Contains(r.raw, " 112\n") {
+			t.Errorf("%s plan text lacks the crisis lines: %s", l, r.raw)
+		}
+		r = a.do("GET", base+"/plan?lang="+l, token, nil)
+		if help, _ := r.body["crisis_help"].(map[string]any); help == nil || !strings.Contains(fmt.Sprint(help["lines"]), want) || lineNames(help["youth_lines"]) == "" {
+			t.Errorf("%s JSON plan lacks the crisis lines: %s", l, r.raw)
+		}
 	}
 
 	// The export carries the self-help data; erasure removes it.

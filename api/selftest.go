@@ -92,19 +92,22 @@ type profileRequest struct {
 }
 
 type resultView struct {
-	ID         string        `json:"id"`
-	Instrument string        `json:"instrument"`
-	Version    string        `json:"version"`
-	Language   string        `json:"language"`
-	Score      int           `json:"score"`
-	MaxScore   int           `json:"max_score"`
-	Band       bandView      `json:"band"`
-	Crisis     bool          `json:"crisis"`
-	Advice     []adviceView  `json:"advice"`
-	CrisisHelp *crisisHelp   `json:"crisis_help,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
-	Notice     string        `json:"notice"`
-	Codes      resultCodings `json:"codes"`
+	ID         string       `json:"id"`
+	Instrument string       `json:"instrument"`
+	Version    string       `json:"version"`
+	Language   string       `json:"language"`
+	Score      int          `json:"score"`
+	MaxScore   int          `json:"max_score"`
+	Band       bandView     `json:"band"`
+	Crisis     bool         `json:"crisis"`
+	Advice     []adviceView `json:"advice"`
+	CrisisHelp *crisisHelp  `json:"crisis_help,omitempty"`
+	YouthHelp  *crisisHelp  `json:"youth_help,omitempty"`
+	// CourseAdvice comes only with a course questionnaire.
+	CourseAdvice *courseAdvice `json:"course_advice,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	Notice       string        `json:"notice"`
+	Codes        resultCodings `json:"codes"`
 	// ClaimToken comes only with a fresh submission: the browser keeps it
 	// to attach this result to an account later, if the visitor wants.
 	ClaimToken string `json:"claim_token,omitempty"`
@@ -117,15 +120,17 @@ type resultCodings struct {
 }
 
 type adviceView struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
-	Text  string `json:"text"`
-	Path  string `json:"path"`
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Text   string `json:"text"`
+	Path   string `json:"path"`
+	Urgent bool   `json:"urgent"`
 }
 
 type crisisHelp struct {
-	Emergency string           `json:"emergency"`
-	Lines     []crisisLineView `json:"lines"`
+	Emergency  string           `json:"emergency"`
+	Lines      []crisisLineView `json:"lines"`
+	YouthLines []crisisLineView `json:"youth_lines,omitempty"`
 }
 
 type crisisLineView struct {
@@ -266,8 +271,11 @@ func (h *handlers) result(out *selftest.Outcome, l, country string) resultView {
 		steps = append([]selftest.Step{*r.CrisisStep}, steps...)
 		v.CrisisHelp = toCrisisHelp(r.CrisisHelp)
 	}
+	if r.YouthHelp != nil {
+		v.YouthHelp = toCrisisHelp(r.YouthHelp)
+	}
 	for _, st := range steps {
-		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path})
+		v.Advice = append(v.Advice, adviceView{Code: st.Code, Title: st.Title, Text: st.Text, Path: "/" + r.Language + st.Path, Urgent: st.Urgent})
 	}
 	return v
 }
@@ -281,6 +289,9 @@ func toCrisisHelp(ch *selftest.CrisisHelp) *crisisHelp {
 	for _, l := range ch.Lines() {
 		out.Lines = append(out.Lines, crisisLineView(l))
 	}
+	for _, l := range ch.YouthLines() {
+		out.YouthLines = append(out.YouthLines, crisisLineView(l))
+	}
 	return out
 }
 
@@ -292,7 +303,7 @@ func (h *handlers) crisisLines(c *gin.Context) {
 			map[string]string{"country": "unknown country code"})
 		return
 	}
-	c.JSON(http.StatusOK, toCrisisHelp(h.Selftest.CrisisHelp(l, country)))
+	c.JSON(http.StatusOK, toCrisisHelp(h.Selftest.CrisisHelpForAll(l, country)))
 }
 
 // bindAnswers turns the request's answers into domain answers. An answer

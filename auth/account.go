@@ -3,26 +3,18 @@ package auth
 import (
 	"context"
 	"fmt"
-	"net/mail"
-	"strings"
 	"time"
 
 	"github.com/haven-mh/haven/audit"
 )
 
-// SetEmail adds, changes or (with "") removes the caller's e-mail address,
-// used only for notifications in guided care.
-func (s *Accounts) SetEmail(ctx context.Context, p Principal, email string) error {
-	email = strings.TrimSpace(email)
-	var v any
-	if email != "" {
-		addr, err := mail.ParseAddress(email)
-		if err != nil || addr.Address != email || len(email) > 254 {
-			return invalid("email", "must be a plain e-mail address such as name@example.org")
-		}
-		v = email
-	}
-	return s.store.UpdateUser(ctx, p.UserID, map[string]any{"email": v, "updated_at": s.now().UTC()})
+// RemoveEmail removes the e-mail address the caller gave earlier. Haven
+// does not ask for one any more: nothing sends to it (the self-help
+// reminder has its own opt-in address), so keeping it would be collecting
+// data without a use. The guided trajectory may ask again when it has one.
+// Addresses given before stay in the export until removed.
+func (s *Accounts) RemoveEmail(ctx context.Context, p Principal) error {
+	return s.store.UpdateUser(ctx, p.UserID, map[string]any{"email": nil, "updated_at": s.now().UTC()})
 }
 
 // Export is everything Haven holds about a user (GDPR article 15 and 20).

@@ -527,7 +527,8 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 	if _, err := f.selftest.Claim(ctx, out.ClaimToken, client.Actor()); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Accounts.SetEmail(ctx, client, "zeldzaam@example.org"); err != nil {
+	// An address given before Haven stopped asking for one.
+	if err := f.db.Table("users").Where("id = ?", client.UserID).Update("email", "zeldzaam@example.org").Error; err != nil {
 		t.Fatal(err)
 	}
 	// A guided trajectory with its clinician and a message each way.
@@ -667,5 +668,28 @@ func TestClientListIsInEachClientsAccessLog(t *testing.T) {
 	rep, err := f.audit.Verify(ctx)
 	if err != nil || rep.Entries < 4 {
 		t.Errorf("the chain after a batch append: %+v, %v", rep, err)
+	}
+}
+
+// TestRemoveEmail: Haven no longer asks for an account e-mail address
+// (nothing uses one); an address given before is in the export and can be
+// removed.
+func TestRemoveEmail(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.principal(f.signUp("met-adres").Session)
+	if err := f.db.Table("users").Where("id = ?", client.UserID).Update("email", "oud@example.org").Error; err != nil {
+		t.Fatal(err)
+	}
+	ex, err := f.svc.Accounts.Export(ctx, client)
+	if err != nil || ex.Account.Email == nil || *ex.Account.Email != "oud@example.org" {
+		t.Fatalf("export before removal: %+v %v", ex.Account, err)
+	}
+	if err := f.svc.Accounts.RemoveEmail(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.svc.Accounts.Me(ctx, client)
+	if err != nil || u.Email != nil {
+		t.Errorf("address after removal: %v %v", u.Email, err)
 	}
 }

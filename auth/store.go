@@ -10,8 +10,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// User is an account. A client has only a nickname and a password (and, if
-// they choose, an e-mail address for notifications); staff are invited.
+// User is an account. A client has only a nickname and a password (Email
+// holds an address given before Haven stopped asking for one, until the
+// user removes it); staff are invited.
 // Erasure turns the row into a tombstone that keeps only the id, the role,
 // the creation day and the erasure time, for anonymous counts.
 type User struct {

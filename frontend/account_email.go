@@ -2,28 +2,18 @@ package frontend
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/haven-mh/haven/auth"
 )
 
-// The e-mail page: a user may add an address, only for notifications in
-// guided care, change it, and remove it again. The same auth.Service
-// method as PUT and DELETE /api/v1/me/email.
-
-func (s *Site) emailPage(v *view, current string) formPage {
-	f := formPage{Heading: v.T("account.email.title"),
-		Lead:   []string{v.T("account.email.lead"), v.T("account.email.optional")},
-		Action: v.Href("/account/email"), Submit: v.T("account.email.submit"),
-		Fields: []field{{Name: "email", Type: "email", Label: v.T("account.email.label"), Hint: v.T("account.email.hint"),
-			Autocomplete: "email", Value: current}},
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
-	if current != "" {
-		f.Second = &formPage{Heading: v.T("account.email.remove_title"), Lead: []string{v.T("account.email.remove_text")},
-			Action: v.Href("/account/email/delete"), Submit: v.T("account.email.remove_submit"), Danger: true}
-	}
-	return f
-}
+// The e-mail page. Haven no longer asks for an account e-mail address:
+// nothing sends to it (the self-help reminder has its own opt-in address on
+// the course page). The page says so, and shows an address given before
+// with a button to remove it — the same auth method as DELETE
+// /api/v1/me/email. The guided trajectory may ask for an address again
+// when it has a use for one.
 
 func (s *Site) emailForm(c *gin.Context) {
 	v := s.accountView(c, "account.email.title", "/account/email")
@@ -33,45 +23,28 @@ func (s *Site) emailForm(c *gin.Context) {
 		s.InternalError(c)
 		return
 	}
-	current := ""
-	if u.Email != nil {
-		current = *u.Email
-	}
-	s.renderAccountForm(c, http.StatusOK, v, s.emailPage(v, current), "")
-}
-
-func (s *Site) emailSubmit(c *gin.Context) {
-	v := s.accountView(c, "account.email.title", "/account/email")
-	p := signedIn(c)
-	addr := strings.TrimSpace(c.PostForm("email"))
-	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
-	if err != nil {
-		s.InternalError(c)
+	links := []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}
+	if u.Email == nil || *u.Email == "" {
+		paras := []string{v.T("account.email.none")}
+		if p.Role == auth.RoleClient {
+			paras = append(paras, v.T("account.email.reminder"))
+			links = append([]linkView{{Href: v.Href("/selfhelp") + "#reminder", Text: v.T("account.email.reminder_link")}}, links...)
+		}
+		v.Data = messagePage{Heading: v.T("account.email.title"), Paragraphs: paras, Links: links}
+		s.render(c, http.StatusOK, "account_message", v)
 		return
 	}
-	f := s.emailPage(v, "")
-	if u.Email != nil && *u.Email != "" {
-		f = s.emailPage(v, *u.Email)
-	}
-	f.Fields[0].Value = addr
-	if addr == "" {
-		f.Fields[0].Error = v.T("account.email.empty")
-		s.renderAccountForm(c, http.StatusUnprocessableEntity, v, f, "")
-		return
-	}
-	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, addr); err != nil {
-		s.formFailed(c, v, f, err, http.StatusUnprocessableEntity)
-		return
-	}
-	v.Data = messagePage{Heading: v.T("account.email.saved"), Paragraphs: []string{v.T("account.email.saved_text", "Email", addr)},
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
-	s.render(c, http.StatusOK, "account_message", v)
+	f := formPage{Heading: v.T("account.email.title"),
+		Lead:   []string{v.T("account.email.given", "Email", *u.Email), v.T("account.email.unused")},
+		Action: v.Href("/account/email/delete"), Submit: v.T("account.email.remove_submit"), Danger: true,
+		Links: links}
+	s.renderAccountForm(c, http.StatusOK, v, f, "")
 }
 
 func (s *Site) emailDelete(c *gin.Context) {
 	v := s.accountView(c, "account.email.title", "/account/email")
 	p := signedIn(c)
-	if err := s.Auth.Accounts.SetEmail(c.Request.Context(), p, ""); err != nil {
+	if err := s.Auth.Accounts.RemoveEmail(c.Request.Context(), p); err != nil {
 		s.InternalError(c)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
+	"github.com/haven-mh/haven/db"
 )
 
 // accountEnv is the site with accounts wired, and a browser-like cookie
@@ -23,13 +24,14 @@ type accountEnv struct {
 	engine *gin.Engine
 	auth   *auth.Service
 	site   *Site
+	db     *db.DB
 	jar    map[string]string
 }
 
 func newAccountEnv(t *testing.T) *accountEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
-	deps, _ := testDeps(t)
+	deps, database := testDeps(t)
 	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +40,7 @@ func newAccountEnv(t *testing.T) *accountEnv {
 	r.Use(middleware.RequestID(), middleware.SecurityHeaders(false), middleware.Recover(slog.New(slog.DiscardHandler), s.InternalError))
 	r.NoRoute(s.NotFound)
 	s.Register(r)
-	return &accountEnv{t: t, engine: r, auth: deps.Auth, site: s, jar: map[string]string{}}
+	return &accountEnv{t: t, engine: r, auth: deps.Auth, site: s, db: database, jar: map[string]string{}}
 }
 
 // do sends a request with the jar's cookies and keeps the cookies set.

@@ -92,8 +92,7 @@ func (s *Site) selfCheck() error {
 			if err != nil {
 				return fmt.Errorf("frontend: start-up check: score %s: %w", in.ID, err)
 			}
-			res.Crisis = true
-			res.Advice = append([]string{selftest.AdviceCrisis}, res.Advice...)
+			res = selftest.Rescore(in, res.Score, res.Band, true) // with crisis help
 			w = httptest.NewRecorder()
 			c, _ = gin.CreateTestContext(w)
 			c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/selftest/result/check?claim="+strings.Repeat("A", 43), nil)

@@ -61,6 +61,7 @@ type crisisCountry struct {
 	Code  string
 	Name  string
 	Lines []crisisLine
+	Youth []crisisLine // for children and young people
 }
 
 type crisisLine struct {
@@ -86,10 +87,19 @@ func phone(number string) phoneView {
 }
 
 // crisisHelp is the crisis help of the self-test domain (every configured
-// country, the deployment's own first; or only country's lines), with each
-// country's name in the page's language.
+// country, the deployment's own first; or only country's lines, with the
+// lines for young people), with each country's name in the page's
+// language.
 func (s *Site) crisisHelp(l, country string) crisisHelp {
-	return s.crisisView(l, s.Selftest.CrisisHelp(l, country))
+	return s.crisisView(l, s.Selftest.CrisisHelpForAll(l, country))
+}
+
+func lineView(line selftest.CrisisLineText) crisisLine {
+	cl := crisisLine{Name: line.Name, Text: line.Text, URL: line.URL}
+	for _, p := range line.Phones {
+		cl.Phones = append(cl.Phones, phone(p))
+	}
+	return cl
 }
 
 func (s *Site) crisisView(l string, h *selftest.CrisisHelp) crisisHelp {
@@ -103,11 +113,10 @@ func (s *Site) crisisView(l string, h *selftest.CrisisHelp) crisisHelp {
 			}
 		}
 		for _, line := range cc.Lines {
-			cl := crisisLine{Name: line.Name, Text: line.Text, URL: line.URL}
-			for _, p := range line.Phones {
-				cl.Phones = append(cl.Phones, phone(p))
-			}
-			v.Lines = append(v.Lines, cl)
+			v.Lines = append(v.Lines, lineView(line))
+		}
+		for _, line := range cc.Youth {
+			v.Youth = append(v.Youth, lineView(line))
 		}
 		out.Countries = append(out.Countries, v)
 	}

@@ -73,7 +73,6 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/account/data/export", user, s.dataExport)
 		a.POST("/account/delete", form, user, s.deleteSubmit)
 		get(a, "/account/email", user, s.emailForm)
-		a.POST("/account/email", form, user, s.emailSubmit)
 		a.POST("/account/email/delete", form, user, s.emailDelete)
 		get(a, "/account/access", client, s.accessPage)
 
@@ -90,6 +89,7 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/selfhelp/lesson/:lesson", s.lessonStart)
 		get(a, "/selfhelp/lesson/:lesson/:step", s.stepPage)
 		a.POST("/selfhelp/lesson/:lesson/:step", work, client, s.stepSubmit)
+		get(a, "/selfhelp/lesson/:lesson/:step/help", client, s.stepHelp)
 		a.POST("/selfhelp/reminder", form, client, s.reminderSubmit)
 		a.POST("/selfhelp/reminder/remove", form, client, s.reminderRemove)
 		get(a, "/selfhelp/questionnaire/:point", client, s.measureForm)

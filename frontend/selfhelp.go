@@ -166,6 +166,7 @@ type coursePage struct {
 	DueHref      string
 	DueText      string
 	Trend        []measureRow
+	Advice       *courseAdviceView
 	PlanTitle    string
 	CSRF         string
 	ReminderSet  bool
@@ -298,6 +299,7 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		cp.ResumeText = v.T("selfhelp.resume_where", "N", l.Number, "Lesson", l.Title.In(tl), "Step", st.Title.In(tl),
 			"X", l.StepIndex(st.ID)+1, "Y", len(l.Steps))
 	}
+	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {
 		if m.Due && cp.DueHref == "" {
@@ -315,6 +317,18 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		}
 	}
 	return nil
+}
+
+// pointNameByID is pointName for a point's id.
+func (s *Site) pointNameByID(v *view, p *modules.Programme, id string) string {
+	if p.Measures != nil {
+		for _, pt := range p.Measures.Points {
+			if pt.ID == id {
+				return s.pointName(v, p, pt)
+			}
+		}
+	}
+	return id
 }
 
 // pointName says when a questionnaire is offered: "Before lesson 1".
@@ -347,7 +361,7 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 		s.renderCourse(c, http.StatusUnprocessableEntity, "", v.T("selfhelp.reminder.error_empty"))
 		return
 	}
-	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email)
+	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email, v.Lang)
 	var verr *modules.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -363,7 +377,7 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 func (s *Site) reminderRemove(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
 	who := signedIn(c)
-	if err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, ""); err != nil {
+	if err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, "", ""); err != nil {
 		s.selfhelpError(c, v, err)
 		return
 	}

@@ -120,6 +120,45 @@ type measureResultView struct {
 	When         string
 	ContinueHref string
 	ContinueText string
+	Advice       *courseAdviceView
+}
+
+// courseAdviceView is the course's questionnaire advice (modules
+// CourseAdvice) for the "course-advice" partial.
+type courseAdviceView struct {
+	TextLang string // the course texts' language, when not the page's
+	Messages []adviceMessage
+	Worsened *worseningView
+	Steps    []stepView
+}
+
+type adviceMessage struct{ Title, Text string }
+
+type worseningView struct {
+	FromWhen, ToWhen string
+	From, To         int
+}
+
+// courseAdvice prepares the course advice for a page, nil when there is none.
+func (s *Site) courseAdvice(v *view, p *modules.Programme, tl string, a *modules.CourseAdvice) *courseAdviceView {
+	if a == nil {
+		return nil
+	}
+	out := &courseAdviceView{}
+	if tl != v.Lang {
+		out.TextLang = tl
+	}
+	for _, m := range a.Messages {
+		out.Messages = append(out.Messages, adviceMessage{Title: m.Title.In(tl), Text: m.Text.In(tl)})
+	}
+	if w := a.Worsened; w != nil {
+		out.Worsened = &worseningView{From: w.From, To: w.To, FromWhen: s.pointNameByID(v, p, w.FromPoint), ToWhen: s.pointNameByID(v, p, w.ToPoint)}
+	}
+	for _, st := range a.Steps {
+		step := s.Selftest.Step(st.Code, v.Lang, st.Urgent)
+		out.Steps = append(out.Steps, stepView{Title: step.Title, Text: step.Text, Href: v.Href(step.Path), Urgent: step.Urgent})
+	}
+	return out
 }
 
 func (s *Site) measureResult(c *gin.Context) {
@@ -138,11 +177,18 @@ func (s *Site) measureResult(c *gin.Context) {
 		s.selfhelpError(c, v, err)
 		return
 	}
-	r := measureResultView{resultView: s.buildResult(v, out), When: s.pointName(v, p, ms.Point)}
+	r := measureResultView{resultView: s.buildResult(v, out.Outcome), When: s.pointName(v, p, ms.Point),
+		Advice: s.courseAdvice(v, p, textLang(p, v.Lang), out.Advice)}
 	r.Heading = v.T("selfhelp.measure.result_title")
+	shown := map[string]bool{v.Href("/selfhelp"): true} // they are on the course already
+	if r.Advice != nil {
+		for _, st := range r.Advice.Steps { // the advice lists these already
+			shown[st.Href] = true
+		}
+	}
 	steps := r.Steps[:0]
 	for _, st := range r.Steps {
-		if st.Href != v.Href("/selfhelp") { // they are on the course already
+		if !shown[st.Href] {
 			steps = append(steps, st)
 		}
 	}
@@ -172,6 +218,9 @@ type planPageView struct {
 	LessonNumber int
 	LessonHref   string
 	DownloadHref string
+	// The crisis lines that close the plan, as in the download.
+	CrisisTitle string
+	Crisis      *crisisHelp
 }
 
 func (s *Site) planPage(c *gin.Context) {
@@ -198,6 +247,8 @@ func (s *Site) planPage(c *gin.Context) {
 		return
 	default:
 		pv.Enrolled, pv.Sections = true, plan.Sections
+		ch := s.crisisView(v.Lang, plan.Crisis.Help)
+		pv.CrisisTitle, pv.Crisis = plan.Crisis.Title, &ch
 	}
 	v.Title = pv.Title
 	v.Data = pv

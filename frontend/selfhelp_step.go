@@ -15,6 +15,7 @@ import (
 	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/modules"
+	"github.com/haven-mh/haven/selftest"
 )
 
 // Lesson steps, one per page. A client's answers are saved with every
@@ -606,11 +607,15 @@ func (s *Site) stepSubmit(c *gin.Context) {
 		s.selfhelpError(c, v, err)
 		return
 	}
+	stepPath := "/selfhelp/lesson/" + l.ID + "/" + st.ID
 	if autosave {
 		c.Header("Cache-Control", "no-store")
 		if len(errs) > 0 {
 			c.Status(http.StatusUnprocessableEntity)
 			return
+		}
+		if res.ShowCrisisHelp { // the page's script opens crisis help at once
+			c.Header(headerCrisisHelp, helpHref(v, stepPath, stepPath))
 		}
 		c.Status(http.StatusNoContent)
 		return
@@ -619,33 +624,90 @@ func (s *Site) stepSubmit(c *gin.Context) {
 		s.renderStep(c, http.StatusUnprocessableEntity, v, lv, st, inputs, errs, 0)
 		return
 	}
+	var next string
 	switch {
 	case !complete:
-		redirect(c, http.StatusSeeOther, v.Href("/selfhelp")+"?notice=saved")
+		next = "/selfhelp?notice=saved"
 	case res.NextStep != "" && res.NextLesson == l.ID:
-		redirect(c, http.StatusSeeOther, v.Href("/selfhelp/lesson/"+l.ID+"/"+res.NextStep))
+		next = "/selfhelp/lesson/" + l.ID + "/" + res.NextStep
 	default:
-		s.afterLesson(c, v, who.UserID, p, l, res)
-	}
-}
-
-// afterLesson decides where a finished lesson leads: a questionnaire that
-// is now due, the next lesson, or (after the last) the course page.
-func (s *Site) afterLesson(c *gin.Context, v *view, userID string, p *modules.Programme, l *modules.Lesson, res *modules.SaveResult) {
-	pr, err := s.Selfhelp.Progress(c.Request.Context(), userID, p.ID)
-	if err != nil {
-		s.selfhelpError(c, v, err)
-		return
-	}
-	for _, m := range pr.Measures {
-		if m.Due {
-			redirect(c, http.StatusSeeOther, v.Href("/selfhelp/questionnaire/"+m.Point.ID)+"?finished="+strconv.Itoa(l.Number))
+		if next, err = s.afterLesson(c, who.UserID, p, l, res); err != nil {
+			s.selfhelpError(c, v, err)
 			return
 		}
 	}
-	if res.NextStep == "" || res.CourseCompleted {
-		redirect(c, http.StatusSeeOther, v.Href("/selfhelp")+"?notice=finished")
+	if res.ShowCrisisHelp { // a safety signal: crisis help first, then on
+		redirect(c, http.StatusSeeOther, helpHref(v, stepPath, next))
 		return
 	}
-	redirect(c, http.StatusSeeOther, v.Href("/selfhelp/lesson/"+res.NextLesson+"/"+res.NextStep)+"?finished="+strconv.Itoa(l.Number))
+	redirect(c, http.StatusSeeOther, v.Href(next))
+}
+
+// afterLesson decides where a finished lesson leads (a path without the
+// language): a questionnaire that is now due, the next lesson, or (after
+// the last) the course page.
+func (s *Site) afterLesson(c *gin.Context, userID string, p *modules.Programme, l *modules.Lesson, res *modules.SaveResult) (string, error) {
+	pr, err := s.Selfhelp.Progress(c.Request.Context(), userID, p.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range pr.Measures {
+		if m.Due {
+			return "/selfhelp/questionnaire/" + m.Point.ID + "?finished=" + strconv.Itoa(l.Number), nil
+		}
+	}
+	if res.NextStep == "" || res.CourseCompleted {
+		return "/selfhelp?notice=finished", nil
+	}
+	return "/selfhelp/lesson/" + res.NextLesson + "/" + res.NextStep + "?finished=" + strconv.Itoa(l.Number), nil
+}
+
+// headerCrisisHelp answers an autosave that chose a safety signal: the
+// address of the crisis help page, which the page's script opens at once.
+const headerCrisisHelp = "X-Haven-Crisis-Help"
+
+// helpHref is the crisis help page of a step, going on to next afterwards.
+func helpHref(v *view, stepPath, next string) string {
+	return v.Href(stepPath+"/help") + "?next=" + url.QueryEscape(next)
+}
+
+// helpNext is where the crisis help page may lead on to: a page of the
+// course, with only the notices the course pages know. Anything else (a
+// forged link) goes back to the course page.
+var helpNext = regexp.MustCompile(`^/selfhelp(/[a-z0-9][a-z0-9/-]*)?(\?(notice=(saved|finished)|finished=[0-9]{1,2}))?$`)
+
+type stepHelpView struct {
+	CrisisHelp crisisHelp
+	GP         stepView
+	NextHref   string
+	BackHref   string
+	LessonText string
+}
+
+// stepHelp is the crisis help shown at once when a client chose an answer
+// the course marks as a safety signal, before the next step: the crisis
+// lines, the GP (urgently, as the self-test's crisis rule says), and then
+// on to where they were going, or back to the exercise.
+func (s *Site) stepHelp(c *gin.Context) {
+	p, l, st, ok := s.stepLookup(c)
+	if !ok {
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
+	v := s.selfhelpView(c, "selfhelp.help.title", "/selfhelp/lesson/"+l.ID+"/"+st.ID+"/help")
+	next := c.Query("next")
+	if !helpNext.MatchString(next) || strings.Contains(next, "//") {
+		next = "/selfhelp"
+	}
+	gp := s.Selftest.Step(selftest.AdviceGP, v.Lang, true)
+	v.Data = stepHelpView{
+		CrisisHelp: s.crisisHelp(v.Lang, ""),
+		GP:         stepView{Title: gp.Title, Text: gp.Text, Href: v.Href(gp.Path), Urgent: true},
+		NextHref:   v.Href(next),
+		BackHref:   v.Href("/selfhelp/lesson/" + l.ID + "/" + st.ID),
+		LessonText: v.T("selfhelp.step.lesson", "N", l.Number, "Lesson", l.Title.In(textLang(p, v.Lang))),
+	}
+	v.Title = v.T("selfhelp.help.title")
+	v.Path += "?next=" + url.QueryEscape(next) // the language switch keeps it
+	s.render(c, http.StatusOK, "selfhelp_help", v)
 }

@@ -378,6 +378,113 @@ func TestSelfhelpQuestionnaireCrisisFirst(t *testing.T) {
 	}
 }
 
+// TestSelfhelpQuestionnaireCourseAdvice: a start questionnaire with a crisis
+// answer says, on its result and on the course page, that the course alone
+// is not enough, with the GP (urgent) and guided help; a reliable rise
+// between the start and the middle says so too, naming both scores.
+func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
+	answer := func(e *accountEnv, point string, values ...string) *html.Node {
+		t.Helper()
+		e.do(http.MethodGet, "/en/selfhelp/questionnaire/"+point, nil)
+		form := url.Values{csrfField: {e.jar[cookieCSRF]}}
+		for i, v := range values {
+			form.Set("phq9_"+string(rune('1'+i)), v)
+		}
+		w := e.do(http.MethodPost, "/en/selfhelp/questionnaire/"+point, form)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", point, w.Code, w.Body.String())
+		}
+		return checkSelfhelpPage(t, e.do(http.MethodGet, w.Header().Get("Location"), nil), 200, "en", "Your questionnaire result")
+	}
+	advice := func(doc *html.Node) (titles []string, steps []string) {
+		panel := find(doc, func(n *html.Node) bool { return hasClass(n, "panel--advice") })
+		if panel == nil {
+			return nil, nil
+		}
+		var walk func(*html.Node)
+		walk = func(n *html.Node) {
+			if n.Data == "h2" {
+				titles = append(titles, textOf(n))
+			}
+			if n.Type == html.ElementNode && hasClass(n, "card") {
+				title := textOf(find(n, func(m *html.Node) bool { return hasClass(m, "card__title") }))
+				if hasClass(n, "card--urgent") {
+					title = "!" + title
+				}
+				steps = append(steps, strings.TrimSpace(title))
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(panel)
+		return titles, steps
+	}
+
+	e := newAccountEnv(t)
+	signUpClient(t, e, "advies")
+	doc := answer(e, "start", "0", "1", "0", "1", "0", "0", "0", "0", "1") // 3, with a crisis answer
+	titles, steps := advice(doc)
+	if strings.Join(titles, "|") != "This course alone is not enough right now" ||
+		strings.Join(steps, "|") != "!See your GP soon: call today|Ask about guided online help" {
+		t.Errorf("result advice %q %q", titles, steps)
+	}
+	if countText(doc, "See your GP soon: call today") != 1 {
+		t.Error("the GP step is listed twice on the result page")
+	}
+	titles, steps = advice(checkSelfhelpPage(t, e.do(http.MethodGet, "/en/selfhelp", nil), 200, "en", ""))
+	if len(titles) != 1 || len(steps) != 2 {
+		t.Errorf("the course page lacks the advice: %q %q", titles, steps)
+	}
+
+	// A mild start, then the middle 6 points higher.
+	e = newAccountEnv(t)
+	signUpClient(t, e, "erger")
+	if titles, _ := advice(answer(e, "start", "1", "1", "1", "1", "0", "0", "0", "0", "0")); titles != nil {
+		t.Errorf("a start of 4 has advice: %q", titles)
+	}
+	tok := e.jar[cookieAccess]
+	who, err := e.auth.Sessions.Authenticate(t.Context(), tok, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.site.programme()
+	for _, l := range p.Lessons[:4] { // the middle questionnaire comes after lesson 4
+		if _, err := e.site.Selfhelp.OpenLesson(t.Context(), who.UserID, p.ID, l.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range l.Steps {
+			if _, err := e.site.Selfhelp.SaveStep(t.Context(), who.UserID, p.ID, l.ID, st.ID, nil, true); err != nil {
+				t.Fatalf("%s/%s: %v", l.ID, st.ID, err)
+			}
+		}
+	}
+	doc = answer(e, "middle", "2", "2", "2", "2", "1", "1", "0", "0", "0") // 10
+	titles, steps = advice(doc)
+	if strings.Join(titles, "|") != "Your complaints have clearly increased" || strings.Join(steps, "|") != "See your GP|Ask about guided online help" {
+		t.Errorf("worsening advice %q %q", titles, steps)
+	}
+	if !strings.Contains(textOf(find(doc, func(n *html.Node) bool { return hasClass(n, "panel--advice") })), "Before lesson 1: score 4. After lesson 4: score 10.") {
+		t.Error("the advice does not name the two scores")
+	}
+}
+
+// countText counts the text nodes of doc equal to s (trimmed).
+func countText(doc *html.Node, s string) int {
+	n := 0
+	var walk func(*html.Node)
+	walk = func(x *html.Node) {
+		if x.Type == html.TextNode && strings.TrimSpace(x.Data) == s {
+			n++
+		}
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return n
+}
+
 func TestSelfhelpDiaryChartAndTable(t *testing.T) {
 	e := newAccountEnv(t)
 	signUpClient(t, e, "dagboek")
@@ -436,6 +543,18 @@ func TestSelfhelpPlanAndReminder(t *testing.T) {
 		!strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") || !strings.Contains(w.Body.String(), "Mijn plan") {
 		t.Errorf("plan download: %d %v", w.Code, w.Header())
 	}
+	// The plan closes with the crisis lines, in the reader's language.
+	for l, want := range map[string][]string{
+		"nl": {"Hulp nodig? Bel of chat meteen, dag en nacht", "In direct gevaar? Bel 112", "België", "Zelfmoordlijn 1813: 1813", "Bel gratis 1813", "113 Zelfmoordpreventie: 113, 0800-0113", "Voor kinderen en jongeren:", "Awel: 102"},
+		"en": {"Need help now? Call or chat straight away, day and night", "In immediate danger? Call 112", "Belgium", "Zelfmoordlijn 1813: 1813", "Call 1813 for free", "Call 113 or 0800-0113 for free", "For children and young people:", "De Kindertelefoon: 0800-0432"},
+	} {
+		body := e.do(http.MethodGet, "/"+l+"/selfhelp/plan.txt", nil).Body.String()
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s plan lacks %q:\n%s", l, w, body)
+			}
+		}
+	}
 	w = e.do(http.MethodPost, "/en/selfhelp/reminder", url.Values{"email": {"not-an-address"}, csrfField: {e.jar[cookieCSRF]}})
 	doc := checkSelfhelpPage(t, w, http.StatusUnprocessableEntity, "en", "")
 	if find(doc, func(n *html.Node) bool { return attr(n, "id") == "email-error" }) == nil {
@@ -448,6 +567,27 @@ func TestSelfhelpPlanAndReminder(t *testing.T) {
 	body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String()
 	if !strings.Contains(body, "Remove my e-mail address") || strings.Contains(body, "me@example.com") {
 		t.Error("reminder not shown as set (or the address is shown)")
+	}
+	// The e-mail will be in the language of the page the client opted in on.
+	who, err := e.auth.Sessions.Authenticate(t.Context(), e.jar[cookieAccess], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nudgeLang := func() string {
+		pr, err := e.site.Selfhelp.Progress(t.Context(), who.UserID, e.site.programme().ID)
+		if err != nil || pr.Enrolment.NudgeLanguage == nil {
+			return ""
+		}
+		return *pr.Enrolment.NudgeLanguage
+	}
+	if got := nudgeLang(); got != "en" {
+		t.Errorf("reminder language %q, want en", got)
+	}
+	if w := e.do(http.MethodPost, "/nl/selfhelp/reminder", url.Values{"email": {"me@example.com"}, csrfField: {e.jar[cookieCSRF]}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("Dutch reminder: %d", w.Code)
+	}
+	if got := nudgeLang(); got != "nl" {
+		t.Errorf("reminder language %q, want nl", got)
 	}
 	e.do(http.MethodPost, "/en/selfhelp/reminder/remove", url.Values{csrfField: {e.jar[cookieCSRF]}})
 	if body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String(); !strings.Contains(body, `id="email"`) {
@@ -468,5 +608,75 @@ func TestSelfhelpWelcomeBackOnce(t *testing.T) {
 	}
 	if body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String(); strings.Contains(body, "Welcome back") {
 		t.Error("welcome back shown twice")
+	}
+}
+
+// TestSelfhelpSafetySignalShowsCrisisHelp: ticking "thoughts of death or
+// suicide" among lesson 1's complaints shows crisis help at once, before
+// the next step (an autosave names the help page for the script to open),
+// then leads on to where the client was going; the same answer saved again
+// goes straight on.
+func TestSelfhelpSafetySignalShowsCrisisHelp(t *testing.T) {
+	e := newAccountEnv(t)
+	signUpClient(t, e, "veiligheid")
+	step := "/en/selfhelp/lesson/understanding/complaints"
+	e.do(http.MethodGet, step, nil)
+	form := func(extra ...string) url.Values {
+		return url.Values{"f-recognised": append([]string{"tired"}, extra...), "action": {"continue"}}
+	}
+	// No signal: on to the next step.
+	if w := postStep(e, step, form()); w.Header().Get("Location") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Fatalf("without a signal: %d → %s", w.Code, w.Header().Get("Location"))
+	}
+	w := postStep(e, step, form("death-thoughts"))
+	help := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || help != step+"/help?next=%2Fselfhelp%2Flesson%2Funderstanding%2Fvicious-circle" {
+		t.Fatalf("with the signal: %d → %s", w.Code, help)
+	}
+	doc := checkSelfhelpPage(t, e.do(http.MethodGet, help, nil), 200, "en", "Talk to someone now")
+	panel := find(doc, func(n *html.Node) bool { return hasClass(n, "panel--crisis") })
+	for _, tel := range []string{"tel:112", "tel:1813", "tel:113", "tel:08000113"} {
+		if find(panel, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel }) == nil {
+			t.Errorf("the crisis help lacks %s", tel)
+		}
+	}
+	if got := resultSteps(doc); strings.Join(got, "|") != "!See your GP soon: call today" {
+		t.Errorf("GP step %q", got)
+	}
+	if a := find(doc, func(n *html.Node) bool { return attr(n, "id") == "help-continue" }); attr(a, "href") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Errorf("continue leads to %q", attr(a, "href"))
+	}
+	// Saved: the same answer again goes straight on.
+	if w := postStep(e, step, form("death-thoughts")); w.Header().Get("Location") != "/en/selfhelp/lesson/understanding/vicious-circle" {
+		t.Errorf("the same answer again: → %s", w.Header().Get("Location"))
+	}
+	// Removed and ticked again with "Save and come back later": help, then the course page.
+	postStep(e, step, url.Values{"f-recognised": {"tired"}, "action": {"later"}})
+	w = postStep(e, step, url.Values{"f-recognised": {"death-thoughts"}, "action": {"later"}})
+	if w.Header().Get("Location") != step+"/help?next=%2Fselfhelp%3Fnotice%3Dsaved" {
+		t.Errorf("later with the signal: → %s", w.Header().Get("Location"))
+	}
+	// An autosave names the help page, which leads back to the exercise.
+	postStep(e, step, url.Values{"f-recognised": {"tired"}, "action": {"later"}})
+	w = e.do(http.MethodPost, step, url.Values{"f-recognised": {"death-thoughts"}, csrfField: {e.jar[cookieCSRF]}}, "X-Haven-Autosave", "1")
+	if w.Code != http.StatusNoContent || w.Header().Get("X-Haven-Crisis-Help") != step+"/help?next=%2Fselfhelp%2Flesson%2Funderstanding%2Fcomplaints" {
+		t.Errorf("autosave: %d %q", w.Code, w.Header().Get("X-Haven-Crisis-Help"))
+	}
+	if w := e.do(http.MethodPost, step, url.Values{"f-recognised": {"death-thoughts", "tired"}, csrfField: {e.jar[cookieCSRF]}}, "X-Haven-Autosave", "1"); w.Header().Get("X-Haven-Crisis-Help") != "" {
+		t.Error("an autosave without a new signal names the help page")
+	}
+	// A forged next leads to the course page, never elsewhere.
+	for _, next := range []string{"https://evil.example", "//evil.example", "/account/delete", "/selfhelp?next=//x"} {
+		doc := parse(t, e.do(http.MethodGet, step+"/help?next="+url.QueryEscape(next), nil).Body.Bytes())
+		if a := find(doc, func(n *html.Node) bool { return attr(n, "id") == "help-continue" }); attr(a, "href") != "/en/selfhelp" {
+			t.Errorf("next %q: continue leads to %q", next, attr(a, "href"))
+		}
+	}
+	if w := e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/nope/help", nil); w.Code != http.StatusNotFound {
+		t.Errorf("help for an unknown step: %d", w.Code)
+	}
+	// The page's script opens the help page from an autosave.
+	if js := string(e.site.assets.byLogical["app.js"].body); !strings.Contains(js, "X-Haven-Crisis-Help") {
+		t.Error("app.js does not follow the crisis help header")
 	}
 }

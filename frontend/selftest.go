@@ -232,6 +232,7 @@ type resultView struct {
 	CrisisTitle string
 	CrisisText  string
 	CrisisHelp  crisisHelp
+	YouthHelp   *crisisHelp // a visitor under 18 without a crisis answer
 	Instrument  string
 	Score       int
 	MaxScore    int
@@ -246,9 +247,10 @@ type resultView struct {
 }
 
 type stepView struct {
-	Title string
-	Text  string
-	Href  string
+	Title  string
+	Text   string
+	Href   string
+	Urgent bool
 }
 
 type bandView struct {
@@ -302,8 +304,12 @@ func (s *Site) buildResult(v *view, out *selftest.Outcome) resultView {
 		r.CrisisTitle, r.CrisisText = res.CrisisStep.Title, res.CrisisStep.Text
 		r.CrisisHelp = s.crisisView(v.Lang, res.CrisisHelp)
 	}
+	if res.YouthHelp != nil {
+		yh := s.crisisView(v.Lang, res.YouthHelp)
+		r.YouthHelp = &yh
+	}
 	for _, st := range res.Steps {
-		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path)})
+		r.Steps = append(r.Steps, stepView{Title: st.Title, Text: st.Text, Href: v.Href(st.Path), Urgent: st.Urgent})
 	}
 	for _, b := range res.Bands {
 		r.Bands = append(r.Bands, bandView{Min: b.Min, Max: b.Max, Label: b.Label, Current: b.Current})

@@ -70,7 +70,7 @@ var pageNames = []string{
 	"home", "info_list", "info_page", "crisis", "guided",
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
-	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result",
+	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result", "selfhelp_help",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).

@@ -306,6 +306,52 @@ func TestSelftestCrisisResultLeadsWithCrisisHelp(t *testing.T) {
 	if i, j := strings.Index(body, "panel--crisis"), strings.Index(body, "Your score: 1 out of 27"); i < 0 || j < 0 || i > j {
 		t.Error("the score comes before the crisis help")
 	}
+	// After crisis help: the GP, marked urgent, then the course.
+	if got := resultSteps(doc); strings.Join(got, " | ") != "!See your GP soon: call today | Start the free self-help course" {
+		t.Errorf("next steps %q", got)
+	}
+}
+
+// resultSteps lists the next-step cards of a result page: their titles,
+// "!" before an urgent one (its card and its "Urgent" tag).
+func resultSteps(doc *html.Node) []string {
+	var out []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && hasClass(n, "card") {
+			title := textOf(find(n, func(m *html.Node) bool { return hasClass(m, "card__title") }))
+			tag := find(n, func(m *html.Node) bool { return hasClass(m, "tag--urgent") })
+			if hasClass(n, "card--urgent") && tag != nil && textOf(tag) != "" {
+				title = "!" + title
+			}
+			out = append(out, strings.TrimSpace(title))
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+func TestSelftestSevereResultPutsTheGPFirst(t *testing.T) {
+	e := newTestEnv(t)
+	w := e.do(http.MethodPost, "/nl/selftest/phq9", answers(3, 3, 3, 3, 3, 3, 2, 0, 0)) // 20, no crisis answer
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d", w.Code)
+	}
+	w = e.do(http.MethodGet, w.Header().Get("Location"), nil)
+	doc, _ := html.Parse(strings.NewReader(w.Body.String()))
+	if hasClassAnywhere(doc, "panel--crisis") {
+		t.Error("crisis panel without a crisis answer")
+	}
+	if got := resultSteps(doc); strings.Join(got, " | ") != "!Ga snel naar je huisarts: bel vandaag | Vraag naar begeleide online hulp" {
+		t.Errorf("next steps %q", got)
+	}
+	if !strings.Contains(w.Body.String(), ">Dringend<") {
+		t.Error("no Dutch 'Dringend' tag")
+	}
 }
 
 func TestCrossOriginPostIsRefused(t *testing.T) {
@@ -504,4 +550,105 @@ func textOf(n *html.Node) string {
 	}
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// TestSelftestUnder18SeesYouthLines: the age band "under 18" adds the lines
+// for young people (Awel 102, De Kindertelefoon 0800-0432) beside the crisis
+// lines, or in a panel of their own without a crisis answer; adults see
+// none in their result; the crisis page lists them for anyone.
+func TestSelftestUnder18SeesYouthLines(t *testing.T) {
+	e := newTestEnv(t)
+	youthTels := []string{"tel:102", "tel:08000432"}
+	tests := []struct {
+		name     string
+		item9    int
+		age      string
+		panel    string // the panel that must hold the youth lines, "" for none
+		inCrisis bool
+	}{
+		{"under 18, crisis answer", 1, "under_18", "panel--crisis", true},
+		{"under 18, no crisis answer", 0, "under_18", "panel--youth", false},
+		{"adult, crisis answer", 1, "25_34", "", true},
+		{"no age, no crisis answer", 0, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := answers(1, 0, 0, 0, 0, 0, 0, 0, tt.item9)
+			form.Set("age_band", tt.age)
+			w := e.do(http.MethodPost, "/nl/selftest/phq9", form)
+			if w.Code != http.StatusSeeOther {
+				t.Fatalf("status %d", w.Code)
+			}
+			w = e.do(http.MethodGet, w.Header().Get("Location"), nil)
+			doc, _ := html.Parse(strings.NewReader(w.Body.String()))
+			if got := hasClassAnywhere(doc, "panel--crisis"); got != tt.inCrisis {
+				t.Fatalf("crisis panel %v, want %v", got, tt.inCrisis)
+			}
+			for _, tel := range youthTels {
+				link := find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel })
+				switch {
+				case tt.panel == "" && link != nil:
+					t.Errorf("an adult's result shows %s", tel)
+				case tt.panel != "" && link == nil:
+					t.Errorf("no %s link", tel)
+				case tt.panel != "":
+					panel := find(doc, func(n *html.Node) bool { return hasClass(n, tt.panel) })
+					if find(panel, func(n *html.Node) bool { return n == link }) == nil {
+						t.Errorf("%s is not in the %s", tel, tt.panel)
+					}
+				}
+			}
+			if tt.panel != "" && !strings.Contains(w.Body.String(), "Voor kinderen en jongeren") {
+				t.Error("the youth lines have no heading")
+			}
+			if tt.panel == "panel--crisis" {
+				for _, tel := range []string{"tel:1813", "tel:113", "tel:112"} {
+					if find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == tel }) == nil {
+						t.Errorf("the adult line %s is missing beside the youth lines", tel)
+					}
+				}
+			}
+		})
+	}
+	w := e.do(http.MethodGet, "/en/crisis", nil)
+	for _, want := range append(youthTels, "For children and young people", "https://www.awel.be", "https://www.kindertelefoon.nl") {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("the crisis page lacks %q", want)
+		}
+	}
+}
+
+// TestPagesPromiseOnlyWhatExists: no page speaks of what Haven has not
+// built — messages from a coach, notifications, guided help to ask for here
+// "soon", monthly reports — and the privacy page says what is there: the
+// course's own reminder address, professionals' access to the record only,
+// the safety-signal note and how visits are counted.
+func TestPagesPromiseOnlyWhatExists(t *testing.T) {
+	e := newTestEnv(t)
+	never := []string{"coach", "notification", "melding", "new message", "nieuw bericht", "per month", "per maand", " soon", "binnenkort",
+		"follow the course with a professional", "cursus ook volgen met een hulpverlener"}
+	for _, l := range []string{"en", "nl"} {
+		for _, p := range []string{"/", "/info/your-data", "/guided", "/selfhelp", "/selftest", "/crisis"} {
+			w := e.do(http.MethodGet, "/"+l+p, nil)
+			b := strings.ToLower(w.Body.String())
+			main := b[strings.Index(b, "<main"):strings.Index(b, "</main>")]
+			for _, n := range never {
+				if strings.Contains(main, n) {
+					t.Errorf("/%s%s says %q", l, p, n)
+				}
+			}
+		}
+	}
+	want := map[string][]string{
+		"en": {"one reminder e-mail", "Professionals on Haven", "Haven does not offer guided online help", "cannot see", "notes <strong>that moment</strong>", "Counting visits without knowing who you are", "a key that changes every day"},
+		"nl": {"één herinnering per e-mail", "Hulpverleners op Haven", "Haven biedt geen begeleide online hulp aan", "zien niet", "noteert het <strong>dat moment</strong>", "Bezoeken tellen zonder te weten wie je bent", "een sleutel die elke dag verandert"},
+	}
+	for l, ws := range want {
+		b := e.do(http.MethodGet, "/"+l+"/info/your-data", nil).Body.String()
+		for _, w := range ws {
+			if !strings.Contains(b, w) {
+				t.Errorf("/%s/info/your-data lacks %q", l, w)
+			}
+		}
+	}
 }

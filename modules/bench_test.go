@@ -49,8 +49,9 @@ func BenchmarkSaveStep(b *testing.B) {
 	for name, open := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
 			database := open(b)
+			scorer := newScorer(b, database.DB, time.Now)
 			svc, err := NewService(Options{Library: lib, Store: NewStore(database.DB), Sealer: sealer,
-				Scorer: newScorer(b, database.DB, time.Now), Now: time.Now})
+				Scorer: scorer, Crisis: scorer, Now: time.Now})
 			if err != nil {
 				b.Fatal(err)
 			}

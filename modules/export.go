@@ -25,7 +25,17 @@ type EnrolmentExport struct {
 	Lessons          []LessonExport  `json:"lessons"`
 	Answers          []AnswerExport  `json:"answers"`
 	Measurements     []MeasureExport `json:"measurements"`
-	NudgeEmail       string          `json:"nudge_email,omitempty"`
+	// SafetySignals are the moments an answer the course marks as a safety
+	// signal was chosen (crisis help was shown), by lesson.
+	SafetySignals []SafetySignalExport `json:"safety_signals"`
+	NudgeEmail    string               `json:"nudge_email,omitempty"`
+	NudgeLanguage string               `json:"nudge_language,omitempty"`
+}
+
+// SafetySignalExport is one safety signal: where and when.
+type SafetySignalExport struct {
+	Lesson     string    `json:"lesson"`
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // LessonExport is when a lesson was opened and finished.
@@ -99,12 +109,23 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 			ex.Measurements = append(ex.Measurements, MeasureExport{Point: m.PointID, Instrument: m.Instrument, Answers: answers,
 				Score: m.Score, Band: m.Band, Crisis: m.Crisis, TakenAt: m.TakenAt})
 		}
+		signals, err := s.store.EnrolmentEvents(ctx, e.ID, EventSafetySignal)
+		if err != nil {
+			return nil, err
+		}
+		ex.SafetySignals = []SafetySignalExport{}
+		for _, ev := range signals {
+			ex.SafetySignals = append(ex.SafetySignals, SafetySignalExport{Lesson: ev.LessonID, OccurredAt: ev.OccurredAt})
+		}
 		if e.NudgeEmailSealed != nil {
 			addr, err := s.sealer.Open(*e.NudgeEmailSealed, "selfhelp-nudge-email:"+e.ID)
 			if err != nil {
 				return nil, err
 			}
 			ex.NudgeEmail = string(addr)
+		}
+		if e.NudgeLanguage != nil {
+			ex.NudgeLanguage = *e.NudgeLanguage
 		}
 		out.Enrolments = append(out.Enrolments, ex)
 	}

@@ -110,6 +110,14 @@ type SaveResult struct {
 	NextStep        string
 	LessonCompleted bool
 	CourseCompleted bool
+	// Safety lists the safety signals the saved answer holds (options or
+	// scale values the content marks, safety.go).
+	Safety []SafetySignal
+	// ShowCrisisHelp is set when this save chose a safety signal that the
+	// step's saved answer did not hold before: show crisis help at once,
+	// before the next step. It is recorded (EventSafetySignal, no answer
+	// content) for the clinician's alert of the guided trajectory.
+	ShowCrisisHelp bool
 }
 
 // SaveStep validates and saves the client's answers to one step (sealed at
@@ -155,9 +163,22 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	}
 	res := &SaveResult{Answer: StepAnswer{LessonID: l.ID, StepID: step.ID, Values: values, UpdatedAt: now, CompletedAt: a.CompletedAt}}
 	res.NextLesson, res.NextStep = nextPosition(p, l, step, complete)
+	if res.Safety = safetySignals(step, values); len(res.Safety) > 0 {
+		before, err := s.savedValues(ctx, e, l.ID, step.ID)
+		if err != nil {
+			return nil, err
+		}
+		res.ShowCrisisHelp = len(newSignals(res.Safety, safetySignals(step, before))) > 0
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if err := st.SaveAnswer(ctx, a); err != nil {
 			return err
+		}
+		if res.ShowCrisisHelp {
+			// Only the fact and where: never which option or what was written.
+			if err := st.RecordEvent(ctx, EventSafetySignal, p.ID, l.ID, e.ID, now); err != nil {
+				return err
+			}
 		}
 		if complete && l.StepIndex(step.ID) == len(l.Steps)-1 {
 			if err := finishLesson(ctx, st, pr, l, now, res); err != nil {
@@ -174,6 +195,20 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		return nil, err
 	}
 	return res, nil
+}
+
+// savedValues returns the saved answer to one step (nil when none).
+func (s *Service) savedValues(ctx context.Context, e *Enrolment, lessonID, stepID string) (Values, error) {
+	answers, err := s.answers(ctx, e, lessonID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range answers {
+		if a.StepID == stepID {
+			return a.Values, nil
+		}
+	}
+	return nil, nil
 }
 
 // nextPosition is where the client goes after saving a step: the same step

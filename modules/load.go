@@ -272,7 +272,14 @@ func validateMeasures(d *doc, p *Programme, knownInstrument func(string) bool) e
 			return d.at(fmt.Sprintf("measures: point %q refers to unknown lesson %q", pt.ID, ref), "measures", "points", i)
 		}
 	}
-	return nil
+	// The advice is a safety message: every programme with questionnaires
+	// must say it, in every language.
+	v := &validator{doc: d, langs: p.Languages}
+	v.text(m.Advice.NotEnough.Title, true, "measures", "advice", "not_enough", "title")
+	v.text(m.Advice.NotEnough.Text, true, "measures", "advice", "not_enough", "text")
+	v.text(m.Advice.Worsened.Title, true, "measures", "advice", "worsened", "title")
+	v.text(m.Advice.Worsened.Text, true, "measures", "advice", "worsened", "text")
+	return v.err
 }
 
 func validatePlan(d *doc, p *Programme) error {
@@ -282,6 +289,9 @@ func validatePlan(d *doc, p *Programme) error {
 	}
 	v := &validator{doc: d, langs: p.Languages}
 	v.text(p.Plan.Title, true, "plan", "title")
+	v.text(p.Plan.Crisis.Title, true, "plan", "crisis", "title")
+	v.text(p.Plan.Crisis.Emergency, true, "plan", "crisis", "emergency")
+	v.text(p.Plan.Crisis.Youth, true, "plan", "crisis", "youth")
 	if v.err != nil {
 		return v.err
 	}
@@ -452,4 +462,5 @@ func (v *validator) field(f *Field, at []any) {
 		ids[o.ID] = true
 		v.text(o.Label, true, append(oat, "label")...)
 	}
+	v.safety(f, at)
 }

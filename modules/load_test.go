@@ -18,10 +18,14 @@ measures:
   points:
     - {id: start, before: one}
     - {id: end, after: two}
+  advice:
+    not_enough: {title: {nl: Niet genoeg, en: Not enough}, text: {nl: Ga naar je huisarts., en: See your GP.}}
+    worsened: {title: {nl: Erger, en: Worse}, text: {nl: Je scores stegen., en: Your scores rose.}}
 plan:
   lesson: one
   title: {nl: Mijn plan, en: My plan}
   fields: [all-fields/pleasant, all-fields/story, all-fields/several]
+  crisis: {title: {nl: "Hulp nodig?", en: "Need help now?"}, emergency: {nl: "In gevaar? Bel", en: "In danger? Call"}, youth: {nl: Voor jongeren, en: For young people}}
 `
 
 const fixtureLessonOne = `id: one
@@ -41,13 +45,14 @@ steps:
     body: {nl: Doe dit., en: Do this.}
     fields:
       - {id: story, type: text, rows: 4, required: true, label: {nl: Verhaal, en: Story}}
-      - {id: mood, type: scale, label: {nl: Stemming, en: Mood}, min_label: {nl: Slecht, en: Bad}, max_label: {nl: Goed, en: Good}}
+      - {id: mood, type: scale, label: {nl: Stemming, en: Mood}, min_label: {nl: Slecht, en: Bad}, max_label: {nl: Goed, en: Good}, safety: {signal: crisis, at_most: 1}}
       - id: pick
         type: single
         label: {nl: Kies, en: Pick}
         options:
           - {id: a, label: {nl: A, en: A}}
           - {id: b, label: {nl: B, en: B}}
+          - {id: c, label: {nl: C, en: C}, safety: crisis}
       - id: several
         type: multiple
         label: {nl: Meerdere, en: Several}
@@ -61,6 +66,7 @@ steps:
         options:
           - {id: walk, label: {nl: Wandelen, en: Walk}}
           - {id: call, label: {nl: Bellen, en: Call}}
+          - {id: unsafe, label: {nl: Onveilig, en: Unsafe}, safety: crisis}
       - {id: pleasant, type: list, label: {nl: Leuk, en: Pleasant}, item_label: {nl: Activiteit, en: Activity}}
       - {id: plan, type: planner, label: {nl: Plan, en: Plan}}
   - id: homework
@@ -133,6 +139,26 @@ func TestLoadShippedProgrammes(t *testing.T) {
 			}
 		}
 	}
+	// The safety signals the course marks: ticking "thoughts of death or
+	// suicide" among the complaints of lesson 1, and nothing else.
+	var marked []string
+	for _, l := range p.Lessons {
+		for _, s := range l.Steps {
+			for _, f := range s.Fields {
+				if f.Safety != nil {
+					marked = append(marked, l.ID+"/"+s.ID+"/"+f.ID)
+				}
+				for _, o := range f.Options {
+					if o.Safety != "" {
+						marked = append(marked, l.ID+"/"+s.ID+"/"+f.ID+"/"+o.ID+":"+o.Safety)
+					}
+				}
+			}
+		}
+	}
+	if strings.Join(marked, ",") != "understanding/complaints/recognised/death-thoughts:crisis" {
+		t.Errorf("safety signals in the course: %v", marked)
+	}
 	for _, ft := range FieldTypes {
 		if !seen[ft] {
 			t.Errorf("the course uses no %s field", ft)
@@ -199,7 +225,7 @@ func TestLoadBrokenContent(t *testing.T) {
 		}, []string{"homework must be the last step"}},
 		{"unknown field type", "demo/lessons/one.yaml", func(s string) string {
 			return strings.Replace(s, "type: planner", "type: slider", 1)
-		}, []string{"demo/lessons/one.yaml:39", `unknown field type "slider"`}},
+		}, []string{"demo/lessons/one.yaml:41", `unknown field type "slider"`}},
 		{"options on a text field", "demo/lessons/two.yaml", func(s string) string {
 			return strings.Replace(s, "{id: learned, type: text,", "{id: learned, type: text, options: [{id: a, label: {nl: A, en: A}}],", 1)
 		}, []string{"a text field has no options"}},
@@ -208,7 +234,36 @@ func TestLoadBrokenContent(t *testing.T) {
 		}, []string{`id "deux" does not match the file name`}},
 		{"broken plan reference", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "all-fields/story", "all-fields/stroy", 1)
-		}, []string{"demo/programme.yaml:16", `plan: "all-fields/stroy"`}},
+		}, []string{"demo/programme.yaml:19", `plan: "all-fields/stroy"`}},
+		{"unknown safety signal on an option", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "label: {nl: C, en: C}, safety: crisis}", "label: {nl: C, en: C}, safety: sad}", 1)
+		}, []string{"demo/lessons/one.yaml:25", `option "c": unknown safety signal "sad"`}},
+		{"safety on a text field", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "{id: story, type: text, rows: 4,", "{id: story, type: text, safety: {signal: crisis, at_most: 1}, rows: 4,", 1)
+		}, []string{"demo/lessons/one.yaml:17", "a text field cannot be a safety signal", "free text is not read"}},
+		{"safety on a scale with both bounds", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "safety: {signal: crisis, at_most: 1}", "safety: {signal: crisis, at_most: 1, at_least: 9}", 1)
+		}, []string{"demo/lessons/one.yaml:18", "exactly one of at_most or at_least"}},
+		{"safety on a scale out of range", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "safety: {signal: crisis, at_most: 1}", "safety: {signal: crisis, at_most: 10}", 1)
+		}, []string{"demo/lessons/one.yaml:18", "at_most must be from 0 to 9"}},
+		{"unknown safety signal on a scale", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "safety: {signal: crisis, at_most: 1}", "safety: {signal: alarm, at_most: 1}", 1)
+		}, []string{"demo/lessons/one.yaml:18", `unknown safety signal "alarm"`}},
+		{"unknown key in a safety mark", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "safety: {signal: crisis, at_most: 1}", "safety: {signal: crisis, at_most: 1, level: high}", 1)
+		}, []string{"demo/lessons/one.yaml:18", "level"}},
+		{"plan without crisis headings", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "youth: {nl: Voor jongeren, en: For young people}", "youth: {nl: Voor jongeren}", 1)
+		}, []string{"demo/programme.yaml:20", `missing translation "en"`}},
+		{"course advice without a translation", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "text: {nl: Je scores stegen., en: Your scores rose.}", "text: {nl: Je scores stegen.}", 1)
+		}, []string{"demo/programme.yaml:15", `missing translation "en"`}},
+		{"questionnaires without their advice", "demo/programme.yaml", func(s string) string {
+			i := strings.Index(s, "  advice:\n")
+			j := strings.Index(s, "plan:\n")
+			return s[:i] + s[j:]
+		}, []string{"demo/programme.yaml:9", "missing text"}},
 		{"bad unlock", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "unlock: sequential", "unlock: weekly", 1)
 		}, []string{`unlock "weekly"`}},

@@ -18,7 +18,10 @@ import (
 // lesson 1). A point that is not due — not reached yet, or taken already —
 // is ErrNotFound. Checking, scoring and recording happen in one
 // transaction, so a double submit cannot record twice.
-func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, pointID, lang string, answers []selftest.Answer) (*selftest.Outcome, error) {
+//
+// The result carries the course's advice (advice.go) over every
+// questionnaire taken so far, this one included.
+func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, pointID, lang string, answers []selftest.Answer) (*MeasurementOutcome, error) {
 	p, err := s.lib.Programme(programmeID)
 	if err != nil {
 		return nil, err
@@ -38,6 +41,7 @@ func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, poin
 		return nil, fmt.Errorf("modules: encode questionnaire: %w", err)
 	}
 	now := s.now().UTC()
+	var taken []Measurement
 	err = s.store.Tx(ctx, func(st *Store) error {
 		e, err := s.enrol(ctx, st, p, userID, now)
 		if err != nil {
@@ -66,18 +70,37 @@ func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, poin
 		if err := st.RecordEvent(ctx, EventMeasurement, p.ID, "", e.ID, now); err != nil {
 			return err
 		}
+		if taken, err = st.Measurements(ctx, e.ID); err != nil {
+			return err
+		}
 		return st.Touch(ctx, e.ID, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	out.CreatedAt = now
-	return out, nil
+	advice, err := s.adviceFor(p, taken)
+	if err != nil {
+		return nil, err
+	}
+	return &MeasurementOutcome{Outcome: out, Advice: advice}, nil
+}
+
+// MeasurementOutcome is a course questionnaire's result: the self-test's
+// outcome, and what the course's questionnaires so far say about the
+// course (nil when nothing).
+type MeasurementOutcome struct {
+	*selftest.Outcome
+	Advice *CourseAdvice
 }
 
 // MeasurementResult returns the outcome of a questionnaire the client took
-// at a point, or ErrNotFound.
-func (s *Service) MeasurementResult(ctx context.Context, userID, programmeID, pointID string) (*selftest.Outcome, error) {
+// at a point, with the course's advice as it stands, or ErrNotFound.
+func (s *Service) MeasurementResult(ctx context.Context, userID, programmeID, pointID string) (*MeasurementOutcome, error) {
+	p, err := s.lib.Programme(programmeID)
+	if err != nil {
+		return nil, err
+	}
 	e, err := s.store.Enrolment(ctx, userID, programmeID)
 	if err != nil {
 		return nil, err
@@ -87,9 +110,18 @@ func (s *Service) MeasurementResult(ctx context.Context, userID, programmeID, po
 		return nil, err
 	}
 	for _, m := range ms {
-		if m.PointID == pointID {
-			return s.scorer.Restore(m.Instrument, m.Language, m.Score, m.Band, m.Crisis, m.TakenAt)
+		if m.PointID != pointID {
+			continue
 		}
+		out, err := s.scorer.Restore(m.Instrument, m.Language, m.Score, m.Band, m.Crisis, m.TakenAt)
+		if err != nil {
+			return nil, err
+		}
+		advice, err := s.adviceFor(p, ms)
+		if err != nil {
+			return nil, err
+		}
+		return &MeasurementOutcome{Outcome: out, Advice: advice}, nil
 	}
 	return nil, fmt.Errorf("modules: questionnaire %q not taken: %w", pointID, ErrNotFound)
 }

@@ -23,7 +23,7 @@ func TestTakeMeasurementEnrolsScoresAndSeals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Crisis || out.Score != 2 || out.Advice[0] != "crisis" {
+	if !out.Crisis || out.Score != 2 || out.Outcome.Advice[0] != "crisis" {
 		t.Errorf("an item-9 answer raises the crisis flag whatever the total: %+v", out.Scored)
 	}
 	pr, err := f.svc.Progress(ctx, "u1", "demo")

@@ -10,21 +10,31 @@ import (
 	"github.com/haven-mh/haven/db/kind"
 )
 
-// Mailer sends the nudge e-mail. Implementations must not log the address.
+// Mailer sends the nudge e-mail in lang ("" for Dutch and English).
+// Implementations must not log the address.
 type Mailer interface {
 	SendNudge(ctx context.Context, to, programmeTitle, lang string) error
 }
 
 // SetNudgeEmail stores the address the client opted in with (sealed, used
-// for nudges alone); an empty address removes it.
-func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, address string) error {
+// for nudges alone) and the language they did it in, which the e-mail —
+// crisis lines included — is written in (the programme's first language
+// when it has not lang); an empty address removes both.
+func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, address, lang string) error {
+	p, err := s.lib.Programme(programmeID)
+	if err != nil {
+		return err
+	}
 	e, err := s.store.Enrolment(ctx, userID, programmeID)
 	if err != nil {
 		return err
 	}
 	address = strings.TrimSpace(address)
 	if address == "" {
-		return s.store.SetNudgeEmail(ctx, e.ID, nil)
+		return s.store.SetNudgeEmail(ctx, e.ID, nil, nil)
+	}
+	if !p.HasLanguage(lang) {
+		lang = p.Languages[0]
 	}
 	if !strings.Contains(address, "@") || len(address) > 254 || strings.ContainsAny(address, " \r\n<>") {
 		return kind.Field("modules", "email", "is not an e-mail address")
@@ -33,7 +43,7 @@ func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, addres
 	if err != nil {
 		return err
 	}
-	return s.store.SetNudgeEmail(ctx, e.ID, &sealed)
+	return s.store.SetNudgeEmail(ctx, e.ID, &sealed, &lang)
 }
 
 // RunNudges is the scheduled job: every unfinished enrolment without
@@ -67,7 +77,11 @@ func (s *Service) RunNudges(ctx context.Context, now time.Time, mailer Mailer) (
 		if p, err := s.lib.Programme(e.ProgrammeID); err == nil {
 			title = p.Title.In(p.Languages[0])
 		}
-		if err := mailer.SendNudge(ctx, string(addr), title, ""); err != nil {
+		lang := ""
+		if e.NudgeLanguage != nil {
+			lang = *e.NudgeLanguage
+		}
+		if err := mailer.SendNudge(ctx, string(addr), title, lang); err != nil {
 			errs = append(errs, fmt.Errorf("modules: send nudge for %s: %w", e.ID, err))
 			continue
 		}

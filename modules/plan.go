@@ -5,6 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/haven-mh/haven/selftest"
 )
 
 // PlanSection is one part of a client's plan: the field's label and what
@@ -14,10 +19,24 @@ type PlanSection struct {
 	Items []string // list answers, one per item; a text answer is one item
 }
 
-// Plan is a client's downloadable plan, built from their own answers.
+// Plan is a client's downloadable plan, built from their own answers, and
+// closed by the crisis lines in the same language.
 type Plan struct {
 	Title    string
 	Sections []PlanSection
+	Crisis   PlanCrisis
+}
+
+// PlanCrisis is the crisis help printed in a plan: its headings, and every
+// configured country's lines (the deployment's own first) with those for
+// young people.
+type PlanCrisis struct {
+	Title     string
+	Emergency string // the heading before the emergency number
+	Youth     string // the heading of the lines for young people
+	Help      *selftest.CrisisHelp
+	// CountryNames are the countries' names in the plan's language, by code.
+	CountryNames map[string]string
 }
 
 // Plan builds the client's plan (for example the relapse-prevention plan)
@@ -47,7 +66,16 @@ func (s *Service) Plan(ctx context.Context, userID, programmeID, lang string) (*
 		byStep[a.StepID] = a.Values
 	}
 	l := p.Lesson(p.Plan.Lesson)
-	plan := &Plan{Title: p.Plan.Title.In(lang)}
+	plan := &Plan{Title: p.Plan.Title.In(lang), Crisis: PlanCrisis{Title: p.Plan.Crisis.Title.In(lang),
+		Emergency: p.Plan.Crisis.Emergency.In(lang), Youth: p.Plan.Crisis.Youth.In(lang),
+		Help: s.crisis.CrisisHelpForAll(lang, ""), CountryNames: map[string]string{}}}
+	namer := display.Regions(language.Make(lang))
+	for _, c := range plan.Crisis.Help.Countries {
+		plan.Crisis.CountryNames[c.Code] = c.Code
+		if r, err := language.ParseRegion(c.Code); err == nil && namer.Name(r) != "" {
+			plan.Crisis.CountryNames[c.Code] = namer.Name(r)
+		}
+	}
 	for _, ref := range p.Plan.Fields {
 		stepID, fieldID, _ := strings.Cut(ref, "/")
 		f := l.Step(stepID).Field(fieldID)
@@ -117,6 +145,32 @@ func (pl *Plan) Text() string {
 		}
 		for _, it := range s.Items {
 			b.WriteString("  - " + strings.ReplaceAll(it, "\n", "\n    ") + "\n")
+		}
+	}
+	if c := pl.Crisis; c.Help != nil {
+		b.WriteString("\n\n" + c.Title + "\n" + strings.Repeat("=", len([]rune(c.Title))) + "\n")
+		b.WriteString("\n" + c.Emergency + " " + c.Help.Emergency + "\n")
+		line := func(l selftest.CrisisLineText) {
+			b.WriteString("  - " + l.Name + ": " + strings.Join(l.Phones, ", "))
+			if l.URL != "" {
+				b.WriteString(" (" + l.URL + ")")
+			}
+			b.WriteString("\n")
+			if l.Text != "" {
+				b.WriteString("    " + l.Text + "\n")
+			}
+		}
+		for _, country := range c.Help.Countries {
+			b.WriteString("\n" + c.CountryNames[country.Code] + "\n")
+			for _, l := range country.Lines {
+				line(l)
+			}
+			if len(country.Youth) > 0 {
+				b.WriteString("  " + c.Youth + ":\n")
+				for _, l := range country.Youth {
+					line(l)
+				}
+			}
 		}
 	}
 	return b.String()

@@ -70,10 +70,27 @@ type Programme struct {
 	Images map[string][]byte `yaml:"-"`
 }
 
-// Measures says which questionnaire is offered during the course, and when.
+// Measures says which questionnaire is offered during the course, and when,
+// and what the course says when its questionnaires show that it is not
+// enough on its own (advice.go).
 type Measures struct {
 	Instrument string         `yaml:"instrument"`
 	Points     []MeasurePoint `yaml:"points"`
+	Advice     MeasuresAdvice `yaml:"advice"`
+}
+
+// MeasuresAdvice holds the course's texts for its questionnaire advice.
+type MeasuresAdvice struct {
+	// NotEnough: a questionnaire with a severe score or a crisis answer.
+	NotEnough AdviceText `yaml:"not_enough"`
+	// Worsened: a reliable rise between two questionnaires.
+	Worsened AdviceText `yaml:"worsened"`
+}
+
+// AdviceText is a title and a text in every language of the programme.
+type AdviceText struct {
+	Title Text `yaml:"title"`
+	Text  Text `yaml:"text"`
 }
 
 // MeasurePoint is one moment a questionnaire is offered: before a lesson
@@ -90,6 +107,16 @@ type PlanSpec struct {
 	Lesson string   `yaml:"lesson"`
 	Title  Text     `yaml:"title"`
 	Fields []string `yaml:"fields"`
+	// Crisis holds the headings of the crisis lines printed at the end of
+	// the plan (the lines themselves are the deployment's, selftest).
+	Crisis PlanCrisisText `yaml:"crisis"`
+}
+
+// PlanCrisisText are the plan's headings for the crisis lines.
+type PlanCrisisText struct {
+	Title     Text `yaml:"title"`     // "Need help now?"
+	Emergency Text `yaml:"emergency"` // "In immediate danger? Call" (the number follows)
+	Youth     Text `yaml:"youth"`     // "For children and young people"
 }
 
 // Lesson is an ordered list of steps.
@@ -132,12 +159,16 @@ type Field struct {
 	MaxLabel  Text      `yaml:"max_label"`
 	Options   []*Option `yaml:"options"`
 	ItemLabel Text      `yaml:"item_label"`
+	// Safety marks a scale field as a safety signal (safety.go).
+	Safety *FieldSafety `yaml:"safety"`
 }
 
-// Option is a choice of a single, multiple or checklist field.
+// Option is a choice of a single, multiple or checklist field. Safety,
+// when set, is the safety signal choosing it raises (safety.go).
 type Option struct {
-	ID    string `yaml:"id"`
-	Label Text   `yaml:"label"`
+	ID     string `yaml:"id"`
+	Label  Text   `yaml:"label"`
+	Safety string `yaml:"safety"`
 }
 
 // HasLanguage reports whether the programme is written in lang.

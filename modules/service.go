@@ -28,6 +28,7 @@ type Service struct {
 	store  *Store
 	sealer *seal.Sealer
 	scorer Scorer
+	crisis CrisisLines
 	now    func() time.Time
 	loc    *time.Location
 }
@@ -42,12 +43,22 @@ type Scorer interface {
 	Restore(instrumentID, lang string, score int, band string, crisis bool, at time.Time) (*selftest.Outcome, error)
 }
 
+// CrisisLines gives the deployment's crisis help in a language, to print in
+// what the course hands out (the plan, the reminder e-mail);
+// selftest.Service satisfies it.
+type CrisisLines interface {
+	// CrisisHelpForAll is every configured country's lines (the default
+	// country first) with those for young people, in lang.
+	CrisisHelpForAll(lang, country string) *selftest.CrisisHelp
+}
+
 // Options are what a Service is built from.
 type Options struct {
 	Library *Library
 	Store   *Store
 	Sealer  *seal.Sealer
 	Scorer  Scorer
+	Crisis  CrisisLines
 	Now     func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
@@ -55,13 +66,13 @@ type Options struct {
 
 // NewService returns a self-help service.
 func NewService(o Options) (*Service, error) {
-	if o.Library == nil || o.Store == nil || o.Sealer == nil || o.Scorer == nil || o.Now == nil {
-		return nil, errors.New("modules: NewService needs a library, a store, a sealer, a scorer and a clock")
+	if o.Library == nil || o.Store == nil || o.Sealer == nil || o.Scorer == nil || o.Crisis == nil || o.Now == nil {
+		return nil, errors.New("modules: NewService needs a library, a store, a sealer, a scorer, crisis lines and a clock")
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, now: o.Now, loc: o.Location}, nil
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, now: o.Now, loc: o.Location}, nil
 }
 
 // Library returns the programmes on offer.
@@ -83,6 +94,9 @@ type Progress struct {
 	ResumeLesson string
 	ResumeStep   string
 	Measures     []MeasureState
+	// Advice is what the questionnaires taken say about the course
+	// (advice.go), or nil.
+	Advice *CourseAdvice
 	// Nudge is a "welcome back" reminder to show once, or nil.
 	Nudge *Nudge
 }
@@ -221,6 +235,9 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 				}
 			}
 			pr.Measures = append(pr.Measures, ms)
+		}
+		if pr.Advice, err = s.adviceFor(p, taken); err != nil {
+			return nil, err
 		}
 	}
 	return pr, nil

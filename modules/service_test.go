@@ -49,7 +49,8 @@ func newFixture(t *testing.T) *fixture {
 	database := dbtest.Open(t)
 	store := NewStore(database.DB)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: newScorer(t, database.DB, c.now), Now: c.now, Location: brussels(t)})
+	scorer := newScorer(t, database.DB, c.now)
+	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestAnswerValidation(t *testing.T) {
 	}{
 		{"scale above 10", Values{"mood": raw(11)}, false, "values.mood"},
 		{"scale not a number", Values{"mood": raw("high")}, false, "values.mood"},
-		{"unknown option", Values{"pick": raw("c")}, false, "values.pick"},
+		{"unknown option", Values{"pick": raw("d")}, false, "values.pick"},
 		{"unknown option in multiple", Values{"several": raw([]string{"x", "q"})}, false, "values.several"},
 		{"text too long", Values{"story": raw(strings.Repeat("a", MaxTextLen+1))}, false, "values.story"},
 		{"unknown field", Values{"nope": raw("x")}, false, "values.nope"},
@@ -318,10 +319,11 @@ func TestOpenProgrammeUnlocksEverything(t *testing.T) {
 	}
 }
 
-type fakeMailer struct{ sent []string }
+type fakeMailer struct{ sent, langs []string }
 
-func (m *fakeMailer) SendNudge(_ context.Context, to, _, _ string) error {
+func (m *fakeMailer) SendNudge(_ context.Context, to, _, lang string) error {
 	m.sent = append(m.sent, to)
+	m.langs = append(m.langs, lang)
 	return nil
 }
 
@@ -334,10 +336,10 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "not-an-address"); err == nil {
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "not-an-address", "en"); err == nil {
 		t.Error("bad address accepted")
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org"); err != nil {
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "en"); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := f.store.Enrolment(ctx, "mailme", "demo")
@@ -354,8 +356,8 @@ func TestNudgesOncePerLapse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(m.sent) != 1 || m.sent[0] != "me@example.org" {
-		t.Errorf("e-mails sent: %v", m.sent)
+	if len(m.sent) != 1 || m.sent[0] != "me@example.org" || m.langs[0] != "en" {
+		t.Errorf("e-mails sent: %v in %v (the language the client opted in with)", m.sent, m.langs)
 	}
 	f.clock.add(8 * 24 * time.Hour)
 	// Reading progress (opening a lesson first, say) leaves the nudge for
@@ -384,11 +386,35 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	if len(m.sent) != 2 {
 		t.Errorf("second lapse: %d e-mails, want 2", len(m.sent))
 	}
-	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", ""); err != nil {
+	// Opting in again from a Dutch page writes the e-mail in Dutch; a
+	// language the course lacks falls back to its first.
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "nl"); err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil {
-		t.Error("address not removed")
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeLanguage == nil || *e.NudgeLanguage != "nl" {
+		t.Errorf("language kept %v, want nl", e.NudgeLanguage)
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "me@example.org", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeLanguage == nil || *e.NudgeLanguage != "nl" {
+		t.Errorf("an unknown language kept as %v, want the programme's first, nl", e.NudgeLanguage)
+	}
+	f.clock.add(9 * 24 * time.Hour) // back after the second lapse, then away again
+	if _, err := f.svc.OpenLesson(ctx, "mailme", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RunNudges(ctx, f.clock.now().Add(8*24*time.Hour), m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.langs) != 3 || m.langs[2] != "nl" {
+		t.Errorf("third lapse in %v, want nl", m.langs)
+	}
+	if err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil || e.NudgeLanguage != nil {
+		t.Error("address (or its language) not removed")
 	}
 }
 
@@ -505,6 +531,42 @@ func TestPlan(t *testing.T) {
 	for _, want := range []string{"Mijn plan", "  - call Anna", "Verhaal\n  -\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestPlanEndsWithCrisisLines: the downloaded plan closes with the
+// deployment's crisis lines (and those for young people) in the reader's
+// language, after the client's own sections.
+func TestPlanEndsWithCrisisLines(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"nl", []string{"Hulp nodig?\n===========\n", "In gevaar? Bel 112\n", "\nBelgië\n  - Zelfmoordlijn 1813: 1813 (https://www.zelfmoord1813.be)\n    Bel gratis 1813, dag en nacht",
+			"\nNederland\n  - 113 Zelfmoordpreventie: 113, 0800-0113 (https://www.113.nl)\n    Bel gratis 113 of 0800-0113",
+			"  Voor jongeren:\n  - Awel: 102 (https://www.awel.be)\n    Voor kinderen en jongeren", "  - De Kindertelefoon: 0800-0432"}},
+		{"en", []string{"Need help now?\n==============\n", "In danger? Call 112\n", "\nBelgium\n  - Zelfmoordlijn 1813: 1813", "    Call 1813 for free, day and night",
+			"\nNetherlands\n  - 113 Zelfmoordpreventie: 113, 0800-0113", "    Call 113 or 0800-0113 for free", "  For young people:\n  - Awel: 102"}},
+	}
+	for _, tt := range tests {
+		plan, err := f.svc.Plan(ctx, "u1", "demo", tt.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := plan.Text()
+		for _, want := range tt.want {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: text lacks %q:\n%s", tt.lang, want, text)
+			}
+		}
+		if strings.Index(text, "Verhaal") > strings.Index(text, "112") && tt.lang == "nl" {
+			t.Errorf("%s: the crisis lines come before the plan", tt.lang)
 		}
 	}
 }

@@ -22,6 +22,9 @@ type Enrolment struct {
 	CurrentLesson    string
 	CurrentStep      string
 	NudgeEmailSealed *string
+	// NudgeLanguage is the language the client used when opting in to the
+	// reminder e-mail (nil: from before it was kept; both languages).
+	NudgeLanguage *string
 }
 
 // TableName is the table created by the migrations.
@@ -103,6 +106,11 @@ const (
 	EventLessonCompleted = "lesson_completed"
 	EventCourseCompleted = "course_completed"
 	EventMeasurement     = "questionnaire_completed"
+	// EventSafetySignal: a client newly chose an answer the content marks
+	// as a safety signal (lesson only; no option, no answer). Kept with the
+	// enrolment for the guided trajectory's clinician alert; erasure cuts
+	// the link like every event's.
+	EventSafetySignal = "safety_signal"
 )
 
 type event struct {
@@ -193,9 +201,12 @@ func (s *Store) CompleteEnrolment(ctx context.Context, id string, now time.Time)
 	return res.RowsAffected == 1, nil
 }
 
-// SetNudgeEmail stores (or, with nil, removes) the sealed nudge address.
-func (s *Store) SetNudgeEmail(ctx context.Context, id string, sealed *string) error {
-	if err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).Update("nudge_email_sealed", sealed).Error; err != nil {
+// SetNudgeEmail stores (or, with nil, removes) the sealed nudge address and
+// the language of the e-mail.
+func (s *Store) SetNudgeEmail(ctx context.Context, id string, sealed, lang *string) error {
+	err := s.db.WithContext(ctx).Model(&Enrolment{ID: id}).
+		Updates(map[string]any{"nudge_email_sealed": sealed, "nudge_language": lang}).Error
+	if err != nil {
 		return fmt.Errorf("modules: set nudge e-mail: %w", err)
 	}
 	return nil
@@ -357,6 +368,32 @@ func (s *Store) RecordEvent(ctx context.Context, kind, programmeID, lessonID, en
 		return fmt.Errorf("modules: record event: %w", err)
 	}
 	return nil
+}
+
+// EnrolmentEvents returns the events of one kind of an enrolment, oldest
+// first.
+func (s *Store) EnrolmentEvents(ctx context.Context, enrolmentID, kind string) ([]EventRecord, error) {
+	var rows []event
+	err := s.db.WithContext(ctx).Where("enrolment_id = ? AND kind = ?", enrolmentID, kind).Order("occurred_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: list events: %w", err)
+	}
+	out := make([]EventRecord, 0, len(rows))
+	for _, r := range rows {
+		rec := EventRecord{Kind: r.Kind, OccurredAt: r.OccurredAt}
+		if r.LessonID != nil {
+			rec.LessonID = *r.LessonID
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// EventRecord is one event of an enrolment.
+type EventRecord struct {
+	Kind       string
+	LessonID   string
+	OccurredAt time.Time
 }
 
 // CountEvents counts events of a kind for a programme in [from, to).

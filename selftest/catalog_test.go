@@ -14,6 +14,7 @@ name: MINI-2
 codes: {system: http://loinc.org, panel: "1-1", total: "2-2"}
 default_language: en
 scoring: {rule: sum}
+reliable_change: 1
 options:
   - {value: 0}
   - {value: 1}
@@ -46,7 +47,7 @@ func TestLoadCatalogShippedInstruments(t *testing.T) {
 	want := map[string]struct {
 		items int
 		panel string
-	}{"phq9": {10, "44249-1"}, "gad7": {7, "69737-5"}}
+	}{"phq9": {10, "44249-1"}, "gad7": {8, "69737-5"}}
 	if len(c.Instruments()) != len(want) {
 		t.Fatalf("got %d instruments, want %d", len(c.Instruments()), len(want))
 	}
@@ -110,6 +111,18 @@ func TestLoadCatalogFSErrors(t *testing.T) {
 		{"unknown advice", func(s string) string {
 			return strings.Replace(s, "advice: [self_help]", "advice: [pills]", 1)
 		}, []string{`unknown advice "pills"`}},
+		{"urgent advice the band does not give", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [guided, gp], urgent: [self_help]}", 1)
+		}, []string{`band "high": urgent "self_help"`}},
+		{"urgent advice not listed first", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [guided, gp], urgent: [gp]}", 1)
+		}, []string{`band "high": urgent "gp" must be one of its advice, listed first`}},
+		{"urgent advice listed first", func(s string) string {
+			return strings.Replace(s, "advice: [guided, gp]}", "advice: [gp, guided], urgent: [gp]}", 1)
+		}, nil},
+		{"no reliable change", func(s string) string {
+			return strings.Replace(s, "reliable_change: 1\n", "", 1)
+		}, []string{"reliable_change 0 must be between 1 and the maximum score 2"}},
 		{"id differs from file name", func(s string) string {
 			return strings.Replace(s, "id: mini\n", "id: other\n", 1)
 		}, []string{`id "other" does not match the file name`}},
@@ -185,6 +198,11 @@ func TestCrisisContacts(t *testing.T) {
 	if _, err := LoadCrisisContacts(bad); err == nil || !strings.Contains(err.Error(), "upper-case") {
 		t.Errorf("lower-case country code accepted: %v", err)
 	}
+	badYouth := filepath.Join(dir, "bad-youth.yaml")
+	_ = os.WriteFile(badYouth, []byte("emergency: \"112\"\ncountries:\n  - code: BE\n    lines: [{name: A, phones: [\"1\"]}]\n    youth: [{name: Awel}]\n"), 0o600)
+	if _, err := LoadCrisisContacts(badYouth); err == nil || !strings.Contains(err.Error(), "countries[0].youth[0]: name and phones are required") {
+		t.Errorf("a youth line without phones accepted: %v", err)
+	}
 	if _, err := LoadCrisisContacts(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file accepted")
 	}
@@ -197,12 +215,73 @@ func TestLoadAdvice(t *testing.T) {
 	}
 	for _, code := range []string{AdviceSelfHelp, AdviceGuided, AdviceGP, AdviceCrisis} {
 		for _, l := range []string{"en", "nl"} {
-			if a.Text(code, l).Title == "" {
+			if a.Text(code, l, false).Title == "" {
 				t.Errorf("%s/%s has no title", code, l)
 			}
 		}
 	}
-	if !strings.Contains(a.Text(AdviceCrisis, "en").Text, "112") {
+	if !strings.Contains(a.Text(AdviceCrisis, "en", false).Text, "112") {
 		t.Error("crisis advice must mention the emergency number")
+	}
+	for _, l := range []string{"en", "nl"} {
+		if !a.HasUrgent(AdviceGP) || a.Text(AdviceGP, l, true) == a.Text(AdviceGP, l, false) {
+			t.Errorf("the GP step needs its own urgent text in %s", l)
+		}
+	}
+	if !strings.Contains(a.Text(AdviceGP, "en", true).Text, "today") || !strings.Contains(a.Text(AdviceGP, "nl", true).Text, "vandaag") {
+		t.Error("the urgent GP step must say when: today")
+	}
+}
+
+// TestGAD7Wording pins the English GAD-7 items to the LOINC item texts of
+// panel 69737-5 (Regenstrief, in HL7's PCO guide), which carry Pfizer's
+// notice, and the form's unscored difficulty question (LOINC 69722-7, the
+// PHQ family's difficulty item) with its answers.
+func TestGAD7Wording(t *testing.T) {
+	gad, err := mustCatalog(t).Instrument("gad7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ id, code, text string }{
+		{"gad7_1", "69725-0", "Feeling nervous, anxious or on edge"},
+		{"gad7_2", "68509-9", "Not being able to stop or control worrying"},
+		{"gad7_3", "69733-4", "Worrying too much about different things"},
+		{"gad7_4", "69734-2", "Trouble relaxing"},
+		{"gad7_5", "69735-9", "Being so restless that it is hard to sit still"},
+		{"gad7_6", "69689-8", "Becoming easily annoyed or irritable"},
+		{"gad7_7", "69736-7", "Feeling afraid as if something awful might happen"},
+		{"gad7_difficulty", "69722-7", "If you checked off any problems, how difficult have these made it for you to do your work, take care of things at home, or get along with other people?"},
+	}
+	if len(gad.Items) != len(want) {
+		t.Fatalf("%d items, want %d", len(gad.Items), len(want))
+	}
+	en := gad.Languages["en"]
+	for i, w := range want {
+		it := gad.Items[i]
+		if it.ID != w.id || it.Code != w.code || en.Items[it.ID].Text != w.text {
+			t.Errorf("item %d = %s %s %q, want %s %s %q", i+1, it.ID, it.Code, en.Items[it.ID].Text, w.id, w.code, w.text)
+		}
+	}
+	diff := gad.Items[7]
+	if diff.Scored || diff.Required {
+		t.Errorf("the difficulty question must be unscored and optional: %+v", diff)
+	}
+	var codes []string
+	for _, o := range gad.ItemOptions(diff) {
+		codes = append(codes, o.Code)
+	}
+	if got := strings.Join(codes, " "); got != "LA6572-7 LA6573-5 LA6575-0 LA6574-3" {
+		t.Errorf("difficulty answer codes %s", got)
+	}
+	if got := strings.Join(en.Items["gad7_difficulty"].Options, "/"); got != "Not difficult at all/Somewhat difficult/Very difficult/Extremely difficult" {
+		t.Errorf("English difficulty answers %s", got)
+	}
+	phq, _ := mustCatalog(t).Instrument("phq9")
+	nl := gad.Languages["nl"].Items["gad7_difficulty"]
+	if pnl := phq.Languages["nl"].Items["phq9_difficulty"]; nl.Text != pnl.Text || strings.Join(nl.Options, "/") != strings.Join(pnl.Options, "/") {
+		t.Errorf("Dutch difficulty question %+v differs from the PHQ-9's %+v", nl, pnl)
+	}
+	if gad.MaxScore() != 21 || gad.Version == "1" {
+		t.Errorf("max score %d (the difficulty question is unscored), version %s (the wording changed: bump it)", gad.MaxScore(), gad.Version)
 	}
 }

@@ -21,9 +21,13 @@ type CrisisContacts struct {
 }
 
 // CrisisCountry groups the crisis lines of one country (ISO 3166-1 alpha-2).
+// Youth are the optional lines for children and young people, shown beside
+// the others to a visitor who said they are under 18 (and on the crisis
+// page, for anyone).
 type CrisisCountry struct {
 	Code  string       `yaml:"code"`
 	Lines []CrisisLine `yaml:"lines"`
+	Youth []CrisisLine `yaml:"youth"`
 }
 
 // CrisisLine is one crisis service.
@@ -70,6 +74,12 @@ func LoadCrisisContacts(path string) (*CrisisContacts, error) {
 				return nil, fmt.Errorf("selftest: crisis contacts %s: countries[%d].lines[%d]: name and phones are required", name, i, j)
 			}
 			cc.Countries[i].Lines[j].Country = c.Code
+		}
+		for j, l := range c.Youth {
+			if l.Name == "" || len(l.Phones) == 0 {
+				return nil, fmt.Errorf("selftest: crisis contacts %s: countries[%d].youth[%d]: name and phones are required", name, i, j)
+			}
+			cc.Countries[i].Youth[j].Country = c.Code
 		}
 	}
 	return &cc, nil

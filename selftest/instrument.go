@@ -21,17 +21,21 @@ const FlagCrisis = "crisis"
 
 // Instrument is a validated questionnaire, loaded from a YAML file.
 type Instrument struct {
-	ID              string               `yaml:"id"`
-	Version         string               `yaml:"version"`
-	Name            string               `yaml:"name"`
-	Codes           Codes                `yaml:"codes"`
-	DefaultLanguage string               `yaml:"default_language"`
-	Scoring         Scoring              `yaml:"scoring"`
-	Options         []Option             `yaml:"options"`
-	Items           []Item               `yaml:"items"`
-	Bands           []Band               `yaml:"bands"`
-	Safety          []SafetyRule         `yaml:"safety"`
-	Languages       map[string]*Language `yaml:"languages"`
+	ID              string  `yaml:"id"`
+	Version         string  `yaml:"version"`
+	Name            string  `yaml:"name"`
+	Codes           Codes   `yaml:"codes"`
+	DefaultLanguage string  `yaml:"default_language"`
+	Scoring         Scoring `yaml:"scoring"`
+	// ReliableChange is the smallest change of the total that is more than
+	// measurement error (the reliable change index): a rise this large
+	// between two questionnaires is a reliable worsening.
+	ReliableChange int                  `yaml:"reliable_change"`
+	Options        []Option             `yaml:"options"`
+	Items          []Item               `yaml:"items"`
+	Bands          []Band               `yaml:"bands"`
+	Safety         []SafetyRule         `yaml:"safety"`
+	Languages      map[string]*Language `yaml:"languages"`
 }
 
 // Codes are the standard terminology codes of an instrument (LOINC).
@@ -61,12 +65,14 @@ type Item struct {
 	Options  []Option `yaml:"options"` // overrides Instrument.Options when set
 }
 
-// Band is a severity band, inclusive on both ends.
+// Band is a severity band, inclusive on both ends, with its next steps in
+// order. Urgent names the steps to take without delay; they come first.
 type Band struct {
 	ID     string   `yaml:"id"`
 	Min    int      `yaml:"min"`
 	Max    int      `yaml:"max"`
 	Advice []string `yaml:"advice"`
+	Urgent []string `yaml:"urgent"`
 }
 
 // SafetyRule raises Flag when the answer to Item is at least MinValue.
@@ -208,10 +214,18 @@ func (in *Instrument) validate() error {
 				return fmt.Errorf("band %q: unknown advice %q", b.ID, a)
 			}
 		}
+		for i, u := range b.Urgent {
+			if i >= len(b.Advice) || b.Advice[i] != u {
+				return fmt.Errorf("band %q: urgent %q must be one of its advice, listed first in the same order", b.ID, u)
+			}
+		}
 		next = b.Max + 1
 	}
 	if maxScore := in.MaxScore(); next-1 != maxScore {
 		return fmt.Errorf("bands end at %d but the maximum score is %d", next-1, maxScore)
+	}
+	if in.ReliableChange < 1 || in.ReliableChange > in.MaxScore() {
+		return fmt.Errorf("reliable_change %d must be between 1 and the maximum score %d", in.ReliableChange, in.MaxScore())
 	}
 	for i, r := range in.Safety {
 		if _, ok := in.item(r.Item); !ok {

@@ -12,10 +12,14 @@ type Profile struct {
 	SoughtHelpBefore string `json:"sought_help_before,omitempty"`
 }
 
+// AgeUnder18 is the age band of a visitor under 18: their result shows the
+// lines for children and young people beside the others.
+const AgeUnder18 = "under_18"
+
 // The allowed values of each profile question. They are deliberately coarse
 // (bands, provinces) so that a combination of answers does not single anyone out.
 var (
-	AgeBands = []string{"under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus"}
+	AgeBands = []string{AgeUnder18, "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus"}
 	Genders  = []string{"woman", "man", "non_binary", "other"}
 	Regions  = []string{
 		"be_antwerp", "be_limburg", "be_east_flanders", "be_flemish_brabant", "be_west_flanders",

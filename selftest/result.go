@@ -25,9 +25,14 @@ type Result struct {
 	Bands     []BandText
 	Crisis    bool
 	CreatedAt time.Time
-	// Crisis help, set when Crisis is: the crisis step's text and the lines.
+	// Crisis help, set when Crisis is: the crisis step's text and the lines
+	// (with the lines for young people beside them when the visitor said
+	// they are under 18).
 	CrisisStep *Step
 	CrisisHelp *CrisisHelp
+	// YouthHelp is set for a visitor under 18 whose result has no crisis
+	// help: the lines for children and young people (Countries[].Youth).
+	YouthHelp *CrisisHelp
 	// Steps are the next steps after crisis help, in order.
 	Steps []Step
 	// Notice is the instrument's required notice; NoticeLang is its language
@@ -48,18 +53,22 @@ type BandText struct {
 }
 
 // Step is one next step: its advice code, text, and the site path it
-// leads to (without a language prefix).
+// leads to (without a language prefix). Urgent steps (the GP after a crisis
+// answer or with a severe score) are to be taken without delay: both
+// transports mark them, and their text says so.
 type Step struct {
-	Code  string
-	Title string
-	Text  string
-	Path  string
+	Code   string
+	Title  string
+	Text   string
+	Path   string
+	Urgent bool
 }
 
 // Result localises an outcome for a person reading lang, who said they are
 // in country ("" when they did not say).
 func (s *Service) Result(o *Outcome, lang, country string) *Result {
 	in := o.Instrument
+	youth := o.AgeBand == AgeUnder18
 	t, used := in.Text(lang)
 	en, _ := in.Text("en")
 	r := &Result{
@@ -78,16 +87,31 @@ func (s *Service) Result(o *Outcome, lang, country string) *Result {
 		r.Bands = append(r.Bands, bt)
 	}
 	for _, code := range o.Advice {
-		a := s.advice.Text(code, used)
-		st := Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code)}
+		st := s.Step(code, used, o.IsUrgent(code))
 		if code == AdviceCrisis {
 			r.CrisisStep = &st
-			r.CrisisHelp = s.CrisisHelp(used, country)
+			r.CrisisHelp = s.crisisHelp(used, country, youth)
 			continue
 		}
 		r.Steps = append(r.Steps, st)
 	}
+	if youth && r.CrisisHelp == nil {
+		h := s.crisisHelp(used, country, true)
+		for i := range h.Countries {
+			h.Countries[i].Lines = nil
+		}
+		if len(h.YouthLines()) > 0 { // a deployment may configure none
+			r.YouthHelp = h
+		}
+	}
 	return r
+}
+
+// Step is one next step in lang: advice code's title, text and page, the
+// urgent wording when urgent.
+func (s *Service) Step(code, lang string, urgent bool) Step {
+	a := s.advice.Text(code, lang, urgent)
+	return Step{Code: code, Title: a.Title, Text: a.Text, Path: s.advice.Path(code), Urgent: urgent}
 }
 
 // CrisisHelp is the crisis help to show: the emergency number and the
@@ -97,10 +121,12 @@ type CrisisHelp struct {
 	Countries []CrisisCountryLines
 }
 
-// CrisisCountryLines are one country's lines in one language.
+// CrisisCountryLines are one country's lines in one language; Youth are
+// its lines for children and young people, when asked for.
 type CrisisCountryLines struct {
 	Code  string
 	Lines []CrisisLineText
+	Youth []CrisisLineText
 }
 
 // CrisisLineText is one crisis line in one language.
@@ -121,11 +147,30 @@ func (h *CrisisHelp) Lines() []CrisisLineText {
 	return out
 }
 
+// YouthLines returns every line for young people, in order.
+func (h *CrisisHelp) YouthLines() []CrisisLineText {
+	var out []CrisisLineText
+	for _, c := range h.Countries {
+		out = append(out, c.Youth...)
+	}
+	return out
+}
+
 // CrisisHelp returns the crisis help for a person reading lang. When they
 // said where they are (country) they get that country's lines; otherwise
 // every configured country's, the deployment's default country first, so
 // nobody is ever shown no line at all.
 func (s *Service) CrisisHelp(lang, country string) *CrisisHelp {
+	return s.crisisHelp(lang, country, false)
+}
+
+// CrisisHelpForAll is the crisis help with the lines for children and young
+// people beside the others: for the crisis page, which anyone may open.
+func (s *Service) CrisisHelpForAll(lang, country string) *CrisisHelp {
+	return s.crisisHelp(lang, country, true)
+}
+
+func (s *Service) crisisHelp(lang, country string, youth bool) *CrisisHelp {
 	country = strings.ToUpper(country)
 	h := &CrisisHelp{Emergency: s.crisis.Emergency}
 	only := country != "" && s.crisis.HasCountry(country)
@@ -136,6 +181,11 @@ func (s *Service) CrisisHelp(lang, country string) *CrisisHelp {
 		cl := CrisisCountryLines{Code: cc.Code}
 		for _, l := range cc.Lines {
 			cl.Lines = append(cl.Lines, CrisisLineText{Country: cc.Code, Name: l.Name, Phones: l.Phones, URL: l.URL, Text: l.LineText(lang)})
+		}
+		if youth {
+			for _, l := range cc.Youth {
+				cl.Youth = append(cl.Youth, CrisisLineText{Country: cc.Code, Name: l.Name, Phones: l.Phones, URL: l.URL, Text: l.LineText(lang)})
+			}
 		}
 		h.Countries = append(h.Countries, cl)
 	}

@@ -1,6 +1,9 @@
 package selftest
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Answer is the value chosen for one item.
 type Answer struct {
@@ -14,10 +17,15 @@ type Scored struct {
 	MaxScore int
 	Band     string
 	// Advice lists the next steps in the order they should be shown. When
-	// Crisis is set it starts with AdviceCrisis.
+	// Crisis is set it starts with AdviceCrisis, then AdviceGP (see advise).
 	Advice []string
+	// Urgent lists the steps of Advice to take without delay.
+	Urgent []string
 	Crisis bool
 }
+
+// IsUrgent reports whether the step with advice code is urgent.
+func (s Scored) IsUrgent(code string) bool { return slices.Contains(s.Urgent, code) }
 
 // AnswerField is the validation field key for an item's answer.
 func AnswerField(itemID string) string { return "answers." + itemID }
@@ -63,7 +71,6 @@ func Score(in *Instrument, answers []Answer) (Scored, error) {
 	for _, b := range in.Bands {
 		if total >= b.Min && total <= b.Max {
 			res.Band = b.ID
-			res.Advice = append(res.Advice, b.Advice...)
 			break
 		}
 	}
@@ -72,10 +79,36 @@ func Score(in *Instrument, answers []Answer) (Scored, error) {
 			res.Crisis = true
 		}
 	}
-	if res.Crisis {
-		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
-	}
+	res.Advice, res.Urgent = advise(in, res.Band, res.Crisis)
 	return res, nil
+}
+
+// advise is the one rule that orders the next steps, for a fresh score and
+// for a stored one alike (the self-test, the API and the course
+// questionnaires all come through here):
+//
+//   - the band's steps, in the instrument file's order, and its urgent ones
+//     (the PHQ-9's 20–27 band: the GP first and urgently, then guided help);
+//   - after a crisis answer, crisis help first and the GP right after it,
+//     urgently, whatever the band: crisis lines alone, or beside "start the
+//     self-help course", are not enough when someone thinks of death or
+//     self-harm — a doctor should see them soon. The band's other steps
+//     follow.
+func advise(in *Instrument, band string, crisis bool) (advice, urgent []string) {
+	for _, b := range in.Bands {
+		if b.ID == band {
+			advice = append(advice, b.Advice...)
+			urgent = append(urgent, b.Urgent...)
+		}
+	}
+	if crisis {
+		rest := slices.DeleteFunc(advice, func(code string) bool { return code == AdviceGP })
+		advice = append([]string{AdviceCrisis, AdviceGP}, rest...)
+		if !slices.Contains(urgent, AdviceGP) {
+			urgent = append(urgent, AdviceGP)
+		}
+	}
+	return advice, urgent
 }
 
 func validOption(opts []Option, v int) bool {
@@ -89,16 +122,9 @@ func validOption(opts []Option, v int) bool {
 
 // Rescore rebuilds the scoring of a stored result: its score, band and
 // crisis flag as they were given, with the advice for that band from
-// today's instrument file.
+// today's instrument file and today's rules.
 func Rescore(in *Instrument, score int, band string, crisis bool) Scored {
 	res := Scored{Score: score, MaxScore: in.MaxScore(), Band: band, Crisis: crisis}
-	for _, b := range in.Bands {
-		if b.ID == band {
-			res.Advice = append(res.Advice, b.Advice...)
-		}
-	}
-	if crisis {
-		res.Advice = append([]string{AdviceCrisis}, res.Advice...)
-	}
+	res.Advice, res.Urgent = advise(in, band, crisis)
 	return res
 }

@@ -60,8 +60,8 @@ func TestScoreBandBoundaries(t *testing.T) {
 		{"phq9", 14, "moderate", []string{AdviceGuided, AdviceGP}},
 		{"phq9", 15, "moderately_severe", []string{AdviceGuided, AdviceGP}},
 		{"phq9", 19, "moderately_severe", []string{AdviceGuided, AdviceGP}},
-		{"phq9", 20, "severe", []string{AdviceGuided, AdviceGP}},
-		{"phq9", 27, "severe", []string{AdviceGuided, AdviceGP}},
+		{"phq9", 20, "severe", []string{AdviceGP, AdviceGuided}},
+		{"phq9", 27, "severe", []string{AdviceGP, AdviceGuided}},
 		{"gad7", 0, "minimal", []string{AdviceSelfHelp}},
 		{"gad7", 4, "minimal", []string{AdviceSelfHelp}},
 		{"gad7", 5, "mild", []string{AdviceSelfHelp}},
@@ -87,8 +87,11 @@ func TestScoreBandBoundaries(t *testing.T) {
 				t.Fatalf("Score: %v", err)
 			}
 			advice := res.Advice
-			if res.Crisis {
-				advice = advice[1:]
+			if res.Crisis { // crisis help and the GP first (TestAdviceRules)
+				advice = advice[2:]
+				if tt.total == 27 {
+					advice = append([]string{AdviceGP}, advice...)
+				}
 			}
 			if res.Score != tt.total || res.Band != tt.band || !slices.Equal(advice, tt.advice) {
 				t.Errorf("got score %d band %q advice %v, want %d %q %v", res.Score, res.Band, res.Advice, tt.total, tt.band, tt.advice)
@@ -126,7 +129,7 @@ func TestScoreCrisisWhateverTheTotal(t *testing.T) {
 			if !res.Crisis {
 				t.Fatalf("item 9 = %d with total %d: crisis not set", v, res.Score)
 			}
-			if res.Band != "minimal" || res.Advice[0] != AdviceCrisis || !slices.Contains(res.Advice, AdviceSelfHelp) {
+			if res.Band != "minimal" || res.Advice[0] != AdviceCrisis || !slices.Contains(res.Advice, AdviceSelfHelp) || !slices.Contains(res.Advice, AdviceGP) {
 				t.Errorf("want minimal band with crisis advice first, got %+v", res)
 			}
 		})
@@ -142,6 +145,53 @@ func TestScoreCrisisWhateverTheTotal(t *testing.T) {
 	res, err = Score(gad, answersSumming(t, gad, 21, nil))
 	if err != nil || res.Crisis {
 		t.Errorf("GAD-7 has no crisis rule: %+v %v", res, err)
+	}
+}
+
+// TestAdviceRules pins the order of the next steps and which are urgent:
+// a crisis answer gives crisis help, then the GP (urgent), whatever the
+// total; a PHQ-9 of 20–27 puts the GP first and urgent, before guided help.
+// Stored results (Rescore) follow the same rule.
+func TestAdviceRules(t *testing.T) {
+	c := mustCatalog(t)
+	tests := []struct {
+		name       string
+		instrument string
+		total      int
+		item9      int
+		advice     []string
+		urgent     []string
+	}{
+		{"minimal, no crisis", "phq9", 3, 0, []string{AdviceSelfHelp}, nil},
+		{"crisis with a low total: crisis, GP, self-help", "phq9", 1, 1, []string{AdviceCrisis, AdviceGP, AdviceSelfHelp}, []string{AdviceGP}},
+		{"crisis with a mild total", "phq9", 8, 2, []string{AdviceCrisis, AdviceGP, AdviceSelfHelp}, []string{AdviceGP}},
+		{"moderate, no crisis", "phq9", 12, 0, []string{AdviceGuided, AdviceGP}, nil},
+		{"crisis with a moderate total: the GP before guided help", "phq9", 12, 1, []string{AdviceCrisis, AdviceGP, AdviceGuided}, []string{AdviceGP}},
+		{"19, no crisis: not yet the severe rule", "phq9", 19, 0, []string{AdviceGuided, AdviceGP}, nil},
+		{"20: the GP first and urgent", "phq9", 20, 0, []string{AdviceGP, AdviceGuided}, []string{AdviceGP}},
+		{"24 with a crisis answer", "phq9", 24, 3, []string{AdviceCrisis, AdviceGP, AdviceGuided}, []string{AdviceGP}},
+		{"27", "phq9", 27, 3, []string{AdviceCrisis, AdviceGP, AdviceGuided}, []string{AdviceGP}},
+		{"GAD-7 severe keeps its order", "gad7", 21, -1, []string{AdviceGuided, AdviceGP}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, _ := c.Instrument(tt.instrument)
+			fixed := map[string]int{}
+			if tt.item9 >= 0 {
+				fixed["phq9_9"] = tt.item9
+			}
+			res, err := Score(in, answersSumming(t, in, tt.total, fixed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Advice, tt.advice) || !slices.Equal(res.Urgent, tt.urgent) {
+				t.Errorf("advice %v urgent %v, want %v urgent %v", res.Advice, res.Urgent, tt.advice, tt.urgent)
+			}
+			re := Rescore(in, res.Score, res.Band, res.Crisis)
+			if !slices.Equal(re.Advice, tt.advice) || !slices.Equal(re.Urgent, tt.urgent) {
+				t.Errorf("rescored: advice %v urgent %v, want %v urgent %v", re.Advice, re.Urgent, tt.advice, tt.urgent)
+			}
+		})
 	}
 }
 

@@ -26,6 +26,9 @@ type Outcome struct {
 	ID         string
 	Instrument *Instrument
 	Language   string
+	// AgeBand is the profile's age band ("" when not given): a visitor
+	// under 18 is shown the lines for young people too.
+	AgeBand string
 	Scored
 	CreatedAt time.Time
 	// ClaimToken is set only on a fresh submission: the one-time token
@@ -91,6 +94,15 @@ type Options struct {
 func NewService(o Options) (*Service, error) {
 	if o.Catalog == nil || o.Advice == nil || o.Crisis == nil || o.Store == nil || o.Sealer == nil || o.Audit == nil || o.Now == nil {
 		return nil, errors.New("selftest: NewService needs a catalog, advice, crisis lines, a store, a sealer, the audit log and a clock")
+	}
+	for _, in := range o.Catalog.Instruments() {
+		for _, b := range in.Bands {
+			for _, code := range b.Urgent {
+				if !o.Advice.HasUrgent(code) {
+					return nil, fmt.Errorf("selftest: %s band %q makes %q urgent, which has no urgent texts in advice.yaml", in.ID, b.ID, code)
+				}
+			}
+		}
 	}
 	o.DefaultCountry = strings.ToUpper(o.DefaultCountry)
 	if o.DefaultCountry != "" && !o.Crisis.HasCountry(o.DefaultCountry) {
@@ -163,7 +175,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*Outcome, error) 
 	if err := s.store.CreateClaimable(ctx, sub, claim); err != nil {
 		return nil, err
 	}
-	out.ID, out.ClaimToken = sub.ID, token
+	out.ID, out.ClaimToken, out.AgeBand = sub.ID, token, in.Profile.AgeBand
 	return out, nil
 }
 
@@ -188,7 +200,11 @@ func (s *Service) outcomeOf(sub *Submission) (*Outcome, error) {
 	// Keep the stored score, band and crisis flag as they were given; the
 	// advice for that band comes from today's instrument file.
 	res := Rescore(inst, sub.Score, sub.Band, sub.Crisis)
-	return &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Scored: res, CreatedAt: sub.CreatedAt.UTC()}, nil
+	o := &Outcome{ID: sub.ID, Instrument: inst, Language: sub.Language, Scored: res, CreatedAt: sub.CreatedAt.UTC()}
+	if sub.AgeBand != nil {
+		o.AgeBand = *sub.AgeBand
+	}
+	return o, nil
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -28,6 +28,7 @@ func All() []*gormigrate.Migration {
 		auditKeyedChain(),
 		coaching(),
 		outbox(),
+		selfhelpNudgeLanguage(),
 	}
 }
 

@@ -155,14 +155,7 @@ func TestAccountAudit(t *testing.T) {
 					{name: "account-password", url: u("/account/password")},
 					{name: "account-data", url: u("/account/data")},
 					{name: "account-access", url: u("/account/access")},
-					{name: "account-email", url: u("/account/email")},
-					{name: "account-email-errors", url: u("/account/email"), setup: func(ctx context.Context) error {
-						return fill(ctx, [][2]string{{"#email", "not an address"}}, `button[type="submit"]`)
-					}},
-					{name: "account-email-saved", url: u("/account/email"), setup: func(ctx context.Context) error {
-						return fill(ctx, [][2]string{{"#email", "someone@example.org"}}, `button[type="submit"]`)
-					}},
-					{name: "account-email-set", url: u("/account/email")},
+					{name: "account-email", url: u("/account/email")}, // no address is asked for any more
 				}
 				audit(t, ctx, lang, pages)
 			})

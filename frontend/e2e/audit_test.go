@@ -54,6 +54,17 @@ func TestAccessibilityAudit(t *testing.T) {
 			recordCSP(t, ctx)
 			audit(t, ctx, lang, pages)
 		})
+		// A visitor under 18: the lines for young people, on their own and
+		// beside the crisis lines (a tab of their own, with its own time).
+		youth := []auditPage{
+			{name: "result-youth", url: baseURL + submit(t, lang, "phq9", []int{1, 1, 0, 0, 0, 0, 0, 0, 0}, "age_band", "under_18")},
+			{name: "result-youth-crisis", url: baseURL + submit(t, lang, "phq9", []int{1, 1, 0, 0, 0, 0, 0, 0, 1}, "age_band", "under_18")},
+		}
+		t.Run(lang+"-youth", func(t *testing.T) {
+			ctx := newTab(t)
+			recordCSP(t, ctx)
+			audit(t, ctx, lang, youth)
+		})
 	}
 	t.Logf("screenshots in %s", shots)
 }
@@ -150,13 +161,17 @@ func auditPages(t *testing.T, lang, errorBase string) []auditPage {
 	return pages
 }
 
-// submit posts a self-test straight to the server and returns the result
-// page's path.
-func submit(t *testing.T, lang, instrument string, values []int) string {
+// submit posts a self-test straight to the server, with extra form fields
+// (name, value, …) such as profile answers, and returns the result page's
+// path.
+func submit(t *testing.T, lang, instrument string, values []int, extra ...string) string {
 	t.Helper()
 	form := url.Values{}
 	for i, v := range values {
 		form.Set(fmt.Sprintf("%s_%d", instrument, i+1), fmt.Sprint(v))
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		form.Set(extra[i], extra[i+1])
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.PostForm(baseURL+"/"+lang+"/selftest/"+instrument, form)
@@ -176,7 +191,7 @@ func submit(t *testing.T, lang, instrument string, values []int) string {
 func errorPageServer(t *testing.T) string {
 	t.Helper()
 	svcs := wiretest.New(t)
-	site, err := frontend.New(frontend.Deps{Selftest: svcs.Selftest, DefaultLanguage: "nl"})
+	site, err := frontend.New(frontend.Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, DefaultLanguage: "nl"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,6 +325,8 @@ func TestSelfhelpAudit(t *testing.T) {
 				{name: "selfhelp-locked", url: u("/selfhelp/lesson/thoughts/" + p.Lessons[2].Steps[0].ID)},
 				{name: "selfhelp-diary", url: u("/selfhelp/diary")},
 				{name: "selfhelp-plan", url: u("/selfhelp/plan")},
+				// Crisis help after a safety signal (the page itself needs none).
+				{name: "selfhelp-safety-help", url: u("/selfhelp/lesson/understanding/complaints/help?next=" + url.QueryEscape("/selfhelp/lesson/understanding/vicious-circle"))},
 			}
 			audit(t, ctx, lang, pages)
 		})

@@ -27,14 +27,14 @@
   var form = document.querySelector('form[data-autosave]');
   if (!form || !window.fetch || !window.URLSearchParams) { return; }
   var status = form.querySelector('.autosave');
-  var timer, inflight;
+  var timer, inflight, leaving;
   // A pending autosave must not land after "Save and continue".
   form.addEventListener('submit', function (event) {
     clearTimeout(timer);
     if (inflight) {
       event.preventDefault();
       var button = event.submitter;
-      inflight.then(function () { inflight = null; form.requestSubmit(button); });
+      inflight.then(function () { inflight = null; if (!leaving) { form.requestSubmit(button); } });
     }
   });
   form.addEventListener('change', function () {
@@ -45,6 +45,14 @@
         headers: { 'X-Haven-Autosave': '1' },
         body: new URLSearchParams(new FormData(form))
       }).then(function (r) {
+        // An answer the course marks as a safety signal: crisis help at
+        // once (the answer is saved; the page leads back here).
+        var help = r.headers.get('X-Haven-Crisis-Help');
+        if (r.status === 204 && help && help.charAt(0) === '/' && help.charAt(1) !== '/') {
+          leaving = true;
+          window.location.assign(help);
+          return;
+        }
         if (status) { status.textContent = r.status === 204 ? status.getAttribute('data-saved') : ''; }
       }).catch(function () {}).then(function () { inflight = null; });
     }, 800);

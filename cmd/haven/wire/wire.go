@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	}
 	var mailer outbox.Mailer
 	if cfg.SMTPURL != "" {
-		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
+		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.Selftest); err != nil {
 			return nil, err
 		}
 		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
@@ -184,7 +184,7 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 	if err != nil {
 		return nil, err
 	}
-	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer,
+	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
 		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
 }
 
