@@ -17,10 +17,22 @@ RELEASE_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -tags nomsgpack -ldflags "$
 IMAGE ?= localhost/haven
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: run build image test test-short bench lint fuzz e2e-deps
+.PHONY: run demo build image test test-short bench lint fuzz e2e-deps
 
 run:
 	$(GO) run ./cmd/haven serve
+
+# Look around as anyone (README): a made-up organisation in a throwaway
+# SQLite database, data/demo (emptied first, so each run has new
+# passwords), then the site on it. DATABASE_URL is cleared: this never
+# touches a configured PostgreSQL database. The sign-ins are printed and
+# kept in data/demo/sign-ins.txt (readable by you only).
+demo:
+	rm -rf data/demo
+	mkdir -p -m 700 data/demo
+	umask 077; DATABASE_URL= DATABASE_URL_FILE= HAVEN_DATA_DIR=data/demo $(GO) run ./cmd/haven demo > data/demo/sign-ins.txt
+	cat data/demo/sign-ins.txt
+	DATABASE_URL= DATABASE_URL_FILE= HAVEN_DATA_DIR=data/demo $(GO) run ./cmd/haven serve
 
 build:
 	$(RELEASE_BUILD) -o bin/haven ./cmd/haven

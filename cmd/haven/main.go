@@ -63,6 +63,9 @@ Commands:
   audit verify [--anchor FILE]...
             check the audit log's keyed chain and its anchors (default
             HAVEN_AUDIT_ANCHOR_FILE); fails if it was tampered with
+  demo      fill an EMPTY database with a made-up organisation (staff,
+            clients in every state of guided care) and print everyone's
+            sign-in; refuses any database that holds data (never production)
   run-job NAME
             run a scheduled job once, now (selfhelp-nudges, audit-anchor,
             visits-close-days, visits-flush)
@@ -171,6 +174,11 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		fs.Usage = usageText("Usage: haven admin create\n\n")
 		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return adminCreate(ctx, cfg, database, log, *nickname, *passwordFile, stdout)
+		}}
+	case "demo":
+		fs.Usage = usageText("Usage: haven demo\n\nFills an empty database with a made-up organisation — a coordinator, two clinicians, clients in\nevery state of the guided trajectory, anonymous self-tests — and prints each role's sign-in, with\npasswords and TOTP secrets generated for this run. It refuses (exit status 3, nothing changed) a\ndatabase that holds any account, audit entry, self-test or visit: never point it at production.\n")
+		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return demoCommand(ctx, cfg, database, log, stdout)
 		}}
 	case "audit verify":
 		var anchors anchorFiles
