@@ -162,3 +162,33 @@ func (s *Store) notifications(ctx context.Context, trajectoryID string) ([]Notif
 	}
 	return out, nil
 }
+
+// Heading names the client of a trajectory on its clinician's pages:
+// every page about the trajectory says whose it is, so nothing is written
+// to the wrong client.
+type Heading struct {
+	TrajectoryID string
+	ClientName   string
+	State        State
+	// Care is whether the client agreed to the clinician: the pages of
+	// their care (messages, lessons, diary, contacts, ending) open then.
+	Care bool
+}
+
+// Heading returns the heading of a trajectory for its clinician. It reads
+// no care, so it is not audited itself (each page's own read is); another
+// clinician's trajectory is ErrNotFound, and the attempt audited as denied.
+func (s *Service) Heading(ctx context.Context, p auth.Principal, id string) (*Heading, error) {
+	if p.Role != auth.RoleClinician {
+		return nil, auth.ErrForbidden
+	}
+	t, err := s.trajectoryFor(ctx, s.store, p, id, AccessIntake)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.people.DisplayNames(ctx, []string{t.ClientID})
+	if err != nil {
+		return nil, err
+	}
+	return &Heading{TrajectoryID: t.ID, ClientName: names[t.ClientID], State: t.State, Care: allowed(p, t, AccessCare)}, nil
+}
