@@ -20,6 +20,10 @@ type Record struct {
 	Trajectory Trajectory
 	ClientName string
 	Intake     Intake
+	// AsOf is when it was read (the service's clock): what is due, and
+	// DaysLeft to the planned end (negative once past it), are as of then.
+	AsOf     time.Time
+	DaysLeft int
 	// Care is whether the clinician may read the care itself: once the
 	// client agreed to them. Before that only the intake (and its alert)
 	// is theirs, and the fields below stay empty.
@@ -85,7 +89,10 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, id string) (*Rec
 	if err := s.record(ctx, p, t, audit.ActionClientRead, "trajectory:"+t.ID+":record"); err != nil {
 		return nil, err
 	}
-	r := &Record{Trajectory: *t, Care: allowed(p, t, AccessCare), Notify: t.NotifySealed != nil}
+	r := &Record{Trajectory: *t, AsOf: s.now().UTC(), Care: allowed(p, t, AccessCare), Notify: t.NotifySealed != nil}
+	if t.PlannedEnd != nil {
+		r.DaysLeft = int(t.PlannedEnd.Sub(r.AsOf).Hours() / 24)
+	}
 	names, err := s.people.DisplayNames(ctx, []string{t.ClientID})
 	if err != nil {
 		return nil, err
