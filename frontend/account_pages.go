@@ -21,7 +21,7 @@ func (s *Site) accountHome(c *gin.Context) {
 		s.InternalError(c)
 		return
 	}
-	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Coordinator: u.Role == auth.RoleCoordinator,
+	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Clinician: u.Role == auth.RoleClinician, Coordinator: u.Role == auth.RoleCoordinator,
 		HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
@@ -37,6 +37,7 @@ func (s *Site) accountHome(c *gin.Context) {
 type accountHomeView struct {
 	Nickname    string
 	Client      bool
+	Clinician   bool
 	Coordinator bool
 	HasEmail    bool
 	Claimed     bool // a self-test was just added
