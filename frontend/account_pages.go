@@ -365,7 +365,9 @@ func (s *Site) deleteSubmit(c *gin.Context) {
 
 func (s *Site) invitationPage(v *view, token string) formPage {
 	fields := credentialFields(v, true)
-	fields[0].Hint = v.T("account.field.staff_nickname_hint") // staff are not pseudonymous to clients
+	// Staff are not pseudonymous to clients: a sign-in name, and the name
+	// clients see.
+	fields[0].Label, fields[0].Hint = v.T("account.field.staff_nickname"), v.T("account.field.staff_nickname_hint")
 	fields = append(fields,
 		field{Name: "display_name", Type: "text", Label: v.T("account.field.display_name"), Hint: v.T("account.field.display_name_hint"), Autocomplete: "name"},
 		field{Name: "profession", Type: "text", Label: v.T("account.field.profession"), Hint: v.T("account.field.profession_hint"), Autocomplete: "organization-title"})

@@ -114,3 +114,23 @@ func TestStaffHomeLinksToGuidedCare(t *testing.T) {
 		}
 	}
 }
+
+// TestInvitationAsksForTheNameClientsSee: staff are not pseudonymous to
+// clients — the invitation asks for a sign-in name, the name clients see
+// and a profession, and never for a nickname or to hide one's real name.
+func TestInvitationAsksForTheNameClientsSee(t *testing.T) {
+	e := newAccountEnv(t)
+	for _, l := range []string{"nl", "en"} {
+		body := e.do(http.MethodGet, "/"+l+"/account/invitation?token=x", nil).Body.String()
+		for _, bad := range []string{"real name", "echte naam", "Schuilnaam", "schuilnaam", "Nickname", "nickname</label>"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("/%s invitation says %q", l, bad)
+			}
+		}
+		for _, want := range []string{`name="display_name"`, `name="profession"`, `name="nickname"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/%s invitation lacks %s", l, want)
+			}
+		}
+	}
+}
