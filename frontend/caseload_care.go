@@ -387,8 +387,9 @@ type caseContactForm struct {
 }
 
 func (s *Site) contactsPage(c *gin.Context) {
+	// The form starts at now: a contact is usually logged right after it.
 	now := time.Now().In(s.Coaching.Config().Location)
-	s.renderContacts(c, http.StatusOK, caseContactForm{Date: now.Format(time.DateOnly)})
+	s.renderContacts(c, http.StatusOK, caseContactForm{Date: now.Format(time.DateOnly), Time: now.Format("15:04")})
 }
 
 func (s *Site) renderContacts(c *gin.Context, status int, f caseContactForm) {
@@ -418,11 +419,11 @@ func (s *Site) renderContacts(c *gin.Context, status int, f caseContactForm) {
 func (s *Site) contactSubmit(c *gin.Context) {
 	h := headingOf(c)
 	f := caseContactForm{Mode: c.PostForm("mode"), Date: c.PostForm("date"), Time: c.PostForm("time"), Minutes: c.PostForm("minutes"), Note: c.PostForm("note")}
-	// A date without a time is a contact that day at noon; what cannot be
-	// read is left zero, and the domain names it.
+	// A date without a time is that day (at its start, so never in the
+	// future); what cannot be read is left zero, and the domain names it.
 	clock := f.Time
 	if clock == "" {
-		clock = "12:00"
+		clock = "00:00"
 	}
 	at, _ := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+clock, s.Coaching.Config().Location)
 	minutes, _ := strconv.Atoi(strings.TrimSpace(f.Minutes))

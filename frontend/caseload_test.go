@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -345,6 +346,11 @@ func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 	code, loc, _ = e.submit(contacts, contacts, url.Values{"mode": {"video"}, "date": {"2026-01-05"}, "time": {"14:30"}, "minutes": {"45"}, "note": {"First session; goals agreed."}})
 	if code != http.StatusSeeOther || loc != contacts+"?done=contact" {
 		t.Fatalf("log contact: %d → %s", code, loc)
+	}
+	// Today without a time is today, never "in the future".
+	today := time.Now().In(e.site.Coaching.Config().Location).Format(time.DateOnly)
+	if code, _, body := e.submit(contacts, contacts, url.Values{"mode": {"phone"}, "date": {today}, "minutes": {"10"}}); code != http.StatusSeeOther {
+		t.Errorf("a contact today without a time: %d\n%s", code, body)
 	}
 	body = e.get(loc)
 	if !strings.Contains(body, "First session; goals agreed.") || !strings.Contains(body, "2026-01-05 14:30") || !strings.Contains(body, e.mustT("en", "caseload.mode.video")) {
