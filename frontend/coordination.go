@@ -116,7 +116,11 @@ func (s *Site) renderCoordination(c *gin.Context, status int, fail coordinationF
 		}
 		if t.ID == fail.Application {
 			row.Error = fail.Message
-			v.Errors = append(v.Errors, errorLink{Href: "#clinician-" + t.ID, Text: v.T("coordination.assign.error_for", "Client", w.ClientName, "Message", fail.Message)})
+			target := "#clinician-" + t.ID
+			if len(row.Options) == 0 { // nobody has a free place: no list to choose from
+				target = "#application-" + t.ID
+			}
+			v.Errors = append(v.Errors, errorLink{Href: target, Text: v.T("coordination.assign.error_for", "Client", w.ClientName, "Message", fail.Message)})
 		}
 		cv.Waiting = append(cv.Waiting, row)
 	}
