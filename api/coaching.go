@@ -211,7 +211,7 @@ func (h *handlers) getTrajectory(c *gin.Context) {
 	}
 	hist := make([]changeView, 0, len(r.History))
 	for _, ch := range r.History {
-		hist = append(hist, changeView{From: ch.From, To: ch.To, Event: ch.Event, At: ch.At.UTC(), ActorRole: ch.ActorRole})
+		hist = append(hist, changeView{From: ch.From, To: ch.To, Event: ch.Event, At: ch.At.UTC(), ActorRole: ch.By})
 	}
 	c.JSON(http.StatusOK, gin.H{"trajectory": toTrajectory(&r.Trajectory), "history": hist})
 }

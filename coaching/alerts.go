@@ -80,8 +80,11 @@ func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, alertID, no
 		return err
 	}
 	need := AccessCare
-	if p.Role == auth.RoleCoordinator {
-		need = AccessIntake // coordinators act while no clinician is assigned
+	if p.Role == auth.RoleCoordinator || a.Source == SourceIntake {
+		// Coordinators act while no clinician is assigned; the assigned
+		// clinician reads the intake before the client agrees, and acts on
+		// its crisis answer then.
+		need = AccessIntake
 	}
 	t, err := s.trajectoryFor(ctx, s.store, p, a.TrajectoryID, need)
 	if err != nil {

@@ -3,6 +3,7 @@ package coaching
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/haven-mh/haven/audit"
@@ -16,6 +17,13 @@ type ClientWork struct {
 	Progress  *modules.Progress // nil when the client has not started
 	Answers   []modules.StepAnswer
 	Assigned  []string // the lessons the clinician set, in order
+	// Feedback is the clinician's feedback on the programme's lessons,
+	// newest first.
+	Feedback []Feedback
+	// FeedbackDue holds, per lesson the client completed and has had no
+	// feedback on since, when that feedback is due: the response target
+	// in working days after the lesson was completed.
+	FeedbackDue map[string]time.Time
 }
 
 // Work returns the client's course work in programmeID: progress and
@@ -52,6 +60,27 @@ func (s *Service) Work(ctx context.Context, p auth.Principal, id, programmeID st
 	}
 	for _, r := range rows {
 		w.Assigned = append(w.Assigned, r.LessonID)
+	}
+	fb, err := s.feedbackOf(ctx, t, "", false)
+	if err != nil {
+		return nil, err
+	}
+	w.FeedbackDue = map[string]time.Time{}
+	for _, f := range fb {
+		if prog.Lesson(f.LessonID) != nil {
+			w.Feedback = append(w.Feedback, f)
+		}
+	}
+	for _, l := range pr.Lessons {
+		if l.CompletedAt == nil {
+			continue
+		}
+		answered := slices.ContainsFunc(w.Feedback, func(f Feedback) bool {
+			return f.LessonID == l.Lesson.ID && !f.GivenAt.Before(*l.CompletedAt)
+		})
+		if !answered {
+			w.FeedbackDue[l.Lesson.ID] = s.addWorkingDays(*l.CompletedAt, s.cfg.ResponseDays)
+		}
 	}
 	return w, nil
 }

@@ -21,7 +21,7 @@ func (s *Site) accountHome(c *gin.Context) {
 		s.InternalError(c)
 		return
 	}
-	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Coordinator: u.Role == auth.RoleCoordinator,
+	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Clinician: u.Role == auth.RoleClinician, Coordinator: u.Role == auth.RoleCoordinator,
 		HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
@@ -37,6 +37,7 @@ func (s *Site) accountHome(c *gin.Context) {
 type accountHomeView struct {
 	Nickname    string
 	Client      bool
+	Clinician   bool
 	Coordinator bool
 	HasEmail    bool
 	Claimed     bool // a self-test was just added
@@ -364,7 +365,9 @@ func (s *Site) deleteSubmit(c *gin.Context) {
 
 func (s *Site) invitationPage(v *view, token string) formPage {
 	fields := credentialFields(v, true)
-	fields[0].Hint = v.T("account.field.staff_nickname_hint") // staff are not pseudonymous to clients
+	// Staff are not pseudonymous to clients: a sign-in name, and the name
+	// clients see.
+	fields[0].Label, fields[0].Hint = v.T("account.field.staff_nickname"), v.T("account.field.staff_nickname_hint")
 	fields = append(fields,
 		field{Name: "display_name", Type: "text", Label: v.T("account.field.display_name"), Hint: v.T("account.field.display_name_hint"), Autocomplete: "name"},
 		field{Name: "profession", Type: "text", Label: v.T("account.field.profession"), Hint: v.T("account.field.profession_hint"), Autocomplete: "organization-title"})

@@ -35,12 +35,17 @@ const (
 
 var matrixRoles = []string{roleVisitor, string(auth.RoleClient), string(auth.RoleClinician), string(auth.RoleCoordinator), string(auth.RoleResearcher)}
 
-// all, visitors, users, clients and coordinators are the rows' shapes.
+// all, visitors, users, clients, coordinators and clinicians are the rows'
+// shapes.
 var (
 	all          = map[string]outcome{}
 	users        = map[string]outcome{roleVisitor: toLogin}
 	clientsOnly  = map[string]outcome{roleVisitor: toLogin, "clinician": forbidden, "coordinator": forbidden, "researcher": forbidden}
 	coordinators = map[string]outcome{roleVisitor: toLogin, "client": forbidden, "clinician": forbidden, "researcher": forbidden}
+	// Clinicians' guided-care pages; which trajectory is theirs is the
+	// domain's per-record rule (caseload_test.go: another clinician's is
+	// not found).
+	clinicians = map[string]outcome{roleVisitor: toLogin, "client": forbidden, "coordinator": forbidden, "researcher": forbidden}
 	// A step of lesson 2: a visitor reads only lesson 1 (the trial),
 	// coordinators preview, clients work, other staff are refused.
 	laterStep = map[string]outcome{roleVisitor: toLogin, "clinician": forbidden, "researcher": forbidden}
@@ -103,6 +108,25 @@ var webMatrix = map[string]map[string]outcome{
 	"POST /en/selfhelp/diary/delete":               clientsOnly,
 	"GET /en/selfhelp/plan":                        clientsOnly,
 	"GET /en/selfhelp/plan.txt":                    clientsOnly,
+
+	"GET /en/caseload":                               clinicians,
+	"GET /en/caseload/:id":                           clinicians,
+	"POST /en/caseload/:id/alerts/:alert":            clinicians,
+	"GET /en/caseload/:id/messages":                  clinicians,
+	"POST /en/caseload/:id/messages":                 clinicians,
+	"GET /en/caseload/:id/lessons":                   clinicians,
+	"POST /en/caseload/:id/lessons":                  clinicians,
+	"GET /en/caseload/:id/lessons/:lesson":           clinicians,
+	"POST /en/caseload/:id/lessons/:lesson/feedback": clinicians,
+	"GET /en/caseload/:id/diary":                     clinicians,
+	"GET /en/caseload/:id/contacts":                  clinicians,
+	"POST /en/caseload/:id/contacts":                 clinicians,
+	"GET /en/caseload/:id/end":                       clinicians,
+	"POST /en/caseload/:id/extend":                   clinicians,
+	"POST /en/caseload/:id/close":                    clinicians,
+	"GET /en/coordination":                           coordinators,
+	"POST /en/coordination/applications/:id/assign":  coordinators,
+	"POST /en/coordination/alerts/:alert":            coordinators,
 }
 
 // sessionFor signs a person of role in through the services and returns

@@ -25,6 +25,7 @@ func dynamicKeys() []string {
 	}
 	ids = append(ids, selfhelpKeys()...)
 	ids = append(ids, claimKeys()...)
+	ids = append(ids, caseloadKeys()...)
 	return append(ids, accountKeys()...)
 }
 

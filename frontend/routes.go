@@ -22,6 +22,7 @@ func (s *Site) Register(r *gin.Engine) {
 		who         = g.Authenticate() // who is signed in, if anyone
 		user        = g.RequireUser()
 		client      = g.RequireRole(auth.RoleClient)
+		clinician   = g.RequireRole(auth.RoleClinician)
 		coordinator = g.RequireRole(auth.RoleCoordinator)
 		form        = s.formCheck(maxAccountForm) // CSRF, origin and size of a form post
 		work        = s.formCheck(maxStepForm)    // the same, for exercises and the diary
@@ -100,6 +101,31 @@ func (s *Site) Register(r *gin.Engine) {
 		a.POST("/selfhelp/diary/delete", form, client, s.diaryDelete)
 		get(a, "/selfhelp/plan", client, s.planPage)
 		get(a, "/selfhelp/plan.txt", client, s.planDownload)
+
+		// Guided care, clinicians: the caseload, and each trajectory's
+		// pages behind caseGuard (whose record; another clinician's is not
+		// found). See caseload.go.
+		get(a, "/caseload", clinician, s.dashboard)
+		get(a, "/caseload/:id", clinician, s.caseGuard, s.recordPage)
+		a.POST("/caseload/:id/alerts/:alert", form, clinician, s.caseGuard, s.acknowledgeSubmit)
+		get(a, "/caseload/:id/messages", clinician, s.caseGuard, s.messagesPage)
+		a.POST("/caseload/:id/messages", form, clinician, s.caseGuard, s.messageSubmit)
+		get(a, "/caseload/:id/lessons", clinician, s.caseGuard, s.lessonsPage)
+		a.POST("/caseload/:id/lessons", form, clinician, s.caseGuard, s.lessonsSubmit)
+		get(a, "/caseload/:id/lessons/:lesson", clinician, s.caseGuard, s.lessonPage)
+		a.POST("/caseload/:id/lessons/:lesson/feedback", form, clinician, s.caseGuard, s.feedbackSubmit)
+		get(a, "/caseload/:id/diary", clinician, s.caseGuard, s.diaryCasePage)
+		get(a, "/caseload/:id/contacts", clinician, s.caseGuard, s.contactsPage)
+		a.POST("/caseload/:id/contacts", form, clinician, s.caseGuard, s.contactSubmit)
+		get(a, "/caseload/:id/end", clinician, s.caseGuard, s.endPage)
+		a.POST("/caseload/:id/extend", form, clinician, s.caseGuard, s.extendSubmit)
+		a.POST("/caseload/:id/close", form, clinician, s.caseGuard, s.closeSubmit)
+
+		// Guided care, coordinators: the waiting list, assignment and
+		// caseloads (coordination.go).
+		get(a, "/coordination", coordinator, s.coordinationPage)
+		a.POST("/coordination/applications/:id/assign", form, coordinator, s.assignSubmit)
+		a.POST("/coordination/alerts/:alert", form, coordinator, s.coordinationAcknowledge)
 	}
 }
 

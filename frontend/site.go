@@ -71,6 +71,9 @@ var pageNames = []string{
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result", "selfhelp_help",
+	// Guided care for staff (caseload*.go, coordination.go).
+	"staff_dashboard", "staff_record", "staff_messages", "staff_lessons", "staff_lesson", "staff_diary", "staff_contacts", "staff_end",
+	"staff_coordination",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).
@@ -80,6 +83,8 @@ func pagePartials(page string) []string {
 		return []string{"templates/account_fields.html"}
 	case strings.HasPrefix(page, "selfhelp_"):
 		return []string{"templates/selfhelp_fields.html"}
+	case strings.HasPrefix(page, "staff_"):
+		return []string{"templates/staff_fields.html"}
 	}
 	return nil
 }
@@ -122,6 +127,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	}
 	files = append(files, pagePartials("account_")...)
 	files = append(files, pagePartials("selfhelp_")...)
+	files = append(files, pagePartials("staff_")...)
 	if err := s.msgs.checkTemplateKeys(fsys, files); err != nil {
 		return nil, err
 	}
@@ -250,6 +256,8 @@ type view struct {
 	Description string
 	Path        string
 	NoIndex     bool
+	// Wide pages (the staff's tables) use more of a laptop's screen.
+	Wide bool
 	// Errors fill the error summary; a page with errors gets "Error: "
 	// before its title.
 	Errors  []errorLink

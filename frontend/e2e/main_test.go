@@ -38,6 +38,10 @@ var (
 	// against the server's database.
 	havenBin string
 	havenEnv []string
+	// havenDataDir is the server's data directory (its SQLite database and
+	// generated keys): a test can build the domain services on the same
+	// database to set up what it needs (guidedcare_test.go).
+	havenDataDir string
 )
 
 func TestMain(m *testing.M) {
@@ -112,7 +116,7 @@ func run(m *testing.M) (int, error) {
 		// limit counts each like a different visitor (fromSource).
 		"HAVEN_TRUSTED_PROXIES=127.0.0.1",
 	)
-	havenBin, havenEnv = bin, srv.Env
+	havenBin, havenEnv, havenDataDir = bin, srv.Env, filepath.Join(tmp, "data")
 	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
 	if err := srv.Start(); err != nil {
 		return 0, fmt.Errorf("start haven: %w", err)
