@@ -420,22 +420,29 @@ func (s *Store) counts(ctx context.Context) (Counts, error) {
 	return c, nil
 }
 
-// DisplayNames returns the nickname of each of ids that still has one
-// (erased accounts have none), in one query: the audit log's directory.
+// DisplayNames returns the name to show for each of ids, in one query (the
+// audit log's and the trajectory's directory): a staff member's display
+// name when they gave one — a client is told who their clinician is, never
+// the nickname they sign in with — else the nickname. Erased accounts have
+// neither and are left out.
 func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []struct {
-		ID       string
-		Nickname *string
+		ID          string
+		Nickname    *string
+		DisplayName *string
 	}
-	if err := s.q(ctx).Model(&User{}).Select("id, nickname").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := s.q(ctx).Model(&User{}).Select("id, nickname, display_name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: display names: %w", err)
 	}
 	for _, r := range rows {
-		if r.Nickname != nil {
+		switch {
+		case r.DisplayName != nil && *r.DisplayName != "":
+			out[r.ID] = *r.DisplayName
+		case r.Nickname != nil:
 			out[r.ID] = *r.Nickname
 		}
 	}
