@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
@@ -180,5 +181,53 @@ func TestClientPagesThroughATrajectory(t *testing.T) {
 	}
 	if form, err := cs.ApplicationForm(ctx, pp.client); err != nil || form == nil {
 		t.Errorf("application form after the end: %v", err)
+	}
+}
+
+// A client who tries another client's trajectory finds nothing (404), and
+// the attempt is in the owner's audit trail as denied — also for the
+// changes that run in a transaction (on SQLite the audit log could not be
+// written while it is open: the request hung, then failed).
+func TestAnotherClientsTrajectoryIsNotFoundAndAudited(t *testing.T) {
+	ctx := context.Background()
+	clock := wiretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	pp := newPeople(t, clock)
+	cs := pp.svcs.Coaching
+	tr, _, err := cs.Apply(ctx, pp.client, coaching.Application{Language: "en", PHQ9: phq9(1, 1, 1, 1, 1, 1, 1, 1, 0),
+		Hopes: "Rest", Reachable: "Mornings"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := map[string]func() error{
+		"withdraw": func() error { _, err := cs.Withdraw(ctx, pp.other, tr.ID); return err },
+		"consent":  func() error { _, err := cs.Consent(ctx, pp.other, tr.ID); return err },
+		"questionnaire": func() error {
+			_, err := cs.TakeMeasurement(ctx, pp.other, tr.ID, coaching.PointIntake, "phq9", "en", phq9(0, 0, 0, 0, 0, 0, 0, 0, 0))
+			return err
+		},
+		"send": func() error { _, _, err := cs.Send(ctx, pp.other, tr.ID, "hello", "k"); return err },
+		"home": func() error { _, err := cs.Conversation(ctx, pp.other, tr.ID); return err },
+		"schedule": func() error {
+			_, err := cs.Questionnaire(ctx, pp.other, tr.ID, coaching.PointIntake, "phq9")
+			return err
+		},
+	}
+	for name, try := range attempts {
+		if err := try(); !errors.Is(err, coaching.ErrNotFound) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+	entries, err := pp.svcs.Audit.Search(ctx, pp.coord.Actor(), audit.Query{Client: pp.client.UserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := 0
+	for _, e := range entries {
+		if e.Outcome == audit.OutcomeDenied && e.ActorID != nil && *e.ActorID == pp.other.UserID {
+			denied++
+		}
+	}
+	if denied < len(attempts) {
+		t.Errorf("%d denied attempts audited, want %d", denied, len(attempts))
 	}
 }

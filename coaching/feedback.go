@@ -45,6 +45,11 @@ func (s *Service) GiveFeedback(ctx context.Context, p auth.Principal, id, lesson
 	}
 	f.KeyID = keyID(f.BodySealed)
 	var t *Trajectory
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, AccessCare); err != nil {
+		return nil, err
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if t, err = s.trajectoryFor(ctx, st, p, id, AccessCare); err != nil {
 			return err
