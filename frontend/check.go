@@ -25,6 +25,7 @@ func dynamicKeys() []string {
 	}
 	ids = append(ids, selfhelpKeys()...)
 	ids = append(ids, claimKeys()...)
+	ids = append(ids, guidedKeys()...)
 	return append(ids, accountKeys()...)
 }
 

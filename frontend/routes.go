@@ -42,7 +42,6 @@ func (s *Site) Register(r *gin.Engine) {
 		get(g, "/info", s.infoList)
 		get(g, "/info/:id", s.infoPage)
 		get(g, "/crisis", s.crisis)
-		get(g, "/guided", s.guided)
 		get(g, "/selftest", s.selftestStart)
 		get(g, "/selftest/:instrument", s.selftestForm)
 		g.POST("/selftest/:instrument", s.selftestSubmit)
@@ -100,6 +99,10 @@ func (s *Site) Register(r *gin.Engine) {
 		a.POST("/selfhelp/diary/delete", form, client, s.diaryDelete)
 		get(a, "/selfhelp/plan", client, s.planPage)
 		get(a, "/selfhelp/plan.txt", client, s.planDownload)
+
+		// Guided care: the way in for everyone (a client sees where they
+		// stand), the rest for clients (guided*.go).
+		s.registerGuided(a, get, client)
 	}
 }
 

@@ -50,6 +50,9 @@ type Deps struct {
 	// Coaching serves the guided trajectory, and decides whom a clinician
 	// may see.
 	Coaching *coaching.Service
+	// MailConfigured says e-mail is sent (HAVEN_SMTP_URL): only then do
+	// pages offer an address for notifications.
+	MailConfigured bool
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -71,6 +74,7 @@ var pageNames = []string{
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result",
+	"guided_apply", "guided_home", "guided_messages", "guided_result",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).
@@ -79,7 +83,9 @@ func pagePartials(page string) []string {
 	case strings.HasPrefix(page, "account_"):
 		return []string{"templates/account_fields.html"}
 	case strings.HasPrefix(page, "selfhelp_"):
-		return []string{"templates/selfhelp_fields.html"}
+		return []string{"templates/selfhelp_fields.html", "templates/guided_parts.html"}
+	case strings.HasPrefix(page, "guided"):
+		return []string{"templates/guided_parts.html"}
 	}
 	return nil
 }
@@ -122,6 +128,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	}
 	files = append(files, pagePartials("account_")...)
 	files = append(files, pagePartials("selfhelp_")...)
+	files = append(files, pagePartials("guided")...)
 	if err := s.msgs.checkTemplateKeys(fsys, files); err != nil {
 		return nil, err
 	}
