@@ -33,6 +33,7 @@ type applyPage struct {
 	SourceError string
 	Form        formView // the PHQ-9 items
 	ItemsError  string   // nothing answered
+	ItemsOpen   bool     // the questions shown rather than folded away
 	Hopes       string
 	HopesError  string
 	MaxHopes    int
@@ -104,7 +105,11 @@ func (s *Site) renderApply(c *gin.Context, status int, v *view, f *coaching.Appl
 	}
 	first := "#" + phq.Items[0].ID + "-0"
 	pg.ItemsError = add("phq9", first, "guided.apply.error_phq9")
+	n := len(v.Errors)
 	pg.Form = s.buildForm(v, phq, in.answers, fieldErrs, false)
+	// With self-tests to choose from the questions fold away, unless they
+	// are chosen, answered, or wrong.
+	pg.ItemsOpen = in.source == sourceNew || len(in.answers) > 0 || len(v.Errors) > n || pg.ItemsError != ""
 	pg.HopesError = add("hopes", "#hopes", "guided.apply.error_hopes")
 	pg.ReachError = add("reachable", "#reachable", "guided.apply.error_reachable")
 	for _, opt := range coaching.CareOptions {

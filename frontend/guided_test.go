@@ -232,6 +232,15 @@ func TestGuidedFromSelftestResultThroughSignUp(t *testing.T) {
 	}
 	has(t, "application form", w.Body.String(), "Moderately severe (16 out of 27)", e.tr("en", "guided.apply.answer_now"))
 	lacks(t, "application form without mail", w.Body.String(), `id="email"`)
+	// The questions are folded away while a self-test is chosen; chosen
+	// but not answered, they open with the error.
+	has(t, "application form", w.Body.String(), `<details class="details" id="items">`)
+	w = e.post("/en/guided/apply", "/en/guided/apply", url.Values{"source": {sourceNew}, "hopes": {"x"}, "reachable": {"y"}})
+	doc = checkSelfhelpPage(t, w, http.StatusUnprocessableEntity, "en", "")
+	if got := strings.Join(errorHrefs(doc), " "); got != "#phq9_1-0" {
+		t.Errorf("answer now, nothing answered: errors %q", got)
+	}
+	has(t, "application form", w.Body.String(), `<details class="details" id="items" open>`, `id="source-new" name="source" value="new" checked`)
 	w = e.post("/en/guided/apply", "/en/guided/apply", url.Values{"source": {attr(radio, "value")}, "hopes": {"To feel like myself"},
 		"reachable": {"Mornings"}, "care": {"gp", "medication"}})
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/en/guided/mine?notice=applied" {
