@@ -231,3 +231,40 @@ func TestAnotherClientsTrajectoryIsNotFoundAndAudited(t *testing.T) {
 		t.Errorf("%d denied attempts audited, want %d", denied, len(attempts))
 	}
 }
+
+// Reading one lesson's feedback (in the lesson) leaves the other lessons'
+// feedback new for the home page.
+func TestOneLessonsFeedbackIsReadAlone(t *testing.T) {
+	ctx := context.Background()
+	clock := wiretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	pp := newPeople(t, clock)
+	cs := pp.svcs.Coaching
+	tr, _, err := cs.Apply(ctx, pp.client, coaching.Application{Language: "en", PHQ9: phq9(1, 1, 1, 1, 1, 1, 1, 1, 0), Hopes: "Rest", Reachable: "Noon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Assign(ctx, pp.coord, tr.ID, pp.doc.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Consent(ctx, pp.client, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"understanding", "activation"} {
+		if _, err := cs.GiveFeedback(ctx, pp.doc, tr.ID, l, "Feedback on "+l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := cs.ClientFeedback(ctx, pp.client, "activation")
+	if err != nil || len(fs) != 1 || fs[0].LessonID != "activation" || fs[0].ReadAt != nil {
+		t.Fatalf("ClientFeedback(activation) = %+v, %v", fs, err)
+	}
+	home, err := cs.ClientHome(ctx, pp.client)
+	if err != nil || len(home.Feedback) != 2 {
+		t.Fatalf("ClientHome feedback = %+v, %v", home, err)
+	}
+	for _, f := range home.Feedback {
+		if (f.ReadAt == nil) != (f.LessonID == "understanding") {
+			t.Errorf("lesson %s read at %v", f.LessonID, f.ReadAt)
+		}
+	}
+}

@@ -136,7 +136,12 @@ func (s *Service) feedbackOf(ctx context.Context, t *Trajectory, lessonID string
 		out = append(out, Feedback{ID: r.ID, TrajectoryID: t.ID, LessonID: r.LessonID, ClinicianName: names[r.ClinicianID], Body: body, GivenAt: r.CreatedAt, ReadAt: r.ReadAt})
 	}
 	if markRead && len(rows) > 0 {
-		err := s.store.q(ctx).Model(&feedback{}).Where("trajectory_id = ? AND read_at IS NULL", t.ID).Update("read_at", s.now().UTC()).Error
+		// Only what was read: one lesson's feedback leaves the others new.
+		upd := s.store.q(ctx).Model(&feedback{}).Where("trajectory_id = ? AND read_at IS NULL", t.ID)
+		if lessonID != "" {
+			upd = upd.Where("lesson_id = ?", lessonID)
+		}
+		err := upd.Update("read_at", s.now().UTC()).Error
 		if err != nil {
 			return nil, fmt.Errorf("coaching: mark feedback read: %w", err)
 		}
