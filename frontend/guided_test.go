@@ -493,6 +493,12 @@ func TestGuidedTrajectoryPages(t *testing.T) {
 	w = e.do(http.MethodGet, "/en/guided/mine", nil)
 	has(t, "feedback", w.Body.String(), "Lesson 1: "+lesson1.Title.In("en"), "You noticed a lot in this lesson.", "From Dr. An Jansen",
 		`class="tag tag--new"`, `href="/en/selfhelp/lesson/understanding"`)
+	w = e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/"+lesson1.Steps[0].ID, nil)
+	checkSelfhelpPage(t, w, 200, "en", "")
+	has(t, "lesson", w.Body.String(), e.tr("en", "guided.feedback.in_lesson"), "You noticed a lot in this lesson.")
+	if w := e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/"+lesson1.Steps[1].ID, nil); strings.Contains(w.Body.String(), "You noticed a lot") {
+		t.Error("the feedback is repeated on every step")
+	}
 	w = e.do(http.MethodGet, "/en/selfhelp", nil)
 	checkSelfhelpPage(t, w, 200, "en", e.tr("en", "selfhelp.title"))
 	has(t, "course", w.Body.String(), "You noticed a lot in this lesson.", e.tr("en", "guided.course.active", "Name", "Dr. An Jansen"),
