@@ -112,6 +112,8 @@ var webMatrix = map[string]map[string]outcome{
 	"POST /en/guided/t/:id/consent":                                clientsOnly,
 	"GET /en/guided/t/:id/withdraw":                                clientsOnly,
 	"POST /en/guided/t/:id/withdraw":                               clientsOnly,
+	"GET /en/guided/t/:id/stop":                                    clientsOnly,
+	"POST /en/guided/t/:id/stop":                                   clientsOnly,
 	"GET /en/guided/t/:id/messages":                                clientsOnly,
 	"POST /en/guided/t/:id/messages":                               clientsOnly,
 	"GET /en/guided/t/:id/questionnaire/:point/:instrument":        clientsOnly,

@@ -28,6 +28,7 @@ import (
 //	GET        /mine                                   the client's guided care, in whatever state it is
 //	POST       /t/:id/consent                          agreeing to the guide assigned: the trajectory starts
 //	GET, POST  /t/:id/withdraw                         withdrawing an application (asks first)
+//	GET, POST  /t/:id/stop                             stopping guided help while it runs (why, in their words)
 //	GET, POST  /t/:id/messages                         the conversation, and sending (an idempotency key per form)
 //	GET, POST  /t/:id/questionnaire/:point/:instrument a questionnaire of the monitoring that is due
 //	GET        /t/:id/questionnaire/:point/:instrument/result  its result, crisis help first
@@ -49,6 +50,8 @@ func (s *Site) registerGuided(a gin.IRoutes, get func(gin.IRoutes, string, ...gi
 	a.POST("/guided/t/:id/consent", form, client, s.consentSubmit)
 	get(a, "/guided/t/:id/withdraw", client, s.withdrawForm)
 	a.POST("/guided/t/:id/withdraw", form, client, s.withdrawSubmit)
+	get(a, "/guided/t/:id/stop", client, s.stopForm)
+	a.POST("/guided/t/:id/stop", form, client, s.stopSubmit)
 	get(a, "/guided/t/:id/messages", client, s.messagesPage)
 	a.POST("/guided/t/:id/messages", form, client, s.messageSubmit)
 	get(a, "/guided/t/:id/questionnaire/:point/:instrument", client, s.guidedQuestionnaireForm)
@@ -208,7 +211,10 @@ func guidedKeys() []string {
 	for _, c := range coaching.CareOptions {
 		ids = append(ids, "guided.apply.care_"+c)
 	}
-	for _, n := range []string{"applied", "withdrawn", "started", "sent"} {
+	for _, r := range stopReasons {
+		ids = append(ids, "guided.stop.reason_"+string(r))
+	}
+	for _, n := range []string{"applied", "withdrawn", "started", "sent", "stopped"} {
 		ids = append(ids, "guided.notice."+n)
 	}
 	return ids

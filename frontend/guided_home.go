@@ -93,7 +93,7 @@ func (s *Site) guidedHome(c *gin.Context) {
 	cfg := s.Coaching.Config()
 	pg := homePage{ApplyHref: v.Href("/guided/apply"), Months: cfg.Months, Days: cfg.ResponseDays, Heading: v.T("guided.home.title")}
 	switch n := c.Query("notice"); n {
-	case "applied", "withdrawn", "started":
+	case "applied", "withdrawn", "started", "stopped":
 		pg.Notice = v.T("guided.notice." + n)
 	}
 	t := h.Trajectory

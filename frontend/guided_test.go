@@ -650,3 +650,51 @@ func TestGuidedClaimWhenSigningIn(t *testing.T) {
 		t.Errorf("%d choices, want 3", n)
 	}
 }
+
+// A client stops guided help while it runs: why, in their words; the page
+// then says it stopped, with that reason.
+func TestGuidedStop(t *testing.T) {
+	e := newGuidedEnv(t, false)
+	ctx := context.Background()
+	signUpClient(t, e.accountEnv, "stopping")
+	tr := e.apply(1, 1, 1, 1, 1, 1, 1, 1, 0)
+	stop := "/en/guided/t/" + tr.ID + "/stop"
+	// Not before it starts: withdrawing is the way out then.
+	if w := e.do(http.MethodGet, stop, nil); w.Code != http.StatusConflict {
+		t.Errorf("stop page while applied: %d", w.Code)
+	}
+	if _, err := e.svcs.Coaching.Assign(ctx, e.coord, tr.ID, e.doc.UserID); err != nil {
+		t.Fatal(err)
+	}
+	e.post("/en/guided/mine", "/en/guided/t/"+tr.ID+"/consent", url.Values{})
+	has(t, "home", e.do(http.MethodGet, "/en/guided/mine", nil).Body.String(), `id="stop" href="`+stop+`"`)
+	for _, l := range []string{"nl", "en"} {
+		w := e.do(http.MethodGet, "/"+l+"/guided/t/"+tr.ID+"/stop", nil)
+		checkSelfhelpPage(t, w, 200, l, e.tr(l, "guided.stop.title"))
+		has(t, l+" stop", w.Body.String(), e.tr(l, "guided.stop.reason_helped_enough"), "button--danger")
+		lacks(t, l+" stop", w.Body.String(), `value="disappeared"`, `value="referred_crisis"`)
+	}
+	// A reason is needed, and only the client's own.
+	for _, reason := range []string{"", "disappeared", "referred_crisis"} {
+		w := e.post(stop, stop, url.Values{"reason": {reason}})
+		doc := checkSelfhelpPage(t, w, http.StatusUnprocessableEntity, "en", "")
+		if got := strings.Join(errorHrefs(doc), " "); got != "#reason-helped_enough" {
+			t.Errorf("reason %q: errors %q", reason, got)
+		}
+	}
+	for range 2 { // a double press stops it once
+		w := e.post(stop, stop, url.Values{"reason": {"helped_enough"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/en/guided/mine?notice=stopped" {
+			t.Fatalf("stop: %d %s\n%s", w.Code, w.Header().Get("Location"), w.Body.String())
+		}
+	}
+	tr = e.trajectoryOf("stopping")
+	if tr.State != coaching.StateDroppedOut || tr.EndReason == nil || *tr.EndReason != coaching.ReasonHelpedEnough || tr.EndedBy == nil || *tr.EndedBy != coaching.EndedByClient {
+		t.Errorf("trajectory %+v", tr)
+	}
+	w := e.do(http.MethodGet, "/en/guided/mine?notice=stopped", nil)
+	has(t, "stopped", w.Body.String(), e.tr("en", "guided.notice.stopped"), e.tr("en", "guided.reason.helped_enough"), e.tr("en", "guided.home.summary_title"))
+	if w := e.do(http.MethodGet, stop, nil); w.Code != http.StatusConflict {
+		t.Errorf("stop page after stopping: %d", w.Code)
+	}
+}

@@ -74,7 +74,7 @@ var pageNames = []string{
 	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
 	"account_home", "account_form", "account_message", "account_table",
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result",
-	"guided_apply", "guided_home", "guided_messages", "guided_result",
+	"guided_apply", "guided_home", "guided_messages", "guided_result", "guided_stop",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).

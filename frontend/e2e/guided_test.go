@@ -224,10 +224,15 @@ func TestGuidedClientPath(t *testing.T) {
 		{name: "guided-messages-error", url: u("en", "/guided/t/"+id+"/messages"), setup: func(ctx context.Context) error {
 			return fill(ctx, nil, `#send`)
 		}},
+		{name: "guided-stop", url: u("en", "/guided/t/"+id+"/stop")},
+		{name: "guided-stop-errors", url: u("en", "/guided/t/"+id+"/stop"), setup: func(ctx context.Context) error {
+			return fill(ctx, nil, `#stop`)
+		}},
 	})
 	audit(t, ctx, "nl", []auditPage{
 		{name: "guided-active", url: u("nl", "/guided/mine")},
 		{name: "guided-messages", url: u("nl", "/guided/t/"+id+"/messages")},
+		{name: "guided-stop", url: u("nl", "/guided/t/"+id+"/stop")},
 	})
 	if strings.Contains(evalString(t, ctx, `document.querySelector('main').innerText`), "Not read yet") {
 		t.Error("the guide read the messages, but they show as not read")
