@@ -9,7 +9,7 @@ import (
 // A client is told who their clinician is by the display name the
 // clinician gave, never by the nickname the clinician signs in with;
 // clients (who have no display name) go by their nickname.
-func TestDisplayNamesPreferAStaffMembersDisplayName(t *testing.T) {
+func TestNamesPreferAStaffMembersDisplayName(t *testing.T) {
 	f := newFixture(t)
 	coord, _ := f.coordinator("coordinator")
 	link, err := f.svc.Staff.Invite(ctx, coord, auth.RoleClinician, 3)
@@ -22,12 +22,17 @@ func TestDisplayNamesPreferAStaffMembersDisplayName(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := f.signUp("quiet-fox")
-	names, err := auth.NewStore(f.db.DB).DisplayNames(ctx, []string{clinician.ID, client.User.ID, "no-such-user"})
+	store := auth.NewStore(f.db.DB)
+	names, err := store.Names(ctx, []string{clinician.ID, client.User.ID, "no-such-user"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{clinician.ID: "Dr. An Jansen", client.User.ID: "quiet-fox"}
 	if len(names) != len(want) || names[clinician.ID] != want[clinician.ID] || names[client.User.ID] != want[client.User.ID] {
-		t.Errorf("DisplayNames = %v, want %v", names, want)
+		t.Errorf("Names = %v, want %v", names, want)
+	}
+	// The audit log's directory keeps the nicknames (staff see who did it).
+	if nicks, err := store.DisplayNames(ctx, []string{clinician.ID}); err != nil || nicks[clinician.ID] != "dr-login-name" {
+		t.Errorf("DisplayNames = %v, %v", nicks, err)
 	}
 }

@@ -420,12 +420,34 @@ func (s *Store) counts(ctx context.Context) (Counts, error) {
 	return c, nil
 }
 
-// DisplayNames returns the name to show for each of ids, in one query (the
-// audit log's and the trajectory's directory): a staff member's display
-// name when they gave one — a client is told who their clinician is, never
-// the nickname they sign in with — else the nickname. Erased accounts have
-// neither and are left out.
+// DisplayNames returns the nickname of each of ids that still has one
+// (erased accounts have none), in one query: the audit log's directory.
 func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID       string
+		Nickname *string
+	}
+	if err := s.q(ctx).Model(&User{}).Select("id, nickname").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: display names: %w", err)
+	}
+	for _, r := range rows {
+		if r.Nickname != nil {
+			out[r.ID] = *r.Nickname
+		}
+	}
+	return out, nil
+}
+
+// Names returns the name a person is known by to others, for each of ids
+// that still has one, in one query: a staff member's display name when
+// they gave one — a client is told who guides them, never the nickname
+// the clinician signs in with — else the nickname (clients are known by
+// their nickname only). Erased accounts are left out.
+func (s *Store) Names(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -436,7 +458,7 @@ func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]stri
 		DisplayName *string
 	}
 	if err := s.q(ctx).Model(&User{}).Select("id, nickname, display_name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("auth: display names: %w", err)
+		return nil, fmt.Errorf("auth: names: %w", err)
 	}
 	for _, r := range rows {
 		switch {

@@ -123,7 +123,7 @@ func (s *Service) feedbackOf(ctx context.Context, t *Trajectory, lessonID string
 	for _, r := range rows {
 		ids = append(ids, r.ClinicianID)
 	}
-	names, err := s.people.DisplayNames(ctx, ids)
+	names, err := s.people.Names(ctx, ids) // the clinician by their display name
 	if err != nil {
 		return nil, err
 	}
