@@ -443,6 +443,35 @@ func (s *Store) DisplayNames(ctx context.Context, ids []string) (map[string]stri
 	return out, nil
 }
 
+// Names returns the name a person is known by to others, for each of ids
+// that still has one, in one query: a staff member's display name when
+// they gave one — a client is told who guides them, never the nickname
+// the clinician signs in with — else the nickname (clients are known by
+// their nickname only). Erased accounts are left out.
+func (s *Store) Names(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID          string
+		Nickname    *string
+		DisplayName *string
+	}
+	if err := s.q(ctx).Model(&User{}).Select("id, nickname, display_name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: names: %w", err)
+	}
+	for _, r := range rows {
+		switch {
+		case r.DisplayName != nil && *r.DisplayName != "":
+			out[r.ID] = *r.DisplayName
+		case r.Nickname != nil:
+			out[r.ID] = *r.Nickname
+		}
+	}
+	return out, nil
+}
+
 // StaffMember returns an active staff member, or ErrNotFound.
 func (s *Store) StaffMember(ctx context.Context, id string) (*User, error) {
 	u, err := s.UserByID(ctx, id)

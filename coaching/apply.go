@@ -294,6 +294,11 @@ func (s *Service) Consent(ctx context.Context, p auth.Principal, id string) (*Tr
 func (s *Service) change(ctx context.Context, p auth.Principal, id string, a Access, ev Event, edit func(t *Trajectory, now time.Time) ([]string, error)) (*Trajectory, error) {
 	now := s.now().UTC()
 	var out *Trajectory
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, a); err != nil {
+		return nil, err
+	}
 	err := s.store.Tx(ctx, func(st *Store) error {
 		if _, err := s.trajectoryFor(ctx, st, p, id, a); err != nil {
 			return err

@@ -54,6 +54,11 @@ func (s *Service) LogContact(ctx context.Context, p auth.Principal, id string, c
 		row.NoteSealed = &sealed
 	}
 	var t *Trajectory
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, AccessCare); err != nil {
+		return nil, err
+	}
 	err := s.store.Tx(ctx, func(st *Store) error {
 		var err error
 		if t, err = s.trajectoryFor(ctx, st, p, id, AccessCare); err != nil {

@@ -45,6 +45,11 @@ func (s *Service) GiveFeedback(ctx context.Context, p auth.Principal, id, lesson
 	}
 	f.KeyID = keyID(f.BodySealed)
 	var t *Trajectory
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, AccessCare); err != nil {
+		return nil, err
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if t, err = s.trajectoryFor(ctx, st, p, id, AccessCare); err != nil {
 			return err
@@ -118,7 +123,7 @@ func (s *Service) feedbackOf(ctx context.Context, t *Trajectory, lessonID string
 	for _, r := range rows {
 		ids = append(ids, r.ClinicianID)
 	}
-	names, err := s.people.DisplayNames(ctx, ids)
+	names, err := s.people.Names(ctx, ids) // the clinician by their display name
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +136,12 @@ func (s *Service) feedbackOf(ctx context.Context, t *Trajectory, lessonID string
 		out = append(out, Feedback{ID: r.ID, TrajectoryID: t.ID, LessonID: r.LessonID, ClinicianName: names[r.ClinicianID], Body: body, GivenAt: r.CreatedAt, ReadAt: r.ReadAt})
 	}
 	if markRead && len(rows) > 0 {
-		err := s.store.q(ctx).Model(&feedback{}).Where("trajectory_id = ? AND read_at IS NULL", t.ID).Update("read_at", s.now().UTC()).Error
+		// Only what was read: one lesson's feedback leaves the others new.
+		upd := s.store.q(ctx).Model(&feedback{}).Where("trajectory_id = ? AND read_at IS NULL", t.ID)
+		if lessonID != "" {
+			upd = upd.Where("lesson_id = ?", lessonID)
+		}
+		err := upd.Update("read_at", s.now().UTC()).Error
 		if err != nil {
 			return nil, fmt.Errorf("coaching: mark feedback read: %w", err)
 		}

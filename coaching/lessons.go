@@ -29,6 +29,11 @@ func (s *Service) AssignLessons(ctx context.Context, p auth.Principal, id, progr
 	}
 	now := s.now().UTC()
 	var t *Trajectory
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, AccessCare); err != nil {
+		return err
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if t, err = s.trajectoryFor(ctx, st, p, id, AccessCare); err != nil {
 			return err

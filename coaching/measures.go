@@ -152,6 +152,11 @@ func (s *Service) TakeMeasurement(ctx context.Context, p auth.Principal, id, poi
 		return nil, err
 	}
 	now := s.now().UTC()
+	// Access first, outside the transaction: a denied attempt is written
+	// to the audit log, which SQLite's one write transaction would block.
+	if _, err := s.trajectoryFor(ctx, s.store, p, id, AccessCare); err != nil {
+		return nil, err
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		t, err := s.trajectoryFor(ctx, st, p, id, AccessCare)
 		if err != nil {

@@ -146,7 +146,7 @@ func (s *Service) Messages(ctx context.Context, p auth.Principal, id string) ([]
 	for _, m := range ms {
 		ids = append(ids, m.SenderID)
 	}
-	names, err := s.people.DisplayNames(ctx, ids)
+	names, err := s.people.Names(ctx, ids) // the clinician by their display name
 	if err != nil {
 		return nil, err
 	}

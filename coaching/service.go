@@ -40,6 +40,9 @@ type Directory interface {
 	StaffMember(ctx context.Context, id string) (*auth.User, error)
 	Clinicians(ctx context.Context) ([]auth.User, error)
 	DisplayNames(ctx context.Context, ids []string) (map[string]string, error)
+	// Names: a staff member's display name (what a client is told),
+	// else the nickname.
+	Names(ctx context.Context, ids []string) (map[string]string, error)
 	UserByID(ctx context.Context, id string) (*auth.User, error)
 }
 

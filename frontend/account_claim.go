@@ -81,11 +81,11 @@ func (s *Site) claimFailed(c *gin.Context, v *view, status int, msg string) {
 	s.render(c, status, "account_message", v)
 }
 
-func (s *Site) claimPage(v *view, token string) formPage {
+func (s *Site) claimPage(v *view, token, next string) formPage {
 	return formPage{Heading: v.T("account.claim.title"), Lead: []string{v.T("account.claim.lead"), v.T("account.claim.private")},
 		Action: v.Href("/account/claim"), Submit: v.T("account.claim.submit"),
-		Hidden: map[string]string{"claim": token},
-		Links:  []linkView{{Href: v.Href("/account"), Text: v.T("account.claim.skip")}}}
+		Hidden: carried(next, token),
+		Links:  []linkView{{Href: v.Href(or(next, "/account")), Text: v.T("account.claim.skip")}}}
 }
 
 // claimForm asks a signed-in client to confirm; visitors go to sign in
@@ -97,16 +97,17 @@ func (s *Site) claimForm(c *gin.Context) {
 		s.claimFailed(c, v, http.StatusBadRequest, v.T("account.claim.invalid_text"))
 		return
 	}
+	next := safeNext(c.Query("next")) // where to go afterwards (applying for guided help)
 	p, ok := authz.Principal(c)
 	if !ok {
-		redirect(c, http.StatusSeeOther, v.Href("/account/login?claim="+token))
+		redirect(c, http.StatusSeeOther, v.Href("/account/login")+carriedQuery(next, token))
 		return
 	}
 	if p.Role != auth.RoleClient {
 		s.claimFailed(c, v, http.StatusForbidden, v.T("account.claim.not_client"))
 		return
 	}
-	s.renderAccountForm(c, http.StatusOK, v, s.claimPage(v, token), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.claimPage(v, token, next), "")
 }
 
 func (s *Site) claimSubmit(c *gin.Context) {
@@ -121,7 +122,7 @@ func (s *Site) claimSubmit(c *gin.Context) {
 		s.claimFailed(c, v, http.StatusUnprocessableEntity, msg)
 		return
 	}
-	redirect(c, http.StatusSeeOther, v.Href("/account?claimed=1"))
+	redirect(c, http.StatusSeeOther, v.Href(or(safeNext(c.PostForm("next")), "/account?claimed=1")))
 }
 
 // carried are the hidden fields sign-up and sign-in pass on: where to go

@@ -191,7 +191,9 @@ func (s *Site) loginSubmit(c *gin.Context) {
 				s.claimFailed(c, v, http.StatusOK, msg)
 				return
 			}
-			next = "/account?claimed=1"
+			if next == "" {
+				next = "/account?claimed=1"
+			}
 		}
 		redirect(c, http.StatusSeeOther, v.Href(or(next, "/account")))
 	case auth.LoginMFARequired:

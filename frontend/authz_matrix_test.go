@@ -127,6 +127,21 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/coordination":                           coordinators,
 	"POST /en/coordination/applications/:id/assign":  coordinators,
 	"POST /en/coordination/alerts/:alert":            coordinators,
+	// Guided care: the way in for all (/en/guided above), the rest for
+	// clients; another client's trajectory is a 404 (guided_test.go).
+	"GET /en/guided/apply":                                         clientsOnly,
+	"POST /en/guided/apply":                                        clientsOnly,
+	"GET /en/guided/mine":                                          clientsOnly,
+	"POST /en/guided/t/:id/consent":                                clientsOnly,
+	"GET /en/guided/t/:id/withdraw":                                clientsOnly,
+	"POST /en/guided/t/:id/withdraw":                               clientsOnly,
+	"GET /en/guided/t/:id/stop":                                    clientsOnly,
+	"POST /en/guided/t/:id/stop":                                   clientsOnly,
+	"GET /en/guided/t/:id/messages":                                clientsOnly,
+	"POST /en/guided/t/:id/messages":                               clientsOnly,
+	"GET /en/guided/t/:id/questionnaire/:point/:instrument":        clientsOnly,
+	"POST /en/guided/t/:id/questionnaire/:point/:instrument":       clientsOnly,
+	"GET /en/guided/t/:id/questionnaire/:point/:instrument/result": clientsOnly,
 }
 
 // sessionFor signs a person of role in through the services and returns

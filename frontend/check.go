@@ -26,6 +26,7 @@ func dynamicKeys() []string {
 	ids = append(ids, selfhelpKeys()...)
 	ids = append(ids, claimKeys()...)
 	ids = append(ids, caseloadKeys()...)
+	ids = append(ids, guidedKeys()...)
 	return append(ids, accountKeys()...)
 }
 

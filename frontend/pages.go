@@ -44,12 +44,6 @@ func (s *Site) crisis(c *gin.Context) {
 	s.render(c, http.StatusOK, "crisis", v)
 }
 
-func (s *Site) guided(c *gin.Context) {
-	v := s.view(c, "guided.title", "/guided")
-	v.Description = v.T("guided.description")
-	s.render(c, http.StatusOK, "guided", v)
-}
-
 // crisisHelp is the crisis block: the emergency number and the crisis lines,
 // grouped per country, the deployment's own country first.
 type crisisHelp struct {

@@ -43,7 +43,6 @@ func (s *Site) Register(r *gin.Engine) {
 		get(g, "/info", s.infoList)
 		get(g, "/info/:id", s.infoPage)
 		get(g, "/crisis", s.crisis)
-		get(g, "/guided", s.guided)
 		get(g, "/selftest", s.selftestStart)
 		get(g, "/selftest/:instrument", s.selftestForm)
 		g.POST("/selftest/:instrument", s.selftestSubmit)
@@ -126,6 +125,9 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/coordination", coordinator, s.coordinationPage)
 		a.POST("/coordination/applications/:id/assign", form, coordinator, s.assignSubmit)
 		a.POST("/coordination/alerts/:alert", form, coordinator, s.coordinationAcknowledge)
+		// Guided care: the way in for everyone (a client sees where they
+		// stand), the rest for clients (guided*.go).
+		s.registerGuided(a, get, client)
 	}
 }
 

@@ -131,6 +131,7 @@ type lessonRow struct {
 	StateLabel string
 	Href       string // empty when locked (or, for visitors, beyond the trial)
 	Current    bool
+	Feedback   []feedbackView // the guide's, in guided care
 }
 
 // measureRow is one questionnaire taken, for the trend table.
@@ -174,6 +175,7 @@ type coursePage struct {
 	EmailError   string
 	DoneCount    int
 	LessonsCount int
+	Guided       *courseGuided // clients: their guided care (guided.go)
 }
 
 // selfhelp is the course page. Without the self-help service it is the
@@ -225,6 +227,10 @@ func (s *Site) renderCourse(c *gin.Context, status int, email, emailErr string) 
 		c.Header("Cache-Control", "no-store")
 		cp.Client = true
 		if err := s.clientCourse(c, v, who, p, tl, &cp); err != nil {
+			s.selfhelpError(c, v, err)
+			return
+		}
+		if err := s.courseGuided(c, v, who, p, &cp); err != nil {
 			s.selfhelpError(c, v, err)
 			return
 		}

@@ -44,7 +44,8 @@ type stepPageView struct {
 	Fields       []fieldView
 	Exercise     bool // has fields
 	Carried      *carriedView
-	Finished     int // the lesson number just finished, on the next lesson's first step
+	Feedback     []feedbackView // the guide's on this lesson (guided.go)
+	Finished     int            // the lesson number just finished, on the next lesson's first step
 	BackHref     string
 	BackText     string
 	// Clients
@@ -569,6 +570,14 @@ func (s *Site) renderStep(c *gin.Context, status int, v *view, lv *modules.Lesso
 			cv.Answers = answerViews(hw.Step, tl, hw.Answer.Values)
 		}
 		sp.Carried = cv
+	}
+	if sp.Number == 1 { // the guide's feedback on this lesson, in guided care
+		fb, err := s.Coaching.ClientFeedback(c.Request.Context(), signedIn(c), lv.Lesson.ID)
+		if err != nil {
+			s.selfhelpError(c, v, err)
+			return
+		}
+		sp.Feedback = s.feedbackViews(v, fb)
 	}
 	v.Data = sp
 	s.render(c, status, "selfhelp_step", v)

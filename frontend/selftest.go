@@ -280,6 +280,13 @@ func (s *Site) renderResult(c *gin.Context, v *view, out *selftest.Outcome) {
 		r.Claim = s.claimOfferFor(v, tok)
 		if r.Claim != nil {
 			v.Path += "?claim=" + tok // the language switch keeps it
+			// Asking for guided help leads through sign-up with this
+			// result kept for the application (guided.go).
+			for i := range r.Steps {
+				if r.Steps[i].Href == v.Href("/guided") {
+					r.Steps[i].Href += "?claim=" + tok
+				}
+			}
 		}
 	}
 	v.Title = v.T("result.title")

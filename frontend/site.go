@@ -50,6 +50,9 @@ type Deps struct {
 	// Coaching serves the guided trajectory, and decides whom a clinician
 	// may see.
 	Coaching *coaching.Service
+	// MailConfigured says e-mail is sent (HAVEN_SMTP_URL): only then do
+	// pages offer an address for notifications.
+	MailConfigured bool
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -74,6 +77,7 @@ var pageNames = []string{
 	// Guided care for staff (caseload*.go, coordination.go).
 	"staff_dashboard", "staff_record", "staff_messages", "staff_lessons", "staff_lesson", "staff_diary", "staff_contacts", "staff_end",
 	"staff_coordination",
+	"guided_apply", "guided_home", "guided_messages", "guided_result", "guided_stop",
 }
 
 // pagePartials are extra template files a page needs (by name prefix).
@@ -82,7 +86,9 @@ func pagePartials(page string) []string {
 	case strings.HasPrefix(page, "account_"):
 		return []string{"templates/account_fields.html"}
 	case strings.HasPrefix(page, "selfhelp_"):
-		return []string{"templates/selfhelp_fields.html"}
+		return []string{"templates/selfhelp_fields.html", "templates/guided_parts.html"}
+	case strings.HasPrefix(page, "guided"):
+		return []string{"templates/guided_parts.html"}
 	case strings.HasPrefix(page, "staff_"):
 		return []string{"templates/staff_fields.html"}
 	}
@@ -128,6 +134,7 @@ func newSite(d Deps, fsys fs.FS) (*Site, error) {
 	files = append(files, pagePartials("account_")...)
 	files = append(files, pagePartials("selfhelp_")...)
 	files = append(files, pagePartials("staff_")...)
+	files = append(files, pagePartials("guided")...)
 	if err := s.msgs.checkTemplateKeys(fsys, files); err != nil {
 		return nil, err
 	}

@@ -619,13 +619,13 @@ func TestSelftestUnder18SeesYouthLines(t *testing.T) {
 }
 
 // TestPagesPromiseOnlyWhatExists: no page speaks of what Haven has not
-// built — messages from a coach, notifications, guided help to ask for here
-// "soon", monthly reports — and the privacy page says what is there: the
-// course's own reminder address, professionals' access to the record only,
-// the safety-signal note and how visits are counted.
+// built — a coach, something "soon", monthly reports — and the privacy page
+// says what is there: the course's own reminder address, guided help and
+// what a clinician sees only after the client agreed, the safety-signal
+// note and how visits are counted.
 func TestPagesPromiseOnlyWhatExists(t *testing.T) {
 	e := newTestEnv(t)
-	never := []string{"coach", "notification", "melding", "new message", "nieuw bericht", "per month", "per maand", " soon", "binnenkort",
+	never := []string{"coach", "per month", "per maand", " soon", "binnenkort",
 		"follow the course with a professional", "cursus ook volgen met een hulpverlener"}
 	for _, l := range []string{"en", "nl"} {
 		for _, p := range []string{"/", "/info/your-data", "/guided", "/selfhelp", "/selftest", "/crisis"} {
@@ -640,8 +640,8 @@ func TestPagesPromiseOnlyWhatExists(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"en": {"one reminder e-mail", "Professionals on Haven", "Haven does not offer guided online help", "cannot see", "notes <strong>that moment</strong>", "Counting visits without knowing who you are", "a key that changes every day"},
-		"nl": {"één herinnering per e-mail", "Hulpverleners op Haven", "Haven biedt geen begeleide online hulp aan", "zien niet", "noteert het <strong>dat moment</strong>", "Bezoeken tellen zonder te weten wie je bent", "een sleutel die elke dag verandert"},
+		"en": {"one reminder e-mail", "Guided help: a professional, only when you agree", "Only after <strong>you agree to start</strong>", "Other clinicians cannot see any of it", "notes <strong>that moment</strong>", "Counting visits without knowing who you are", "a key that changes every day"},
+		"nl": {"één herinnering per e-mail", "Begeleide hulp: een hulpverlener, alleen als jij het wilt", "Pas als <strong>jij akkoord gaat om te starten</strong>", "Andere hulpverleners zien daar niets van", "noteert het <strong>dat moment</strong>", "Bezoeken tellen zonder te weten wie je bent", "een sleutel die elke dag verandert"},
 	}
 	for l, ws := range want {
 		b := e.do(http.MethodGet, "/"+l+"/info/your-data", nil).Body.String()

@@ -284,7 +284,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	fb, err := svcs.Coaching.ClientFeedback(ctx, principals["demo-dina"], "understanding")
-	if err != nil || len(fb) != 1 || fb[0].ClinicianName != "demo-sofie" {
+	if err != nil || len(fb) != 1 || fb[0].ClinicianName != "Sofie Peeters" {
 		t.Errorf("dina's feedback on lesson 1: %+v, %v", fb, err)
 	}
 	msgs, err := svcs.Coaching.Messages(ctx, principals["demo-dina"], trajectories["demo-dina"].ID)
