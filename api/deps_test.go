@@ -14,13 +14,13 @@ import (
 
 // register adds the API to engine on the services, the way cmd/haven does
 // (the services come from wiretest.New, which calls wire.New).
-func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.Logger, db api.Pinger, maxBody int64) {
+func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.Logger, ready api.Readiness, maxBody int64) {
 	t.Helper()
-	if db == nil {
-		db = svcs.DB
+	if ready == nil {
+		ready = svcs.DB
 	}
 	err := api.Register(engine, api.Deps{
-		Log: log, DB: db, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
+		Log: log, Ready: ready, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: "nl", MaxBodyBytes: maxBody,
 	}, nil)
 	if err != nil {

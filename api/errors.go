@@ -12,6 +12,7 @@ import (
 	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/idempotency"
 	"github.com/haven-mh/haven/db/kind"
 )
 
@@ -33,6 +34,10 @@ const (
 	CodeConflict             = "conflict"
 	CodeRateLimited          = "rate_limited"
 	CodeLessonLocked         = "lesson_locked"
+	// CodeInvalidIdempotencyKey: the Idempotency-Key header is malformed.
+	CodeInvalidIdempotencyKey = "invalid_idempotency_key"
+	// CodeIdempotencyKeyReused: the key was used for another request.
+	CodeIdempotencyKeyReused = idempotency.CodeKeyReused
 )
 
 // ErrorBody is the one JSON shape of every failure.
@@ -63,6 +68,14 @@ func WriteInternalError(c *gin.Context) {
 	abortWith(c, http.StatusInternalServerError, CodeInternal, "Something went wrong on our side. Please try again later.", nil)
 }
 
+// WriteUnavailable writes the JSON 503 body with Retry-After: Haven cannot
+// reach its database just now (or the request ran out of time waiting for
+// it). Nothing is wrong with the request; it may be sent again.
+func WriteUnavailable(c *gin.Context) {
+	c.Header("Retry-After", strconv.Itoa(kind.RetryAfterUnavailable))
+	abortWith(c, http.StatusServiceUnavailable, CodeUnavailable, "Haven cannot complete this just now. Please try again in a few seconds.", nil)
+}
+
 // WriteNotFound writes the JSON 404 body.
 func WriteNotFound(c *gin.Context) {
 	abortWith(c, http.StatusNotFound, CodeNotFound, "There is nothing at this address.", nil)
@@ -89,13 +102,15 @@ var conflictMessages = map[string]string{
 	CodeLessonLocked:         "This lesson opens when you have finished the one before.",
 	"trajectory_open":        "There is a guided trajectory going already; one runs at a time.",
 	"caseload_full":          "This clinician's caseload is full: choose another clinician, or assign automatically.",
-	"idempotency_key_reused": "This Idempotency-Key was used for another message: send a new message with a new key.",
 	"feedback_pending":       "Your clinician's feedback on this lesson comes first.",
 	"already_extended":       "This trajectory was extended already; it can be extended once.",
+	CodeIdempotencyKeyReused: "This Idempotency-Key was used for another request; use a new key for a new request.",
 }
 
 // respondError maps a domain error to its status and the JSON error body.
-// Errors it does not know are logged and answered with a bare 500.
+// An unavailable database is 503 with Retry-After (never 500: it is not a
+// bug, and the request may be sent again). Errors it does not know are
+// logged and answered with a bare 500.
 func (h *handlers) respondError(c *gin.Context, err error) {
 	var (
 		fe fieldErrors
@@ -105,6 +120,12 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 		kc *kind.Conflict
 	)
 	switch {
+	case kind.IsUnavailable(err):
+		h.Log.WarnContext(c.Request.Context(), "database unavailable",
+			slog.String("route", c.FullPath()),
+			slog.String("request_id", middleware.RequestIDFrom(c.Request.Context())),
+			slog.String("error", err.Error()))
+		WriteUnavailable(c)
 	case errors.As(err, &fe):
 		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Some fields are missing or not valid.", fe.FieldErrors())
 	case errors.As(err, &nf) && nf.NotFound():
@@ -157,6 +178,8 @@ func refuse(c *gin.Context, why authz.Refusal) {
 		abortWith(c, http.StatusForbidden, CodeForbidden, "This client's record is not yours to see.", nil)
 	case authz.NoSuchRecord:
 		WriteNotFound(c)
+	case authz.Unavailable:
+		WriteUnavailable(c)
 	default:
 		WriteInternalError(c)
 	}

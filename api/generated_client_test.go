@@ -183,7 +183,9 @@ func run(server string) error {
 	}
 	body.Profile.AgeBand = &band
 
-	res, err := c.SubmitSelftestWithResponse(ctx, "phq9", body)
+	key := IdempotencyKey("generated-client-retry")
+	params := &SubmitSelftestParams{IdempotencyKey: &key}
+	res, err := c.SubmitSelftestWithResponse(ctx, "phq9", params, body)
 	if err != nil {
 		return err
 	}
@@ -191,6 +193,14 @@ func run(server string) error {
 		return fmt.Errorf("submit: %d %s", res.StatusCode(), res.Body)
 	}
 	r := res.JSON201
+	// A retry with the same key is the same submission, not a second one.
+	again, err := c.SubmitSelftestWithResponse(ctx, "phq9", params, body)
+	if err != nil {
+		return err
+	}
+	if again.JSON201 == nil || again.JSON201.Id != r.Id || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
+		return fmt.Errorf("retry with the same Idempotency-Key: %d %s", again.StatusCode(), again.Body)
+	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"status": res.StatusCode(), "items": len(items), "score": r.Score, "max_score": r.MaxScore,
 		"band": r.Band.Id, "crisis": r.Crisis, "id": r.Id.String(), "claim_token": r.ClaimToken != nil && *r.ClaimToken != "",

@@ -55,9 +55,9 @@ type testAPI struct {
 	router  routers.Router
 }
 
-type pinger struct{ err error }
+type readiness struct{ err error }
 
-func (p pinger) Ping(context.Context) error { return p.err }
+func (p readiness) Ready(context.Context) error { return p.err }
 
 type testOptions struct {
 	dbDown       bool
@@ -80,9 +80,9 @@ func newAPI(t testing.TB, opts ...func(*testOptions)) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p api.Pinger
+	var p api.Readiness
 	if o.dbDown {
-		p = pinger{err: io.ErrUnexpectedEOF}
+		p = readiness{err: io.ErrUnexpectedEOF}
 	}
 	if o.extraRoutes != nil {
 		o.extraRoutes(engine)

@@ -126,8 +126,8 @@ func checkSecurityMatchesGuards(t *testing.T, a *testAPI) {
 
 // TestOpenAPIOperationsAreDescribed keeps the document useful: every
 // operation has an id and a summary, documents its error answers with the
-// shared error body, and, when it takes a JSON body, the answers to a bad
-// one.
+// shared error body (a 503 with the shared Unavailable response, which adds
+// Retry-After), and, when it takes a JSON body, the answers to a bad one.
 func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 	a := newAPI(t)
 	for path, item := range a.doc.Paths.Map() {
@@ -136,6 +136,12 @@ func TestOpenAPIOperationsAreDescribed(t *testing.T) {
 				t.Errorf("%s %s lacks an operationId or summary", method, path)
 			}
 			for status, resp := range op.Responses.Map() {
+				if status == "503" {
+					if resp.Ref != "#/components/responses/Unavailable" {
+						t.Errorf("%s %s 503 does not use the shared Unavailable response (error shape and Retry-After)", method, path)
+					}
+					continue
+				}
 				if status[0] >= '4' && resp.Ref != "#/components/responses/Error" {
 					t.Errorf("%s %s %s does not use the shared error response", method, path, status)
 				}

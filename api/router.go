@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,20 +17,25 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/coaching"
+	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
 
-// Pinger reports whether the database answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
+// Readiness reports whether this process should be sent requests: its
+// database answers and can take writes, and it is not shutting down.
+type Readiness interface {
+	Ready(ctx context.Context) error
 }
 
 // Deps is everything the API needs. All of it is wired in cmd/haven.
 type Deps struct {
-	Log      *slog.Logger
-	DB       Pinger
-	Selftest *selftest.Service
+	Log *slog.Logger
+	// Ready backs /readyz, which gives it ReadyTimeout (default 2 s): a
+	// load balancer's probe gets an answer, never a hang.
+	Ready        Readiness
+	ReadyTimeout time.Duration
+	Selftest     *selftest.Service
 	// DefaultLanguage is used when neither ?lang= nor Accept-Language
 	// names a supported language.
 	DefaultLanguage string
@@ -42,6 +49,8 @@ type Deps struct {
 	// Coaching serves the guided trajectory, and decides whom a clinician
 	// may see (their caseload).
 	Coaching *coaching.Service
+	// Idempotency runs each POST sent with an Idempotency-Key once.
+	Idempotency Idempotency
 }
 
 // EngineOptions configure the gin engine shared by the API and the web
@@ -59,6 +68,9 @@ type EngineOptions struct {
 	// Visits, when set, counts web page views and daily unique visitors
 	// (privacy-preserving: a daily-salted hash, never the address).
 	Visits middleware.VisitRecorder
+	// RequestTimeout is every request's deadline (middleware.Deadline);
+	// zero means none.
+	RequestTimeout time.Duration
 }
 
 // NewEngine returns a gin engine with Haven's global middleware: request
@@ -85,6 +97,7 @@ func NewEngine(opts EngineOptions) (*gin.Engine, error) {
 		middleware.AccessLog(opts.Log),
 		middleware.SecurityHeaders(opts.HSTS),
 		middleware.Recover(opts.Log, onPanic),
+		middleware.Deadline(opts.RequestTimeout),
 	)
 	if opts.Visits != nil {
 		r.Use(middleware.CountPageViews(opts.Visits, opts.Log))
@@ -116,8 +129,11 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if d.DefaultLanguage == "" {
 		d.DefaultLanguage = "nl"
 	}
-	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.DB == nil {
-		return fmt.Errorf("api: Register needs every service (DB, Selftest, Auth, Audit, Selfhelp, Coaching)")
+	if d.ReadyTimeout <= 0 {
+		d.ReadyTimeout = 2 * time.Second
+	}
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.Ready == nil || d.Idempotency == nil {
+		return fmt.Errorf("api: Register needs every service (Ready, Selftest, Auth, Audit, Selfhelp, Coaching, Idempotency)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {
@@ -151,10 +167,15 @@ func (h *handlers) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
+// readyz answers whether to send this process requests, within
+// ReadyTimeout whatever the database does.
 func (h *handlers) readyz(c *gin.Context) {
-	if err := h.DB.Ping(c.Request.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), h.ReadyTimeout)
+	defer cancel()
+	if err := h.Ready.Ready(ctx); err != nil {
 		h.Log.WarnContext(c.Request.Context(), "readiness check failed", "error", err.Error())
-		abortWith(c, http.StatusServiceUnavailable, CodeUnavailable, "The database is not reachable.", nil)
+		c.Header("Retry-After", strconv.Itoa(kind.RetryAfterUnavailable))
+		abortWith(c, http.StatusServiceUnavailable, CodeUnavailable, "Not ready: the database cannot take requests, or this process is shutting down.", nil)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -30,28 +30,34 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		// clinician and coordinators.
 		parties = g.RequireRole(auth.RoleClient, auth.RoleClinician, auth.RoleCoordinator)
 	)
-	a := v1.Group("", g.Authenticate())
+	// Every POST, on both groups, takes an Idempotency-Key (idempotency.go):
+	// sent again with the same key, it answers what it answered the first
+	// time instead of doing it twice. On the guarded group the key is
+	// scoped by the caller the token names.
+	idem := h.idempotent()
+	p := v1.Group("", idem)
+	a := v1.Group("", g.Authenticate(), idem)
 
 	// Anonymous: the document, crisis lines and the self-test. They read
 	// no token.
-	v1.GET("/openapi.json", h.openapi)
-	v1.GET("/crisis-lines", h.crisisLines)
-	v1.GET("/selftest/instruments", h.listInstruments)
-	v1.GET("/selftest/instruments/:id", h.getInstrument)
-	v1.POST("/selftest/instruments/:id/submissions", h.submit)
-	v1.GET("/selftest/submissions/:id", h.getSubmission)
+	p.GET("/openapi.json", h.openapi)
+	p.GET("/crisis-lines", h.crisisLines)
+	p.GET("/selftest/instruments", h.listInstruments)
+	p.GET("/selftest/instruments/:id", h.getInstrument)
+	p.POST("/selftest/instruments/:id/submissions", h.submit)
+	p.GET("/selftest/submissions/:id", h.getSubmission)
 
 	// Public: signing up, in and back in. Throttled in auth.Service. They
 	// ignore any Authorization header, so a client whose access token has
 	// expired can still refresh or sign in.
-	v1.POST("/auth/signup", h.signUp)
-	v1.POST("/auth/login", h.login)
-	v1.POST("/auth/mfa", h.verifyMFA)
-	v1.POST("/auth/mfa/enrolment", h.startEnrolment)
-	v1.POST("/auth/mfa/enrolment/confirm", h.confirmEnrolment)
-	v1.POST("/auth/refresh", h.refresh)
-	v1.POST("/auth/recover", h.recoverAccount)
-	v1.POST("/auth/invitations/accept", h.acceptInvitation)
+	p.POST("/auth/signup", h.signUp)
+	p.POST("/auth/login", h.login)
+	p.POST("/auth/mfa", h.verifyMFA)
+	p.POST("/auth/mfa/enrolment", h.startEnrolment)
+	p.POST("/auth/mfa/enrolment/confirm", h.confirmEnrolment)
+	p.POST("/auth/refresh", h.refresh)
+	p.POST("/auth/recover", h.recoverAccount)
+	p.POST("/auth/invitations/accept", h.acceptInvitation)
 	a.POST("/auth/logout", user, h.logout)
 
 	// The caller's own account and data.

@@ -21,7 +21,7 @@ import (
 func TestOnlyMessageSendKeepsItsOwnIdempotencyKey(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	svcs := wiretest.New(t)
-	h := &handlers{Deps: Deps{Log: slog.New(slog.DiscardHandler), DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit,
+	h := &handlers{Deps: Deps{Log: slog.New(slog.DiscardHandler), Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit,
 		Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, DefaultLanguage: "nl", MaxBodyBytes: 1 << 16}, domainKeyed: map[string]bool{}}
 	engine := gin.New()
 	seen := map[string]bool{}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/haven-mh/haven/db/seal"
 )
 
 // User is an account. A client has only a nickname and a password (Email
@@ -508,4 +510,16 @@ func (s *Store) NotificationAddresses(ctx context.Context, recipient string) ([]
 		return nil, fmt.Errorf("auth: notification addresses: %w", err)
 	}
 	return out, nil
+}
+
+// SealedKeyIDs lists the encryption key ids the sealed TOTP secrets were
+// sealed with: at start-up Haven refuses to run without every one of them.
+func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.q(ctx).Model(&User{}).Distinct(seal.KeyIDSQL(s.db.Dialector.Name(), "totp_secret")).
+		Where("totp_secret LIKE ?", "%:%").Pluck("totp_secret", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("auth: sealed key ids: %w", err)
+	}
+	return ids, nil
 }

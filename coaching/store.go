@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/haven-mh/haven/db"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -380,3 +381,18 @@ func (t *scanTime) parse(s string) error {
 // Conn is the store's connection — inside Tx, its transaction — for the
 // notification outbox (db/outbox) to write in the same transaction.
 func (s *Store) Conn(ctx context.Context) *gorm.DB { return s.q(ctx) }
+
+// SealedKeyIDs lists the encryption key ids the trajectory's sealed
+// values name: Haven refuses to start without every one of them.
+func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	return db.SealedKeyIDsIn(ctx, s.db,
+		db.SealedColumn{Table: "coaching_trajectories", Column: "intake_sealed"},
+		db.SealedColumn{Table: "coaching_trajectories", Column: "notify_sealed"},
+		db.SealedColumn{Table: "coaching_trajectories", Column: "extension_sealed"},
+		db.SealedColumn{Table: "coaching_trajectories", Column: "end_note_sealed"},
+		db.SealedColumn{Table: "coaching_messages", Column: "body_sealed"},
+		db.SealedColumn{Table: "coaching_feedback", Column: "body_sealed"},
+		db.SealedColumn{Table: "coaching_contacts", Column: "note_sealed"},
+		db.SealedColumn{Table: "coaching_measurements", Column: "answers_sealed"},
+		db.SealedColumn{Table: "coaching_alerts", Column: "ack_note_sealed"})
+}

@@ -35,6 +35,13 @@ type Config struct {
 	DataDir string
 	// MaxOpenConns bounds the PostgreSQL pool (default 20).
 	MaxOpenConns int
+	// ConnectTimeout bounds a new PostgreSQL connection (connect_timeout,
+	// default 5 s) and StatementTimeout each statement on the server
+	// (statement_timeout, default 10 s), unless the URL sets them.
+	ConnectTimeout, StatementTimeout time.Duration
+	// MinFreeBytes is the free space the SQLite data directory must keep
+	// for Ready to report the database writable (default 64 MiB).
+	MinFreeBytes uint64
 	// Logger receives slow-query warnings; never query arguments.
 	Logger *slog.Logger
 }
@@ -43,6 +50,9 @@ type Config struct {
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	// Path is the SQLite file ("" on PostgreSQL).
+	Path    string
+	minFree uint64
 }
 
 // DialectOf returns the dialect a URL selects, or an error for a URL that is
@@ -79,9 +89,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	var gdb *gorm.DB
+	path := ""
 	switch dialect {
 	case Postgres:
-		gdb, err = gorm.Open(postgres.New(postgres.Config{DSN: cfg.URL}), gcfg)
+		dsn, derr := postgresDSN(cfg)
+		if derr != nil {
+			return nil, derr
+		}
+		gdb, err = gorm.Open(postgresDialector{postgres.New(postgres.Config{DSN: dsn}).(*postgres.Dialector)}, gcfg)
 	case SQLite:
 		dir := cfg.DataDir
 		if dir == "" {
@@ -90,10 +105,21 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("db: create data directory %s: %w", dir, err)
 		}
-		gdb, err = gorm.Open(sqlite.Open(SQLiteDSN(filepath.Join(dir, "haven.db"))), gcfg)
+		path = filepath.Join(dir, "haven.db")
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
+		gdb, err = gorm.Open(sqliteDialector{sqlite.Open(SQLiteDSN(path)).(*sqlite.Dialector)}, gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", dialect, redact(err, cfg.URL))
+	}
+	// The row processor (Raw(…).Scan, Rows) sets its error without the
+	// dialect's Translate; mark unavailability there too.
+	if err := gdb.Callback().Row().After("gorm:row").Register("haven:unavailable", func(tx *gorm.DB) {
+		tx.Error = markUnavailable(tx.Error)
+	}); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
 	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
@@ -116,23 +142,96 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		sqlDB.SetMaxIdleConns(8)
 		sqlDB.SetConnMaxLifetime(0)
 	}
+	// Statements join the unit their context carries (unit.go).
+	pool := &routingPool{db: sqlDB}
+	gdb.ConnPool, gdb.Statement.ConnPool = pool, pool
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", dialect, redact(err, cfg.URL))
 	}
-	return &DB{DB: gdb, Dialect: dialect}, nil
+	minFree := cfg.MinFreeBytes
+	if minFree == 0 {
+		minFree = 64 << 20
+	}
+	return &DB{DB: gdb, Dialect: dialect, Path: path, minFree: minFree}, nil
 }
 
+// postgresDSN is cfg.URL with connect_timeout and statement_timeout added
+// when the URL does not set them, so that neither a new connection nor a
+// statement can hang for as long as the database stalls: the client gives
+// up connecting after connect_timeout, and the server cancels a statement
+// after statement_timeout even when the client's own cancellation cannot
+// reach it (pgx sends URL parameters it does not know as run-time
+// parameters of the session).
+func postgresDSN(cfg Config) (string, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return "", fmt.Errorf("db: DATABASE_URL is not a URL")
+	}
+	q := u.Query()
+	connect, statement := cfg.ConnectTimeout, cfg.StatementTimeout
+	if connect <= 0 {
+		connect = 5 * time.Second
+	}
+	if statement <= 0 {
+		statement = 10 * time.Second
+	}
+	if !q.Has("connect_timeout") {
+		q.Set("connect_timeout", fmt.Sprint(max(1, int(connect.Round(time.Second)/time.Second))))
+	}
+	if !q.Has("statement_timeout") {
+		q.Set("statement_timeout", fmt.Sprint(statement.Milliseconds()))
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// createPrivate creates the SQLite file with mode 0600 before SQLite opens
+// it (SQLite would create it 0644 under the usual umask, and gives its -wal
+// and -shm files the mode of the database file). An existing file that
+// others may read is made private.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("db: create %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", path, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("db: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// JournalSizeLimit is the size, in bytes, the SQLite write-ahead log is
+// truncated to after a checkpoint (journal_size_limit).
+const JournalSizeLimit = 64 << 20
+
 // SQLiteDSN is the DSN Haven uses for an SQLite file: foreign keys on, WAL,
-// a busy timeout, and write transactions that take the lock up front.
+// a busy timeout, write transactions that take the lock up front, a bounded
+// write-ahead log, and synchronous=FULL.
+//
+// synchronous=FULL syncs the write-ahead log at every commit. Haven stores
+// health data, and a self-test result or a questionnaire that was answered
+// "saved" must survive a power cut; with NORMAL the last commits before a
+// power loss may be rolled back (the database stays consistent). README
+// (Benchmarks) gives what FULL costs per write.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", JournalSizeLimit))
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }

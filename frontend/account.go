@@ -195,7 +195,7 @@ func (s *Site) renderAccountForm(c *gin.Context, status int, v *view, f formPage
 func (s *Site) formFailed(c *gin.Context, v *view, f formPage, err error, status int) {
 	msg, known := formError(v, err, f.Fields)
 	if !known {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	s.renderAccountForm(c, status, v, f, msg)

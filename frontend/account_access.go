@@ -16,7 +16,7 @@ func (s *Site) accessPage(c *gin.Context) {
 	p := signedIn(c)
 	entries, err := s.Audit.AccessLog(c.Request.Context(), p.Actor(), audit.Query{})
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	t := tablePage{Heading: v.T("account.access.title"), Notice: v.T("account.access.lead"), Caption: v.T("account.access.caption"),

@@ -115,7 +115,7 @@ func (s *Site) claimSubmit(c *gin.Context) {
 	p := signedIn(c)
 	done, msg, err := s.claim(c, v, p.Actor(), c.PostForm("claim"))
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	if !done {

@@ -20,7 +20,7 @@ func (s *Site) emailForm(c *gin.Context) {
 	p := signedIn(c)
 	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	links := []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}
@@ -45,7 +45,7 @@ func (s *Site) emailDelete(c *gin.Context) {
 	v := s.accountView(c, "account.email.title", "/account/email")
 	p := signedIn(c)
 	if err := s.Auth.Accounts.RemoveEmail(c.Request.Context(), p); err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	v.Data = messagePage{Heading: v.T("account.email.removed"), Paragraphs: []string{v.T("account.email.removed_text")},

@@ -18,7 +18,7 @@ func (s *Site) accountHome(c *gin.Context) {
 	p := signedIn(c)
 	u, err := s.Auth.Accounts.Me(c.Request.Context(), p)
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Clinician: u.Role == auth.RoleClinician, Coordinator: u.Role == auth.RoleCoordinator,
@@ -26,7 +26,7 @@ func (s *Site) accountHome(c *gin.Context) {
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
 		if h.Selftests, err = s.claimedSelftests(c, v, p.UserID); err != nil {
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 	}
@@ -128,7 +128,7 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	if claim != "" {
 		done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
 		if err != nil {
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 		if done {
@@ -168,7 +168,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 		f.Fields[0].Value = nick
 		msg, known := formError(v, err, f.Fields)
 		if !known {
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 		status := http.StatusUnauthorized
@@ -184,7 +184,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 		if claim != "" {
 			done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
 			if err != nil {
-				s.InternalError(c)
+				s.serverError(c, err)
 				return
 			}
 			if !done {
@@ -201,7 +201,7 @@ func (s *Site) loginSubmit(c *gin.Context) {
 	default:
 		en, err := s.Auth.Sessions.StartEnrolment(c.Request.Context(), res.Challenge)
 		if err != nil {
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 		s.renderAccountForm(c, http.StatusOK, v, s.enrolPage(v, res.Challenge, en), "")
@@ -256,7 +256,7 @@ func (s *Site) logoutSubmit(c *gin.Context) {
 	v := s.accountView(c, "account.home.title", "/account")
 	if p, ok := authz.Principal(c); ok {
 		if err := s.Auth.Sessions.Logout(c.Request.Context(), p); err != nil {
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 	}
@@ -341,7 +341,7 @@ func (s *Site) dataPage(c *gin.Context) {
 func (s *Site) dataExport(c *gin.Context) {
 	ex, err := s.Auth.Accounts.Export(c.Request.Context(), signedIn(c))
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	s.writeJSONDownload(c, "haven-my-data.json", ex)
@@ -414,7 +414,7 @@ type tablePage struct {
 func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
 	users, err := s.Auth.Staff.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
 	if err != nil {
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice,
@@ -476,7 +476,7 @@ func (s *Site) auditPage(c *gin.Context) {
 		}
 		entries = nil
 	case err != nil:
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	t := tablePage{Heading: v.T("account.audit.title"), Caption: v.T("account.audit.caption"), Empty: v.T("account.audit.empty"),

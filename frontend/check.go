@@ -106,6 +106,11 @@ func (s *Site) selfCheck() error {
 		c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/", nil)
 		s.InternalError(c)
 		check("/"+l+" (500 page)", w.Code, w.Body.String())
+		w = httptest.NewRecorder()
+		c, _ = gin.CreateTestContext(w)
+		c.Request = httptest.NewRequest(http.MethodGet, "/"+l+"/", nil)
+		s.Unavailable(c)
+		check("/"+l+" (503 page)", w.Code, w.Body.String())
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/haven-mh/haven/api/lang"
 	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Register adds every page and the static assets to r: the web's one route
@@ -134,13 +135,19 @@ func (s *Site) Register(r *gin.Engine) {
 // cookieSource is the web's authz.Source: the access cookie, or else a
 // refresh with the refresh cookie (rotating it). Cookies that do not work
 // any more are cleared and the visitor is anonymous — a page never fails
-// because a session ended.
+// because a session ended. When the database is unavailable the cookies
+// stay and the guard answers 503: nobody is signed out by an outage.
 func (s *Site) cookieSource(c *gin.Context) (auth.Principal, bool, error) {
 	ctx := c.Request.Context()
 	reqID := middleware.RequestIDFrom(ctx)
 	if tok, err := c.Cookie(cookieAccess); err == nil && tok != "" {
-		if p, err := s.Auth.Sessions.Authenticate(ctx, tok, reqID); err == nil {
+		p, err := s.Auth.Sessions.Authenticate(ctx, tok, reqID)
+		switch {
+		case err == nil:
 			return p, true, nil
+		case kind.IsUnavailable(err):
+			// The session may be fine: keep the cookies, answer 503.
+			return auth.Principal{}, false, err
 		}
 	}
 	rt, err := c.Cookie(cookieRefresh)
@@ -148,12 +155,18 @@ func (s *Site) cookieSource(c *gin.Context) (auth.Principal, bool, error) {
 		return auth.Principal{}, false, nil
 	}
 	se, err := s.Auth.Sessions.Refresh(ctx, accountMeta(c), rt)
+	if kind.IsUnavailable(err) {
+		return auth.Principal{}, false, err
+	}
 	if err != nil {
 		s.clearSession(c)
 		return auth.Principal{}, false, nil
 	}
 	s.setSession(c, se)
 	p, err := s.Auth.Sessions.Authenticate(ctx, se.AccessToken, reqID)
+	if kind.IsUnavailable(err) {
+		return auth.Principal{}, false, err
+	}
 	return p, err == nil, nil
 }
 
@@ -185,6 +198,8 @@ func (s *Site) refuse(c *gin.Context, why authz.Refusal) {
 		s.render(c, http.StatusForbidden, "account_message", v)
 	case authz.NoSuchRecord:
 		s.notFound(c, http.StatusNotFound)
+	case authz.Unavailable:
+		s.Unavailable(c)
 	default:
 		s.InternalError(c)
 	}

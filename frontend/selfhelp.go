@@ -107,8 +107,7 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{v.T("selfhelp.locked.text")},
 			linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})
 	default:
-		s.Log.ErrorContext(c.Request.Context(), "self-help page", "path", c.FullPath(), "error", err.Error())
-		s.InternalError(c)
+		s.serverError(c, err)
 	}
 }
 

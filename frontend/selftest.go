@@ -57,6 +57,11 @@ type formView struct {
 	BackText string
 	CSRF     string
 	Lead     string
+	// IdempotencyKey makes the anonymous self-test form's post run once
+	// (selftest_idempotency.go): a double submit, or the form sent again
+	// after an error page, shows the first result instead of storing a
+	// second one.
+	IdempotencyKey string
 }
 
 type questionView struct {
@@ -99,7 +104,9 @@ func (s *Site) selftestForm(c *gin.Context) {
 }
 
 func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Instrument, given map[string]string, fieldErrs map[string]string) {
-	v.Data = s.buildForm(v, in, given, fieldErrs, true)
+	f := s.buildForm(v, in, given, fieldErrs, true)
+	f.IdempotencyKey = formIdempotencyKey(given)
+	v.Data = f
 	v.NoIndex = len(v.Errors) > 0
 	c.Header("Cache-Control", "no-store")
 	s.render(c, status, "selftest_form", v)
@@ -199,16 +206,16 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 	input.Profile = selftest.Profile{
 		AgeBand: given["age_band"], Gender: given["gender"], Region: given["region"], SoughtHelpBefore: given["sought_help_before"],
 	}
-	var out *selftest.Outcome
+	to := ""
+	given[idempotencyField] = c.Request.PostForm.Get(idempotencyField)
 	if len(fieldErrs) == 0 {
-		out, err = s.Selftest.Submit(c.Request.Context(), input)
+		to, err = s.submitOnce(c, v, input, given[idempotencyField])
 		var fe fieldErrors
 		switch {
 		case errors.As(err, &fe):
 			fieldErrs = fe.FieldErrors()
 		case err != nil:
-			s.Log.ErrorContext(c.Request.Context(), "submit self-test", "instrument", in.ID, "error", err.Error())
-			s.InternalError(c)
+			s.serverError(c, err)
 			return
 		}
 	}
@@ -217,12 +224,17 @@ func (s *Site) selftestSubmit(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+// resultHref is where a stored self-test's result is shown.
+func resultHref(v *view, out *selftest.Outcome) string {
 	to := v.Href("/selftest/result/" + out.ID)
 	if tok := validClaim(out.ClaimToken); tok != "" {
 		// Only the visitor's browser keeps it (account_claim.go).
 		to += "?claim=" + tok
 	}
-	c.Redirect(http.StatusSeeOther, to)
+	return to
 }
 
 // resultView is the result page.
@@ -266,8 +278,7 @@ func (s *Site) selftestResult(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.Log.ErrorContext(c.Request.Context(), "load self-test result", "error", err.Error())
-		s.InternalError(c)
+		s.serverError(c, err)
 		return
 	}
 	v := s.view(c, "", "/selftest/result/"+out.ID)

@@ -26,6 +26,7 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/coaching"
+	"github.com/haven-mh/haven/db/idempotency"
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -53,6 +54,9 @@ type Deps struct {
 	// MailConfigured says e-mail is sent (HAVEN_SMTP_URL): only then do
 	// pages offer an address for notifications.
 	MailConfigured bool
+	// Idempotency, when set, stores the self-test form's post once per
+	// form (selftest_idempotency.go).
+	Idempotency *idempotency.Store
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -71,7 +75,7 @@ type Site struct {
 // defines "content".
 var pageNames = []string{
 	"home", "info_list", "info_page", "crisis", "guided",
-	"selftest_start", "selftest_form", "selftest_result", "not_found", "error",
+	"selftest_start", "selftest_form", "selftest_result", "not_found", "error", "unavailable",
 	"account_home", "account_form", "account_message", "account_table",
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result", "selfhelp_help",
 	// Guided care for staff (caseload*.go, coordination.go).

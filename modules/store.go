@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/haven-mh/haven/db/seal"
 )
 
 // Enrolment is one client's place in one programme.
@@ -487,4 +489,34 @@ func (s *Store) EraseUser(ctx context.Context, userID string) error {
 		}
 		return nil
 	})
+}
+
+// SealedKeyIDs lists the encryption key ids the sealed values in the
+// self-help tables were sealed with (answers, diary notes and activities,
+// questionnaire answers, reminder addresses): at start-up Haven refuses to
+// run without every one of them.
+func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	q := s.db.WithContext(ctx)
+	kid := func(col string) string { return seal.KeyIDSQL(s.db.Dialector.Name(), col) }
+	queries := []*gorm.DB{
+		q.Model(&storedAnswer{}).Distinct("key_id"),
+		q.Model(&storedDiaryEntry{}).Distinct("key_id").Where("note_sealed IS NOT NULL OR activities_sealed IS NOT NULL"),
+		q.Model(&Measurement{}).Distinct("key_id").Where("answers_sealed IS NOT NULL AND key_id IS NOT NULL"),
+		q.Model(&Enrolment{}).Distinct(kid("nudge_email_sealed")).Where("nudge_email_sealed IS NOT NULL"),
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, qq := range queries {
+		var ids []string
+		if err := qq.Pluck("key_id", &ids).Error; err != nil {
+			return nil, fmt.Errorf("modules: sealed key ids: %w", err)
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
 }

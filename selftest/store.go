@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/haven-mh/haven/db"
 	"gorm.io/gorm"
 )
 
@@ -51,4 +52,10 @@ func (s *Store) Submission(ctx context.Context, id string) (*Submission, error) 
 		return nil, fmt.Errorf("selftest: load submission %s: %w", id, err)
 	}
 	return &sub, nil
+}
+
+// SealedKeyIDs lists the encryption key ids of the sealed answers kept
+// with claimed self-tests.
+func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	return db.SealedKeyIDsIn(ctx, s.db, db.SealedColumn{Table: "selftest_claims", Column: "answers_sealed"})
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Source finds who calls: ok is false for an anonymous request; an error
@@ -58,7 +59,19 @@ const (
 	// Failed: the guard could not decide (the database or the audit log
 	// failed); nothing is shown.
 	Failed
+	// Unavailable: the guard could not decide because the database is
+	// unavailable (db/kind); the transports answer 503 with Retry-After,
+	// never "sign in again".
+	Unavailable
 )
+
+// failed is the refusal for an error the guard met while deciding.
+func failed(err error) Refusal {
+	if kind.IsUnavailable(err) {
+		return Unavailable
+	}
+	return Failed
+}
 
 // Responder answers a refused request in its transport's way and aborts.
 type Responder func(c *gin.Context, why Refusal)
@@ -94,6 +107,10 @@ func (g *Guard) Authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok, err := g.source(c)
 		if err != nil {
+			if kind.IsUnavailable(err) {
+				g.refuse(c, Unavailable)
+				return
+			}
 			g.refuse(c, BadCredentials)
 			return
 		}
@@ -160,7 +177,7 @@ func (g *Guard) ClientRecord(param string) gin.HandlerFunc {
 		case auth.RoleClinician:
 			assigned, err := g.caseload.IsAssigned(ctx, p.UserID, clientID)
 			if err != nil {
-				g.refuse(c, Failed)
+				g.refuse(c, failed(err))
 				return
 			}
 			allowed = assigned
@@ -180,7 +197,7 @@ func (g *Guard) ClientRecord(param string) gin.HandlerFunc {
 				RequestID: p.RequestID, Outcome: outcome,
 			})
 			if err != nil {
-				g.refuse(c, Failed)
+				g.refuse(c, failed(err))
 				return
 			}
 		}

@@ -28,6 +28,9 @@ type config struct {
 	ShutdownTimeout time.Duration // HAVEN_SHUTDOWN_TIMEOUT
 	DBMaxOpenConns  int           // HAVEN_DB_MAX_OPEN_CONNS
 	Jobs            bool          // HAVEN_JOBS
+	// Faults: request and readiness deadlines, the shutdown drain, the
+	// SQLite free-space floor (faults.go).
+	Faults faultConfig
 	// Wire is what the domain services are built from: HAVEN_DATA_DIR,
 	// HAVEN_CRISIS_FILE, HAVEN_DEFAULT_COUNTRY, HAVEN_TIMEZONE, the keys,
 	// token lifetimes and e-mail settings (domains.go).
@@ -83,6 +86,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Jobs, err = parseBool(getenv("HAVEN_JOBS"), true); err != nil {
 		errs = append(errs, "HAVEN_JOBS: "+err.Error())
 	}
+	c.Faults = loadFaultConfig(getenv, &errs)
 	c.Wire = loadWireConfig(getenv, c, &errs)
 	errs = append(files.errs, errs...)
 	if len(errs) > 0 {

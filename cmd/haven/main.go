@@ -57,6 +57,8 @@ Commands:
   healthcheck [-url URL] [-timeout D]
             exit 0 if the server on HAVEN_ADDR answers /readyz with 200,
             else 1 (for container health checks; needs no shell or curl)
+  backup [-keys FILE] BACKUP
+            copy the SQLite database while Haven runs (PostgreSQL: pg_dump)
   admin create -nickname NAME [-password-file FILE]
             create a coordinator (the first one); prints a generated
             password once unless -password-file is given
@@ -98,13 +100,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	database, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxOpenConns: cfg.DBMaxOpenConns, Logger: log})
+	database, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxOpenConns: cfg.DBMaxOpenConns, Logger: log,
+		MinFreeBytes: cfg.Faults.MinFreeBytes})
 	if err != nil {
 		return err
 	}
 	defer database.Close()
-	if cmd.migrateFirst && cfg.MigrateOnStart {
-		if err := migrate(ctx, database, log); err != nil {
+	switch cmd.schema {
+	case schemaPrepare:
+		if err := prepareSchema(ctx, cfg, database, log); err != nil {
+			return err
+		}
+	case schemaCheck:
+		if err := db.CheckSchema(ctx, database); err != nil {
 			return err
 		}
 	}
@@ -112,13 +120,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // command is one of haven's commands, its flags already read: local runs
-// without configuration or database; otherwise run gets both, after the
-// migrations when migrateFirst (and HAVEN_MIGRATE_ON_START) say so.
+// without configuration or database; otherwise run gets both, after schema
+// says what to do with the database's schema first.
 type command struct {
-	local        func(ctx context.Context) error
-	run          func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error
-	migrateFirst bool
+	local  func(ctx context.Context) error
+	run    func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error
+	schema schemaStep
 }
+
+// schemaStep is what a command does with the schema before it runs.
+type schemaStep int
+
+const (
+	// schemaAsIs: nothing (migrate itself).
+	schemaAsIs schemaStep = iota
+	// schemaPrepare: migrate (HAVEN_MIGRATE_ON_START, the default), or
+	// refuse unless the schema is exactly this version's (prepareSchema).
+	schemaPrepare
+	// schemaCheck: refuse unless the schema is exactly this version's,
+	// never migrating (commands that only read).
+	schemaCheck
+)
 
 // parseCommand reads the command name (and sub-command) and its flags.
 func parseCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) (*command, error) {
@@ -139,7 +161,7 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	switch name {
 	case "serve":
 		fs.Usage = usageText("Usage: haven serve\n\nRuns the web site and the JSON API on HAVEN_ADDR.\n")
-		cmd = command{run: serve, migrateFirst: true}
+		cmd = command{run: serve, schema: schemaPrepare}
 	case "migrate":
 		fs.Usage = usageText("Usage: haven migrate\n\nApplies pending database migrations; running it again does nothing.\n")
 		cmd = command{run: func(ctx context.Context, _ config, database *db.DB, log *slog.Logger) error {
@@ -165,27 +187,33 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		}}
 	case "run-job":
 		fs.Usage = usageText("Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush.\n")
-		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return runJob(ctx, cfg, database, log, fs.Arg(0))
 		}}
 	case "admin create":
 		nickname := fs.String("nickname", "", "nickname of the coordinator")
 		passwordFile := fs.String("password-file", "", "file whose first line is the password (default: generate one)")
 		fs.Usage = usageText("Usage: haven admin create\n\n")
-		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return adminCreate(ctx, cfg, database, log, *nickname, *passwordFile, stdout)
 		}}
 	case "demo":
 		fs.Usage = usageText("Usage: haven demo\n\nFills an empty database with a made-up organisation — a coordinator, two clinicians, clients in\nevery state of the guided trajectory, anonymous self-tests — and prints each role's sign-in, with\npasswords and TOTP secrets generated for this run. It refuses (exit status 3, nothing changed) a\ndatabase that holds any account, audit entry, self-test or visit: never point it at production.\n")
-		cmd = command{migrateFirst: true, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return demoCommand(ctx, cfg, database, log, stdout)
 		}}
 	case "audit verify":
 		var anchors anchorFiles
 		fs.Var(&anchors, "anchor", "file of anchors (the audit-anchor job's file, or its log lines); repeatable (default: HAVEN_AUDIT_ANCHOR_FILE if it exists)")
 		fs.Usage = usageText("Usage: haven audit verify\n\n")
-		cmd = command{run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return auditVerify(ctx, cfg, database, log, anchors, stdout)
+		}}
+	case "backup":
+		keys := fs.String("keys", "", "also write the encryption keys to this new file (keep it apart from the backup)")
+		fs.Usage = usageText("Usage: haven backup [-keys FILE] BACKUP\n\nWrites a consistent copy of the SQLite database while Haven runs (PostgreSQL: use pg_dump).\n\n")
+		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return backupCmd(ctx, cfg, database, log, *keys, fs.Arg(0), stdout)
 		}}
 	default:
 		fmt.Fprint(stderr, usage)
@@ -217,23 +245,24 @@ func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
 	return nil
 }
 
-// newHandler puts the JSON API and the web site on the services.
-func newHandler(cfg config, svcs *wire.Services, log *slog.Logger) (http.Handler, error) {
+// newHandler puts the JSON API and the web site on the services; ready
+// backs /readyz.
+func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.Logger) (http.Handler, error) {
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
-		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil,
+		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency,
 	})
 	if err != nil {
 		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine, err := api.NewEngine(api.EngineOptions{Log: log, TrustedProxies: cfg.TrustedProxies, HSTS: cfg.HSTS,
-		OnPanic: site.InternalError, Visits: svcs.Visits})
+		OnPanic: site.InternalError, Visits: svcs.Visits, RequestTimeout: cfg.Faults.RequestTimeout})
 	if err != nil {
 		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, DB: svcs.DB, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
+		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {
@@ -251,7 +280,8 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 	if err := svcs.SealLegacyData(ctx, log); err != nil {
 		return err
 	}
-	handler, err := newHandler(cfg, svcs, log)
+	ready := &readiness{db: database}
+	handler, err := newHandler(cfg, svcs, ready, log)
 	if err != nil {
 		return err
 	}
@@ -264,7 +294,7 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -289,6 +319,7 @@ func serve(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) e
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	ready.drain(context.WithoutCancel(ctx), cfg.Faults.ShutdownDrain, log)
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

@@ -22,7 +22,7 @@ import (
 // PostgreSQL test database when TEST_DATABASE_URL is set.
 func env(t *testing.T, extra ...string) func(string) string {
 	t.Helper()
-	m := map[string]string{"HAVEN_DATA_DIR": t.TempDir(), "HAVEN_ADDR": "127.0.0.1:0"}
+	m := map[string]string{"HAVEN_DATA_DIR": t.TempDir(), "HAVEN_ADDR": "127.0.0.1:0", "HAVEN_SHUTDOWN_DRAIN": "0"}
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		m["DATABASE_URL"] = dbtest.PostgresURL(t, u)
 		// PostgreSQL deployments must bring their own encryption key.

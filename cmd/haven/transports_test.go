@@ -33,7 +33,7 @@ func newTransports(t *testing.T, opts ...wiretest.Option) *transports {
 	t.Helper()
 	svcs := wiretest.New(t, opts...)
 	cfg := config{DefaultLanguage: "nl", MaxBodyBytes: 64 << 10}
-	h, err := newHandler(cfg, svcs, slog.New(slog.DiscardHandler))
+	h, err := newHandler(cfg, svcs, svcs.DB, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,3 +115,33 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return strings.ToLower(hex.EncodeToString(b))
 }
+
+// PostgresBase returns TEST_DATABASE_URL for a test that needs PostgreSQL
+// itself (its fault tests cut and stall the connection through a
+// FaultProxy); without it the test is skipped, except in CI, where it fails.
+func PostgresBase(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("dbtest: CI is set but TEST_DATABASE_URL is not: the PostgreSQL fault tests must run in CI")
+		}
+		t.Skip("needs PostgreSQL: set TEST_DATABASE_URL")
+	}
+	return base
+}
+
+// OpenPostgresVia opens a fresh, migrated schema of the PostgreSQL database
+// at base through a FaultProxy, and returns both; cfg sets the pool and
+// timeouts (its URL is replaced).
+func OpenPostgresVia(t testing.TB, base string, cfg db.Config) (*db.DB, *FaultProxy) {
+	t.Helper()
+	proxy, u := NewPostgresFaultProxy(t, PostgresURL(t, base))
+	cfg.URL = u
+	d, err := db.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("dbtest: open through the proxy: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return Migrated(t, d), proxy
+}

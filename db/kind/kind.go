@@ -7,12 +7,15 @@
 //	FieldErrors() map[string]string   422, naming each invalid field
 //	NotFound() bool                   404
 //	ConflictCode() string             409 with that stable error code
+//	Unavailable() bool                503 unavailable, with Retry-After
 //
 // It sits under db/ because it is the bottom layer every domain already
 // builds on; it imports nothing of Haven's.
 package kind
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -91,3 +94,37 @@ func (e *Conflict) Error() string {
 
 // ConflictCode is the kind's behaviour.
 func (e *Conflict) ConflictCode() string { return e.Code }
+
+// Unavailable is a failure of what Haven depends on rather than of the
+// request: the database is unreachable, stalled, full or read-only, or the
+// request's deadline passed while waiting for it. Nothing is wrong with the
+// request and it may succeed later, so the transports answer 503 with
+// Retry-After (never 500, which says "our bug"). The db package wraps the
+// driver errors that mean this (db/unavailable.go); IsUnavailable also
+// recognises a passed deadline from anywhere.
+type Unavailable struct {
+	Err error
+}
+
+func (e *Unavailable) Error() string { return "unavailable: " + e.Err.Error() }
+
+func (e *Unavailable) Unwrap() error { return e.Err }
+
+// Unavailable is the kind's behaviour.
+func (e *Unavailable) Unavailable() bool { return true }
+
+// RetryAfterUnavailable is the Retry-After, in seconds, of an answer to an
+// Unavailable failure: long enough for a restarted database or a failover,
+// short enough that a person waiting retries soon.
+const RetryAfterUnavailable = 5
+
+// IsUnavailable reports whether err is an Unavailable failure: an error
+// with the Unavailable() behaviour, or a deadline that passed (the
+// request's own, wherever it surfaced).
+func IsUnavailable(err error) bool {
+	var u interface{ Unavailable() bool }
+	if errors.As(err, &u) && u.Unavailable() {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}

@@ -29,6 +29,8 @@ func All() []*gormigrate.Migration {
 		coaching(),
 		outbox(),
 		selfhelpNudgeLanguage(),
+		sealKeyChecks(),
+		idempotencyKeys(),
 	}
 }
 

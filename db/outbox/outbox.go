@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/haven-mh/haven/db"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -223,4 +224,10 @@ func (h Holder) EraseUser(ctx context.Context, userID string) error {
 		return fmt.Errorf("outbox: erase: %w", err)
 	}
 	return nil
+}
+
+// SealedKeyIDs lists the encryption key ids of the sealed addresses
+// waiting in the outbox.
+func (h Holder) SealedKeyIDs(ctx context.Context) ([]string, error) {
+	return db.SealedKeyIDsIn(ctx, h.DB, db.SealedColumn{Table: "outbox", Column: "address_sealed"})
 }

@@ -77,6 +77,37 @@ func ParseKeys(spec string) ([]Key, error) {
 	return keys, nil
 }
 
+// FormatKeys writes keys as ParseKeys reads them ("kid:base64,…"), the
+// form of HAVEN_ENCRYPTION_KEYS.
+func FormatKeys(keys []Key) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k.ID + ":" + base64.StdEncoding.EncodeToString(k.Secret)
+	}
+	return strings.Join(parts, ",")
+}
+
+// WriteKeyFile writes keys to a new file at path (never over an existing
+// one), mode 0600, synced with its directory.
+func WriteKeyFile(path string, keys []Key) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("seal: create %s: %w", path, err)
+	}
+	if _, err := f.WriteString(FormatKeys(keys) + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("seal: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("seal: sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("seal: write %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
 // New returns a sealer; keys[0] is the current key.
 func New(keys []Key) (*Sealer, error) {
 	if len(keys) == 0 {
@@ -152,17 +183,45 @@ func KeyID(sealed string) string {
 	return kid
 }
 
-// LoadOrCreateKeyFile reads the key in path ("kid:base64key"), creating it
-// with a fresh random key (mode 0600) when it does not exist. It is meant
-// for the zero-setup SQLite default; production sets its keys explicitly.
-func LoadOrCreateKeyFile(path string) ([]Key, bool, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		keys, err := ParseKeys(strings.TrimSpace(string(b)))
-		return keys, false, err
+// KeyIDSQL is the SQL expression, in dialect ("postgres" or "sqlite"), for
+// the key id of the sealed value in column: the text before its first
+// colon. Stores use it to list the key ids their sealed columns need.
+func KeyIDSQL(dialect, column string) string {
+	if dialect == "postgres" {
+		return "split_part(" + column + ", ':', 1)"
 	}
-	if !errors.Is(err, os.ErrNotExist) {
+	return "substr(" + column + ", 1, instr(" + column + ", ':') - 1)"
+}
+
+// ReadKeyFile reads the key in path ("kid:base64key"); ok is false when
+// the file does not exist.
+func ReadKeyFile(path string) (keys []Key, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
 		return nil, false, fmt.Errorf("seal: read %s: %w", path, err)
+	}
+	keys, err = ParseKeys(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, true, fmt.Errorf("seal: %s: %w", path, err)
+	}
+	return keys, true, nil
+}
+
+// LoadOrCreateKeyFile reads the key in path ("kid:base64key"), creating it
+// with a fresh random key when it does not exist: mode 0600, created
+// exclusively (never over a key another process just wrote), and synced —
+// the file and its directory — before the key seals anything, so that a
+// crash cannot leave data sealed under a key that was never on disk. It is
+// meant for the zero-setup SQLite default; production sets its keys
+// explicitly. The caller must not call it when sealed data exists (a lost
+// key file is then restored from a backup, never replaced).
+func LoadOrCreateKeyFile(path string) ([]Key, bool, error) {
+	keys, ok, err := ReadKeyFile(path)
+	if err != nil || ok {
+		return keys, false, err
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -183,8 +242,53 @@ func LoadOrCreateKeyFile(path string) ([]Key, bool, error) {
 		f.Close()
 		return nil, false, fmt.Errorf("seal: write %s: %w", path, err)
 	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("seal: sync %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return nil, false, fmt.Errorf("seal: write %s: %w", path, err)
 	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, false, err
+	}
 	return []Key{{ID: kid, Secret: secret}}, true, nil
+}
+
+// syncDir makes a file just created in dir durable: its directory entry is
+// on disk too.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("seal: sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("seal: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkPlaintext is what a key check value seals.
+const checkPlaintext = "haven key check"
+
+// KeyCheck seals a fixed text with k alone: stored beside the data, it
+// later shows whether a key with the same id is still the same key
+// (VerifyKeyCheck). It reveals nothing about the key.
+func KeyCheck(k Key) (string, error) {
+	s, err := New([]Key{k})
+	if err != nil {
+		return "", err
+	}
+	return s.Seal([]byte(checkPlaintext), "key-check:"+k.ID)
+}
+
+// VerifyKeyCheck reports whether check was made by KeyCheck with k.
+func VerifyKeyCheck(k Key, check string) bool {
+	s, err := New([]Key{k})
+	if err != nil || KeyID(check) != k.ID {
+		return false
+	}
+	plain, err := s.Open(check, "key-check:"+k.ID)
+	return err == nil && string(plain) == checkPlaintext
 }

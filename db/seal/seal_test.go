@@ -110,3 +110,34 @@ func TestLoadOrCreateKeyFile(t *testing.T) {
 		t.Errorf("reload gave a different key: %v %v", created, err)
 	}
 }
+
+func TestKeyCheck(t *testing.T) {
+	k := Key{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32)}
+	check, err := KeyCheck(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !VerifyKeyCheck(k, check) {
+		t.Error("a key does not verify its own check")
+	}
+	if VerifyKeyCheck(Key{ID: "k1", Secret: bytes.Repeat([]byte{2}, 32)}, check) {
+		t.Error("another key under the same id verifies the check")
+	}
+	if VerifyKeyCheck(Key{ID: "k2", Secret: k.Secret}, check) {
+		t.Error("the same secret under another id verifies the check")
+	}
+}
+
+func TestReadKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	if _, ok, err := ReadKeyFile(filepath.Join(dir, "none.key")); ok || err != nil {
+		t.Errorf("missing file: ok %v, err %v", ok, err)
+	}
+	bad := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(bad, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := ReadKeyFile(bad); !ok || err == nil {
+		t.Errorf("malformed file: ok %v, err %v", ok, err)
+	}
+}

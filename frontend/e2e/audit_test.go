@@ -191,7 +191,7 @@ func submit(t *testing.T, lang, instrument string, values []int, extra ...string
 func errorPageServer(t *testing.T) string {
 	t.Helper()
 	svcs := wiretest.New(t)
-	site, err := frontend.New(frontend.Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, DefaultLanguage: "nl"})
+	site, err := frontend.New(frontend.Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, DefaultLanguage: "nl"})
 	if err != nil {
 		t.Fatal(err)
 	}

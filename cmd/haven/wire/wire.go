@@ -12,12 +12,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/idempotency"
 	"github.com/haven-mh/haven/db/jobs"
 	"github.com/haven-mh/haven/db/outbox"
 	"github.com/haven-mh/haven/db/seal"
@@ -64,12 +67,18 @@ type Services struct {
 	Now      func() time.Time
 	Location *time.Location
 	Sealer   *seal.Sealer
+	// Keys are the encryption keys the sealer uses (configured, or the
+	// SQLite key file), for `haven backup -keys`.
+	Keys     []seal.Key
 	Selftest *selftest.Service
 	Selfhelp *modules.Service
 	Audit    *audit.Log
 	Auth     *auth.Service
 	Visits   *visits.Counter
 	Coaching *coaching.Service
+	// Idempotency records the answers to requests sent with an
+	// Idempotency-Key, for their retries.
+	Idempotency *idempotency.Store
 	// Mailer sends the reminder e-mail; nil without HAVEN_SMTP_URL.
 	Mailer modules.Mailer
 	// Outbox sends the notifications (logging them without a mail server).
@@ -88,7 +97,10 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	}
 	s := &Services{DB: database, Now: cfg.Now, Location: cfg.Location}
 	var err error
-	if s.Sealer, err = newSealer(cfg, database.Dialect, log); err != nil {
+	if s.Keys, err = encryptionKeys(ctx, cfg, database, log); err != nil {
+		return nil, err
+	}
+	if s.Sealer, err = seal.New(s.Keys); err != nil {
 		return nil, err
 	}
 	// The visitor counts' daily salt comes from the encryption key, never
@@ -109,13 +121,14 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer); err != nil {
 		return nil, err
 	}
+	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
 	s.Coaching, err = coaching.NewService(coaching.Options{Store: coaching.NewStore(database.DB), Questionnaires: s.Selftest,
 		Course: s.Selfhelp, People: users, Audit: s.Audit, Sealer: s.Sealer, Notifier: outboxNotifier{now: cfg.Now},
 		Config: coaching.Config{Location: cfg.Location}, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}); err != nil {
+	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
 	}
 	var mailer outbox.Mailer
@@ -154,28 +167,69 @@ func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *aud
 	return svc, nil
 }
 
-// newSealer builds the one sealer for all sensitive content (exercise
-// answers, questionnaires, diary notes, reminder addresses, TOTP secrets).
+// encryptionKeys are the keys of the one sealer for all sensitive content
+// (exercise answers, questionnaires, diary notes, reminder addresses, TOTP
+// secrets, answers kept for retries); it refuses to start when the keys
+// cannot open what the database holds.
 // Without HAVEN_ENCRYPTION_KEYS the embedded SQLite default keeps a
-// generated key next to its database file (so `make run` needs no set-up);
-// PostgreSQL deployments must set it, since a key lost means data lost.
-func newSealer(cfg Config, dialect db.Dialect, log *slog.Logger) (*seal.Sealer, error) {
+// generated key next to its database file (so `make run` needs no set-up)
+// — but generates one only while nothing is sealed yet: a missing key file
+// beside sealed data is a lost key, to be restored from a backup, never
+// replaced. PostgreSQL deployments must set the keys.
+func encryptionKeys(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) ([]seal.Key, error) {
+	used, err := SealedKeyIDs(ctx, database)
+	if err != nil {
+		return nil, err
+	}
 	keys := cfg.EncryptionKeys
 	if len(keys) == 0 {
-		if dialect != db.SQLite {
+		if database.Dialect != db.SQLite {
 			return nil, errors.New("configuration: HAVEN_ENCRYPTION_KEYS is required with PostgreSQL (kid:base64 of 32 random bytes, e.g. `k1:$(openssl rand -base64 32)`)")
 		}
 		path := filepath.Join(cfg.DataDir, "encryption.key")
-		var created bool
-		var err error
-		if keys, created, err = seal.LoadOrCreateKeyFile(path); err != nil {
+		var ok bool
+		keys, ok, err = seal.ReadKeyFile(path)
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if created {
+		case !ok && len(used) > 0:
+			return nil, fmt.Errorf("refusing to start: %s is missing and HAVEN_ENCRYPTION_KEYS is not set, but the database holds data sealed with key ids %s: restore the key file from your backup (never generate a new one: it cannot open that data)",
+				path, strings.Join(used, ", "))
+		case !ok:
+			if keys, _, err = seal.LoadOrCreateKeyFile(path); err != nil {
+				return nil, err
+			}
 			log.Warn("HAVEN_ENCRYPTION_KEYS is not set: generated an encryption key next to the SQLite database; back it up with the database", "file", path)
 		}
 	}
-	return seal.New(keys)
+	if err := db.CheckKeys(ctx, database, keys, used); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// SealedKeyIDs are the key ids the sealed columns of every domain name: the
+// keys without which the data cannot be read.
+func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, holder := range []interface {
+		SealedKeyIDs(context.Context) ([]string, error)
+	}{modules.NewStore(database.DB), auth.NewStore(database.DB), idempotency.New(database, nil, nil),
+		selftest.NewStore(database.DB), coaching.NewStore(database.DB), outbox.Holder{DB: database.DB}} {
+		ids, err := holder.SealedKeyIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer) (*modules.Service, error) {
@@ -289,7 +343,7 @@ func (s *Services) SealLegacyData(ctx context.Context, log *slog.Logger) error {
 
 // Jobs lists Haven's scheduled jobs on these services.
 func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
-	return jobs.New(s.DB.DB, log, jobs.Job{
+	list := []jobs.Job{{
 		Name:     "selfhelp-nudges",
 		Schedule: "17 * * * *", // hourly
 		Run: func(ctx context.Context, now time.Time) error {
@@ -297,23 +351,31 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 			log.InfoContext(ctx, "self-help nudges", "emails_sent", sent)
 			return err
 		},
-	}, jobs.Job{
+	}, {
 		Name:         "visits-flush",
 		Schedule:     "* * * * *", // each process's buffered page views reach the database every minute
 		Run:          func(ctx context.Context, _ time.Time) error { return s.Visits.Flush(ctx) },
 		EveryReplica: true,
-	}, jobs.Job{
+	}, {
+		Name:     "idempotency-expire",
+		Schedule: "41 * * * *", // hourly: answers kept for retries live 24 hours
+		Run: func(ctx context.Context, now time.Time) error {
+			n, err := s.Idempotency.Expire(ctx, now)
+			log.InfoContext(ctx, "expired idempotency keys", "deleted", n)
+			return err
+		},
+	}, {
 		Name:     "visits-close-days",
 		Schedule: "10 * * * *", // hourly: count every day that is over (in the deployment's time zone), delete its hashes
 		Run:      s.Visits.CloseDays,
-	}, s.auditAnchorJob(log), jobs.Job{
+	}, s.auditAnchorJob(log), {
 		Name:     "outbox-send",
 		Schedule: "* * * * *", // every minute: notifications due, with retries and back-off
 		Run: func(ctx context.Context, now time.Time) error {
 			_, err := s.Outbox.Run(ctx, now)
 			return err
 		},
-	}, jobs.Job{
+	}, {
 		Name:     "coaching-no-contact",
 		Schedule: "40 3 * * *", // daily: applications that reached no clinician end
 		Run: func(ctx context.Context, now time.Time) error {
@@ -321,7 +383,7 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 			log.InfoContext(ctx, "guided trajectory: applications without contact ended", "ended", n)
 			return err
 		},
-	}, jobs.Job{
+	}, {
 		Name:     "coaching-reminders",
 		Schedule: "15 8 * * *", // daily: questionnaires due, trajectories ending in a week
 		Run: func(ctx context.Context, now time.Time) error {
@@ -329,7 +391,25 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 			log.InfoContext(ctx, "guided trajectory: reminders queued", "queued", n)
 			return err
 		},
-	})
+	}}
+	if s.DB.Dialect == db.SQLite {
+		list = append(list, jobs.Job{
+			Name: "sqlite-checkpoint",
+			// Every minute, in the one process an SQLite file allows: the
+			// write-ahead log is copied into the database and truncated, so
+			// it stays small under steady traffic instead of growing until
+			// shutdown. A checkpoint waits for readers and holds writers
+			// back meanwhile, so it gets 2 s and the next minute retries.
+			Schedule:     "* * * * *",
+			EveryReplica: true,
+			Run: func(ctx context.Context, _ time.Time) error {
+				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				return s.DB.Checkpoint(cctx)
+			},
+		})
+	}
+	return jobs.New(s.DB.DB, log, list...)
 }
 
 // outboxNotifier queues the guided trajectory's notifications in the

@@ -18,6 +18,7 @@ import (
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/cmd/haven/wire"
+	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
 	"github.com/haven-mh/haven/db/seal"
 )
@@ -62,11 +63,18 @@ func Config(t testing.TB) wire.Config {
 // New returns the services on a fresh database.
 func New(t testing.TB, opts ...Option) *wire.Services {
 	t.Helper()
+	return NewOn(t, dbtest.Open(t), opts...)
+}
+
+// NewOn returns the services on d, a migrated database (for example one
+// reached through a dbtest.FaultProxy).
+func NewOn(t testing.TB, d *db.DB, opts ...Option) *wire.Services {
+	t.Helper()
 	cfg := Config(t)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svcs, err := wire.New(context.Background(), cfg, dbtest.Open(t), slog.New(slog.DiscardHandler))
+	svcs, err := wire.New(context.Background(), cfg, d, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
