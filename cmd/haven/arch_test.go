@@ -17,8 +17,8 @@ import (
 // them, from the packages' own imports and sources (`go list`):
 //
 //   - api/ and frontend/ are transports: no gorm, no database/sql, no SQL;
-//   - the domain packages (auth, audit, selftest, modules, and coaching,
-//     community and chat when they exist) import neither gin, net/http, nor
+//   - the domain packages (auth, audit, selftest, modules, coaching,
+//     reports, and community and chat when they exist) import neither gin, net/http, nor
 //     a transport or cmd;
 //   - api/ and frontend/ do not import each other: the web may use only the
 //     HTTP plumbing both transports share (api/authz, api/middleware,
@@ -63,7 +63,7 @@ func TestArchitecture(t *testing.T) {
 		rel := strings.TrimPrefix(p, mod)
 		return rel == dir || strings.HasPrefix(rel, dir+"/")
 	}
-	domains := []string{"auth", "audit", "selftest", "modules", "coaching", "community", "chat"}
+	domains := []string{"auth", "audit", "selftest", "modules", "coaching", "reports", "community", "chat"}
 	isDomain := func(p string) bool {
 		for _, d := range domains {
 			if under(p, d) {

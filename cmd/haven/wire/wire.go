@@ -26,6 +26,7 @@ import (
 	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/db/visits"
 	"github.com/haven-mh/haven/modules"
+	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -76,6 +77,8 @@ type Services struct {
 	Auth     *auth.Service
 	Visits   *visits.Counter
 	Coaching *coaching.Service
+	// Reports are the monthly figures across the modules.
+	Reports *reports.Service
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
@@ -143,7 +146,25 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		mailer = outbox.ContentFree{SMTP: transport, Now: cfg.Now}
 	}
 	s.Outbox = outbox.NewSender(database.DB, mailer, users, s.Sealer, log)
+	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// newReports builds the monthly report, its months in the deployment's
+// time zone and its self-tests in the catalogue's order.
+func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Service, error) {
+	var instruments []reports.Instrument
+	for _, in := range st.Catalog().Instruments() {
+		ri := reports.Instrument{ID: in.ID}
+		for _, b := range in.Bands {
+			ri.Bands = append(ri.Bands, b.ID)
+		}
+		instruments = append(instruments, ri)
+	}
+	return reports.NewService(reports.Options{Store: reports.NewStore(database.DB), Location: cfg.Location,
+		Instruments: instruments, Now: cfg.Now})
 }
 
 func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *audit.Log) (*selftest.Service, error) {

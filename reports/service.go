@@ -1,0 +1,326 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/haven-mh/haven/coaching"
+	"github.com/haven-mh/haven/db/kind"
+)
+
+// MaxMonths is the longest range a report covers (ten years).
+const MaxMonths = 120
+
+// DefaultMonths is the range when none is asked for: the last twelve
+// months, the current one included.
+const DefaultMonths = 12
+
+// Instrument is a self-test instrument and its severity bands, mildest
+// first: every month lists them all, zeros included.
+type Instrument struct {
+	ID    string
+	Bands []string
+}
+
+// Options build a Service.
+type Options struct {
+	Store *Store
+	// Location is where months begin and end (HAVEN_TIMEZONE).
+	Location *time.Location
+	// Instruments are the self-tests, in the order reports show them.
+	Instruments []Instrument
+	Now         func() time.Time
+}
+
+// Service builds the reports.
+type Service struct {
+	store       *Store
+	loc         *time.Location
+	instruments []Instrument
+	now         func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(o Options) (*Service, error) {
+	if o.Store == nil {
+		return nil, errors.New("reports: a store is required")
+	}
+	if o.Location == nil {
+		return nil, errors.New("reports: a time zone is required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now}, nil
+}
+
+// Location is the time zone of the report's months.
+func (s *Service) Location() *time.Location { return s.loc }
+
+// Range reads a range of months as people write it ("2026-01"), for both
+// transports and the command: an empty to is the current month, an empty
+// from the twelfth month before to. A month that is not YYYY-MM, a range
+// that ends before it begins or one longer than MaxMonths is a field
+// error (kind.Invalid).
+func (s *Service) Range(from, to string) (Month, Month, error) {
+	verr := kind.NewInvalid("reports")
+	var f, t Month
+	var err error
+	if to == "" {
+		t = MonthOf(s.now(), s.loc)
+	} else if t, err = ParseMonth(to); err != nil {
+		verr.Add("to", "must be a month written YYYY-MM, from 2000")
+	}
+	if from == "" {
+		f = t.Add(1 - DefaultMonths)
+	} else if f, err = ParseMonth(from); err != nil {
+		verr.Add("from", "must be a month written YYYY-MM, from 2000")
+	}
+	if err := verr.OrNil(); err != nil {
+		return f, t, err
+	}
+	switch {
+	case t.Before(f):
+		verr.Add("to", "must not be before from")
+	case monthsBetween(f, t) > MaxMonths:
+		verr.Add("to", "a report covers at most 120 months")
+	}
+	return f, t, verr.OrNil()
+}
+
+// Monthly is the report for the months from..to (both included): each
+// month's figures, empty months included, and the total computed from
+// them. It runs a fixed number of queries whatever the range, under the
+// caller's deadline.
+func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) {
+	if to.Before(from) || monthsBetween(from, to) > MaxMonths {
+		return nil, kind.Field("reports", "to", "must not be before from, and at most 120 months after it")
+	}
+	b := newBuckets(from, to, s.loc)
+	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Months: make([]Figures, len(b.months))}
+	for i, m := range b.months {
+		r.Months[i] = s.empty(m.String())
+	}
+	pl := newPools(len(b.months))
+	for _, step := range []func(context.Context, buckets, *Report, *pools) error{s.reach, s.selfhelp, s.guidance} {
+		if err := step(ctx, b, r, pl); err != nil {
+			return nil, err
+		}
+	}
+	for i := range r.Months {
+		m := &r.Months[i]
+		m.Selfhelp.LessonsPerStarter = median(slices.Clone(pl.lessons[i]))
+		m.Guidance.DaysToStart = median(slices.Clone(pl.toStart[i]))
+		m.Guidance.DaysToFirstContact = median(slices.Clone(pl.toContact[i]))
+		m.Funnel = funnel(m)
+	}
+	r.Total = total(r.Months)
+	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
+	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
+	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
+	return r, nil
+}
+
+// pools are each month's per-person values behind the medians.
+type pools struct {
+	lessons, toStart, toContact [][]float64
+}
+
+func newPools(n int) *pools {
+	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n)}
+}
+
+// empty is a month with every key listed and nothing counted.
+func (s *Service) empty(month string) Figures {
+	f := Figures{Month: month}
+	f.Reach.Instruments = make([]InstrumentCount, 0, len(s.instruments))
+	for _, in := range s.instruments {
+		ic := InstrumentCount{Instrument: in.ID, Bands: make([]Count, 0, len(in.Bands))}
+		for _, band := range in.Bands {
+			ic.Bands = append(ic.Bands, Count{Key: band})
+		}
+		f.Reach.Instruments = append(f.Reach.Instruments, ic)
+	}
+	for _, r := range coaching.EndReasons {
+		if r.Referral() {
+			f.Guidance.ReferralsByReason = append(f.Guidance.ReferralsByReason, Count{Key: string(r)})
+		} else {
+			f.Guidance.ExitsByReason = append(f.Guidance.ExitsByReason, Count{Key: string(r)})
+		}
+	}
+	f.Guidance.ExitsByReason = append(f.Guidance.ExitsByReason, Count{Key: ReasonUnknown})
+	f.Guidance.ReferralsByReason = append(f.Guidance.ReferralsByReason, Count{Key: ReasonUnknown})
+	return f
+}
+
+// addReason counts n for reason in cs, or under ReasonUnknown when the
+// reason is none of cs's (none recorded, or not in the taxonomy), so every
+// month lists the same reasons.
+func addReason(cs []Count, reason *string, n int64) {
+	i := slices.IndexFunc(cs, func(c Count) bool { return reason != nil && c.Key == *reason })
+	if i < 0 {
+		i = slices.IndexFunc(cs, func(c Count) bool { return c.Key == ReasonUnknown })
+	}
+	cs[i].N += n
+}
+
+// ReasonUnknown counts exits and referrals without a recorded reason (or
+// one outside the taxonomy).
+const ReasonUnknown = "unknown"
+
+func (s *Service) reach(ctx context.Context, b buckets, r *Report, _ *pools) error {
+	days, err := s.store.visitDays(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		i := b.dayIndex(d.Day)
+		if i < 0 {
+			continue
+		}
+		r.Months[i].Reach.PageViews += d.PageViews
+		if d.UniqueVisitors != nil {
+			r.Months[i].Reach.VisitorDays += *d.UniqueVisitors
+		}
+	}
+	rows, err := s.store.selftests(ctx, b)
+	if err != nil {
+		return err
+	}
+	// Instruments or bands no longer in the catalogue (an older version)
+	// are listed after the known ones, in every month.
+	for _, row := range rows {
+		for i := range r.Months {
+			ic := instrument(&r.Months[i].Reach, row.InstrumentID)
+			if !slices.ContainsFunc(ic.Bands, func(c Count) bool { return c.Key == row.Band }) {
+				ic.Bands = append(ic.Bands, Count{Key: row.Band})
+			}
+		}
+	}
+	for _, row := range rows {
+		if row.Bucket < 0 || row.Bucket >= len(r.Months) {
+			continue
+		}
+		rc := &r.Months[row.Bucket].Reach
+		rc.SelfTests += row.N
+		rc.SelfTestsCrisis += row.Crisis
+		ic := instrument(rc, row.InstrumentID)
+		ic.Completed += row.N
+		ic.Crisis += row.Crisis
+		for j := range ic.Bands {
+			if ic.Bands[j].Key == row.Band {
+				ic.Bands[j].N += row.N
+			}
+		}
+	}
+	return nil
+}
+
+// instrument is rc's count for id, added at the end when missing.
+func instrument(rc *Reach, id string) *InstrumentCount {
+	i := slices.IndexFunc(rc.Instruments, func(x InstrumentCount) bool { return x.Instrument == id })
+	if i < 0 {
+		rc.Instruments = append(rc.Instruments, InstrumentCount{Instrument: id, Bands: []Count{}})
+		i = len(rc.Instruments) - 1
+	}
+	return &rc.Instruments[i]
+}
+
+func (s *Service) selfhelp(ctx context.Context, b buckets, r *Report, p *pools) error {
+	rows, err := s.store.events(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if row.Bucket < 0 || row.Bucket >= len(r.Months) {
+			continue
+		}
+		sh := &r.Months[row.Bucket].Selfhelp
+		switch row.Kind {
+		case eventStarted:
+			sh.Starters += row.N
+		case eventLesson:
+			sh.LessonsCompleted += row.N
+		case eventCourse:
+			sh.CoursesCompleted += row.N
+		}
+	}
+	starters, err := s.store.lessonsPerStarter(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range starters {
+		if row.Bucket >= 0 && row.Bucket < len(r.Months) {
+			p.lessons[row.Bucket] = append(p.lessons[row.Bucket], float64(row.Lessons))
+		}
+	}
+	return nil
+}
+
+func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) error {
+	for _, c := range []struct {
+		col string
+		add func(g *Guidance, n int64)
+	}{
+		{colApplied, func(g *Guidance, n int64) { g.Applications += n }},
+		{colExtended, func(g *Guidance, n int64) { g.Extensions += n }},
+	} {
+		rows, err := s.store.trajectories(ctx, c.col, b)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if row.Bucket >= 0 && row.Bucket < len(r.Months) {
+				c.add(&r.Months[row.Bucket].Guidance, row.N)
+			}
+		}
+	}
+	ends, err := s.store.ends(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range ends {
+		if row.Bucket < 0 || row.Bucket >= len(r.Months) {
+			continue
+		}
+		g := &r.Months[row.Bucket].Guidance
+		switch coaching.State(row.State) {
+		case coaching.StateCompleted:
+			g.Completed += row.N
+		case coaching.StateReferred:
+			g.Referrals += row.N
+			addReason(g.ReferralsByReason, row.EndReason, row.N)
+		case coaching.StateWithdrawn:
+			g.Withdrawn += row.N
+		case coaching.StateDroppedOut, coaching.StateNoContact:
+			g.EarlyExits += row.N
+			addReason(g.ExitsByReason, row.EndReason, row.N)
+		}
+	}
+	for _, c := range []struct {
+		col   string
+		count bool
+		pool  [][]float64
+	}{
+		{colStarted, true, p.toStart},
+		{colFirstContact, false, p.toContact},
+	} {
+		rows, err := s.store.spans(ctx, c.col, b)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			i := b.index(row.At.Time)
+			if i < 0 {
+				continue
+			}
+			if c.count {
+				r.Months[i].Guidance.Entrants++
+			}
+			c.pool[i] = append(c.pool[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package reports
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/haven-mh/haven/modules"
+)
+
+// Store reads, for the report, the tables other domains write. It is the
+// only code in this package that touches the database, and it writes
+// nothing.
+//
+// Months are bucketed in SQL where rows are many (page views are already
+// days; self-tests and self-help events are grouped per month): a CASE over
+// the months' first instants, computed in Go in the report's time zone and
+// passed as parameters, works alike on SQLite and PostgreSQL and lets each
+// query use the index on its time column for the whole range. Durations
+// (medians) need each person's two instants; those rows are few (one per
+// trajectory or starter) and are bucketed in Go.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore returns a store on db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// monthCase is a CASE expression giving the index of the month col falls in
+// (rows outside the range are filtered by the WHERE), and its parameters.
+// col is a constant of this file, never input.
+func monthCase(col string, b buckets) (string, []any) {
+	var sb strings.Builder
+	args := make([]any, 0, len(b.months))
+	sb.WriteString("CASE")
+	for i := range b.months {
+		sb.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(i))
+		args = append(args, b.bounds[i+1])
+	}
+	sb.WriteString(" END")
+	return sb.String(), args
+}
+
+type dayRow struct {
+	Day            string
+	PageViews      int64
+	UniqueVisitors *int64
+}
+
+// visitDays returns the counted days of the range (days in the
+// deployment's time zone, as db/visits writes them).
+func (s *Store) visitDays(ctx context.Context, b buckets) ([]dayRow, error) {
+	var rows []dayRow
+	from, to := b.months[0].String()+"-01", b.months[len(b.months)-1].Add(1).String()+"-01"
+	err := s.q(ctx).Raw("SELECT day, page_views, unique_visitors FROM visit_days WHERE day >= ? AND day < ?", from, to).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: visits: %w", err)
+	}
+	return rows, nil
+}
+
+type selftestRow struct {
+	Bucket       int
+	InstrumentID string
+	Band         string
+	N            int64
+	Crisis       int64
+}
+
+// selftests counts the anonymous self-tests per month, instrument and band.
+func (s *Store) selftests(ctx context.Context, b buckets) ([]selftestRow, error) {
+	bucket, args := monthCase("created_at", b)
+	var rows []selftestRow
+	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, instrument_id, band, COUNT(*) AS n,
+			SUM(CASE WHEN crisis THEN 1 ELSE 0 END) AS crisis
+		FROM selftest_submissions WHERE created_at >= ? AND created_at < ?
+		GROUP BY 1, 2, 3`, append(args, b.from(), b.to())...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: self-tests: %w", err)
+	}
+	return rows, nil
+}
+
+type eventRow struct {
+	Bucket int
+	Kind   string
+	N      int64
+}
+
+// events counts the self-help events that reports use, per month and kind.
+func (s *Store) events(ctx context.Context, b buckets) ([]eventRow, error) {
+	bucket, args := monthCase("occurred_at", b)
+	kinds := []string{modules.EventStarted, modules.EventLessonCompleted, modules.EventCourseCompleted}
+	var rows []eventRow
+	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, kind, COUNT(*) AS n
+		FROM selfhelp_events WHERE kind IN ? AND occurred_at >= ? AND occurred_at < ?
+		GROUP BY 1, 2`, append(args, kinds, b.from(), b.to())...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: self-help events: %w", err)
+	}
+	return rows, nil
+}
+
+type starterRow struct {
+	Bucket  int
+	Lessons int64
+}
+
+// lessonsPerStarter returns, for every enrolment started in the range
+// (still linked to its events: erasure cuts the link), the month it started
+// and how many distinct lessons it completed before the range's end.
+func (s *Store) lessonsPerStarter(ctx context.Context, b buckets) ([]starterRow, error) {
+	bucket, args := monthCase("s.occurred_at", b)
+	args = append(args, modules.EventLessonCompleted, b.to(), modules.EventStarted, b.from(), b.to())
+	var rows []starterRow
+	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, COUNT(DISTINCT l.lesson_id) AS lessons
+		FROM selfhelp_events s
+		LEFT JOIN selfhelp_events l ON l.enrolment_id = s.enrolment_id AND l.kind = ? AND l.occurred_at < ?
+		WHERE s.kind = ? AND s.enrolment_id IS NOT NULL AND s.occurred_at >= ? AND s.occurred_at < ?
+		GROUP BY s.id, s.occurred_at`, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: lessons per starter: %w", err)
+	}
+	return rows, nil
+}
+
+type countRow struct {
+	Bucket int
+	N      int64
+}
+
+// Trajectory time columns the report counts by month.
+const (
+	colApplied  = "applied_at"
+	colExtended = "extended_at"
+)
+
+// trajectories counts trajectories per month of col.
+func (s *Store) trajectories(ctx context.Context, col string, b buckets) ([]countRow, error) {
+	bucket, args := monthCase(col, b)
+	var rows []countRow
+	err := s.q(ctx).Raw("SELECT "+bucket+" AS bucket, COUNT(*) AS n FROM coaching_trajectories WHERE "+
+		col+" >= ? AND "+col+" < ? GROUP BY 1", append(args, b.from(), b.to())...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: trajectories by %s: %w", col, err)
+	}
+	return rows, nil
+}
+
+type endRow struct {
+	Bucket    int
+	State     string
+	EndReason *string
+	N         int64
+}
+
+// ends counts the trajectories that ended, per month, state and reason.
+func (s *Store) ends(ctx context.Context, b buckets) ([]endRow, error) {
+	bucket, args := monthCase("ended_at", b)
+	var rows []endRow
+	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, state, end_reason, COUNT(*) AS n
+		FROM coaching_trajectories WHERE ended_at >= ? AND ended_at < ?
+		GROUP BY 1, 2, 3`, append(args, b.from(), b.to())...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: trajectory ends: %w", err)
+	}
+	return rows, nil
+}
+
+// Trajectory instants whose time since application the report gives.
+const (
+	colStarted      = "started_at"
+	colFirstContact = "first_contact_at"
+)
+
+type spanRow struct {
+	AppliedAt instant
+	At        instant
+}
+
+// spans returns, for each trajectory with col in the range, its
+// application and col: two instants a row.
+func (s *Store) spans(ctx context.Context, col string, b buckets) ([]spanRow, error) {
+	var rows []spanRow
+	err := s.q(ctx).Raw("SELECT applied_at, "+col+" AS at FROM coaching_trajectories WHERE "+col+" >= ? AND "+col+" < ?",
+		b.from(), b.to()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: trajectories by %s: %w", col, err)
+	}
+	return rows, nil
+}
+
+// instant reads a time column: PostgreSQL gives a time, SQLite may give
+// the text it stored.
+type instant struct{ time.Time }
+
+// Scan implements sql.Scanner.
+func (t *instant) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		t.Time = x
+		return nil
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	}
+	return fmt.Errorf("reports: cannot read %T as a time", v)
+}
+
+// Value implements driver.Valuer, so gorm treats it as a column.
+func (t instant) Value() (driver.Value, error) { return t.Time, nil }
+
+func (t *instant) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+		if p, err := time.Parse(layout, s); err == nil {
+			t.Time = p.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("reports: %q is not a time", s)
+}
+
+// The self-help events the report counts.
+const (
+	eventStarted = modules.EventStarted
+	eventLesson  = modules.EventLessonCompleted
+	eventCourse  = modules.EventCourseCompleted
+)
