@@ -19,6 +19,7 @@ import (
 	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db/kind"
 	"github.com/haven-mh/haven/modules"
+	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -49,6 +50,8 @@ type Deps struct {
 	// Coaching serves the guided trajectory, and decides whom a clinician
 	// may see (their caseload).
 	Coaching *coaching.Service
+	// Reports builds the monthly report.
+	Reports *reports.Service
 	// Idempotency runs each POST sent with an Idempotency-Key once.
 	Idempotency Idempotency
 }
@@ -132,8 +135,8 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if d.ReadyTimeout <= 0 {
 		d.ReadyTimeout = 2 * time.Second
 	}
-	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.Ready == nil || d.Idempotency == nil {
-		return fmt.Errorf("api: Register needs every service (Ready, Selftest, Auth, Audit, Selfhelp, Coaching, Idempotency)")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.Reports == nil || d.Ready == nil || d.Idempotency == nil {
+		return fmt.Errorf("api: Register needs every service (Ready, Selftest, Auth, Audit, Selfhelp, Coaching, Reports, Idempotency)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {

@@ -22,7 +22,7 @@ func TestOnlyMessageSendKeepsItsOwnIdempotencyKey(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	svcs := wiretest.New(t)
 	h := &handlers{Deps: Deps{Log: slog.New(slog.DiscardHandler), Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit,
-		Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, DefaultLanguage: "nl", MaxBodyBytes: 1 << 16}, domainKeyed: map[string]bool{}}
+		Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, DefaultLanguage: "nl", MaxBodyBytes: 1 << 16}, domainKeyed: map[string]bool{}}
 	engine := gin.New()
 	seen := map[string]bool{}
 	engine.Use(func(c *gin.Context) { seen[c.Request.Method+" "+c.Request.URL.Path] = h.handlesIdempotency(c) })
