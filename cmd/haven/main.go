@@ -68,6 +68,9 @@ Commands:
   demo      fill an EMPTY database with a made-up organisation (staff,
             clients in every state of guided care) and print everyone's
             sign-in; refuses any database that holds data (never production)
+  report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md]
+            write the monthly report (visits, self-tests, self-help, guided
+            care, the funnel; per month and in total) to standard output
   run-job NAME
             run a scheduled job once, now (selfhelp-nudges, audit-anchor,
             visits-close-days, visits-flush)
@@ -208,6 +211,14 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		fs.Usage = usageText("Usage: haven audit verify\n\n")
 		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return auditVerify(ctx, cfg, database, log, anchors, stdout)
+		}}
+	case "report":
+		from := fs.String("from", "", "first month, YYYY-MM (default: eleven months before -to)")
+		to := fs.String("to", "", "last month, YYYY-MM, included (default: the current month)")
+		format := fs.String("format", "md", "json, csv or md")
+		fs.Usage = usageText("Usage: haven report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md]\n\nWrites the monthly report (months in HAVEN_TIMEZONE, and their total) to standard output.\n\n")
+		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return reportCmd(ctx, cfg, database, log, *from, *to, *format, stdout)
 		}}
 	case "backup":
 		keys := fs.String("keys", "", "also write the encryption keys to this new file (keep it apart from the backup)")
