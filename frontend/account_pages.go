@@ -23,6 +23,7 @@ func (s *Site) accountHome(c *gin.Context) {
 	}
 	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Clinician: u.Role == auth.RoleClinician, Coordinator: u.Role == auth.RoleCoordinator,
 		HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
+	h.Reports = h.Coordinator && s.Reports != nil
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
 		if h.Selftests, err = s.claimedSelftests(c, v, p.UserID); err != nil {
@@ -39,10 +40,12 @@ type accountHomeView struct {
 	Client      bool
 	Clinician   bool
 	Coordinator bool
-	HasEmail    bool
-	Claimed     bool // a self-test was just added
-	Selftests   []claimedRow
-	CSRF        string
+	// Reports: the monthly report is offered (coordinators, when served).
+	Reports   bool
+	HasEmail  bool
+	Claimed   bool // a self-test was just added
+	Selftests []claimedRow
+	CSRF      string
 }
 
 // claimedRow is a self-test kept in the account.

@@ -127,6 +127,8 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/coordination":                           coordinators,
 	"POST /en/coordination/applications/:id/assign":  coordinators,
 	"POST /en/coordination/alerts/:alert":            coordinators,
+	"GET /en/reports":                                coordinators,
+	"GET /en/reports/csv":                            coordinators,
 	// Guided care: the way in for all (/en/guided above), the rest for
 	// clients; another client's trajectory is a 404 (guided_test.go).
 	"GET /en/guided/apply":                                         clientsOnly,

@@ -27,6 +27,7 @@ func dynamicKeys() []string {
 	ids = append(ids, claimKeys()...)
 	ids = append(ids, caseloadKeys()...)
 	ids = append(ids, guidedKeys()...)
+	ids = append(ids, reportsKeys()...)
 	return append(ids, accountKeys()...)
 }
 

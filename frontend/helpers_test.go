@@ -46,7 +46,7 @@ func newTestEnv(t *testing.T) *testEnv {
 func testDeps(t *testing.T) (Deps, *db.DB) {
 	t.Helper()
 	svcs := wiretest.New(t)
-	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, DefaultLanguage: "nl"}, svcs.DB
+	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, DefaultLanguage: "nl"}, svcs.DB
 }
 
 // do sends a request through the whole engine. headers are name, value

@@ -126,6 +126,11 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/coordination", coordinator, s.coordinationPage)
 		a.POST("/coordination/applications/:id/assign", form, coordinator, s.assignSubmit)
 		a.POST("/coordination/alerts/:alert", form, coordinator, s.coordinationAcknowledge)
+		// The monthly report, coordinators (reports.go).
+		if s.Reports != nil {
+			get(a, "/reports", coordinator, s.reportsPage)
+			get(a, "/reports/csv", coordinator, s.reportsCSV)
+		}
 		// Guided care: the way in for everyone (a client sees where they
 		// stand), the rest for clients (guided*.go).
 		s.registerGuided(a, get, client)

@@ -28,6 +28,7 @@ import (
 	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/db/idempotency"
 	"github.com/haven-mh/haven/modules"
+	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -57,6 +58,9 @@ type Deps struct {
 	// Idempotency, when set, stores the self-test form's post once per
 	// form (selftest_idempotency.go).
 	Idempotency *idempotency.Store
+	// Reports, when set, serves the coordinators' monthly report
+	// (reports.go); without it the page is neither registered nor offered.
+	Reports *reports.Service
 }
 
 // Site is the web frontend. It is immutable after New and safe for
@@ -81,6 +85,7 @@ var pageNames = []string{
 	// Guided care for staff (caseload*.go, coordination.go).
 	"staff_dashboard", "staff_record", "staff_messages", "staff_lessons", "staff_lesson", "staff_diary", "staff_contacts", "staff_end",
 	"staff_coordination",
+	"reports",
 	"guided_apply", "guided_home", "guided_messages", "guided_result", "guided_stop",
 }
 

@@ -261,7 +261,7 @@ func migrate(ctx context.Context, database *db.DB, log *slog.Logger) error {
 func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.Logger) (http.Handler, error) {
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
-		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency,
+		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency, Reports: svcs.Reports,
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,104 @@
+package frontend
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/selftest"
+)
+
+func TestReportsPage(t *testing.T) {
+	e := newAccountEnv(t)
+	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleCoordinator, "rapport")
+	// One self-test this month, so a bar and a count show.
+	answers := []selftest.Answer{}
+	for i := 1; i <= 9; i++ {
+		answers = append(answers, selftest.Answer{Item: "phq9_" + string(rune('0'+i)), Value: 1})
+	}
+	if _, err := e.site.Selftest.Submit(context.Background(), selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().In(e.site.Reports.Location()).Format("2006-01")
+
+	tests := []struct {
+		lang  string
+		wants []string
+	}{
+		{"nl", []string{"<h1>Maandrapport</h1>", "Bereik: bezoeken en zelftests", "Zelftests: PHQ-9 per uitslag", "Begeleide hulp: waarom mensen vroeger stopten",
+			"Reageerde niet meer tijdens het traject, zonder reden", "Van bezoek tot afgeronde hulp", "Bezoekersdagen tellen de unieke bezoekers",
+			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels"}},
+		{"en", []string{"<h1>Monthly report</h1>", "Reach: visits and self-tests", "Self-tests: PHQ-9 by result", "Guided care: why people left early",
+			"Stopped responding during the trajectory", "From visit to completed care", "someone who comes back on another day counts again",
+			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels"}},
+	}
+	for _, tt := range tests {
+		w := e.do("GET", "/"+tt.lang+"/reports", nil)
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tt.lang, w.Code, body)
+		}
+		for _, want := range tt.wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %q", tt.lang, want)
+			}
+		}
+		// Twelve months and the total in each table; six charts, each
+		// named for assistive technology; no script, no inline style.
+		if n := strings.Count(body, `<th scope="row">`+month+`</th>`); n < 8 {
+			t.Errorf("%s: the current month is in %d tables", tt.lang, n)
+		}
+		if n := strings.Count(body, `role="img" aria-labelledby="chart-`); n != 6 {
+			t.Errorf("%s: %d charts", tt.lang, n)
+		}
+		if strings.Contains(body, "<script>") || strings.Contains(body, "style=") || strings.Contains(body, "<style") {
+			t.Errorf("%s: inline script or style", tt.lang)
+		}
+		if !regexp.MustCompile(`<td data-label="[^"]+">1</td>`).MatchString(body) {
+			t.Errorf("%s: the self-test is not counted", tt.lang)
+		}
+		if !strings.Contains(body, `href="/`+tt.lang+`/reports/csv?from=`) {
+			t.Errorf("%s: no CSV link", tt.lang)
+		}
+	}
+
+	w := e.do("GET", "/en/reports?from=2026-01&to=2026-03", nil)
+	if body := w.Body.String(); w.Code != 200 || strings.Count(body, `<th scope="row">2026-02</th>`) < 8 || strings.Contains(body, `<th scope="row">2025-12</th>`) ||
+		!strings.Contains(body, `value="2026-01"`) {
+		t.Errorf("a chosen range: %d", w.Code)
+	}
+
+	for _, tt := range []struct{ query, field, message string }{
+		{"from=2026-13&to=2026-03", "from", "Enter the first month"},
+		{"from=2026-04&to=2026-03", "to", "Enter the last month"},
+	} {
+		w := e.do("GET", "/en/reports?"+tt.query, nil)
+		body := w.Body.String()
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#`+tt.field+`"`) || !strings.Contains(body, tt.message) ||
+			!strings.Contains(body, `id="`+tt.field+`-error"`) || strings.Contains(body, "report-table") {
+			t.Errorf("%s: %d", tt.query, w.Code)
+		}
+	}
+
+	w = e.do("GET", "/nl/reports/csv?from=2026-01&to=2026-02", nil)
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") || !strings.HasPrefix(w.Body.String(), "month,module,figure,key,value\n") ||
+		!strings.Contains(w.Header().Get("Content-Disposition"), "haven-report-2026-01-2026-02.csv") {
+		t.Errorf("csv: %d %v", w.Code, w.Header())
+	}
+	if w := e.do("GET", "/nl/reports/csv?from=x", nil); w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/nl/reports?from=x") {
+		t.Errorf("csv with a bad month: %d %s", w.Code, w.Header().Get("Location"))
+	}
+
+	// The coordinator's home offers it; it is not offered to others.
+	if body := e.do("GET", "/en/account", nil).Body.String(); !strings.Contains(body, `href="/en/reports"`) {
+		t.Error("the coordinator's home does not link to the report")
+	}
+	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleClinician, "geen-rapport")
+	if body := e.do("GET", "/en/account", nil).Body.String(); strings.Contains(body, `/reports"`) {
+		t.Error("a clinician's home links to the report")
+	}
+}
