@@ -278,9 +278,9 @@ type barShape struct {
 }
 
 const (
-	chartWidth  = 720
+	chartWidth  = 840
 	chartHeight = 240
-	chartLabelW = 330 // the labels' column in a horizontal chart
+	chartLabelW = 400 // the labels' column in a horizontal chart
 	chartRow    = 28
 )
 
