@@ -89,7 +89,9 @@ type Median struct {
 
 // Selfhelp is the self-help module.
 type Selfhelp struct {
-	// Starters are the enrolments begun in the month.
+	// Starters opened the course's first lesson in the month (the
+	// selfhelp_started event; enrolling without opening a lesson is not
+	// starting).
 	Starters         int64 `json:"starters"`
 	LessonsCompleted int64 `json:"lessons_completed"`
 	CoursesCompleted int64 `json:"courses_completed"`
