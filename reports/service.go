@@ -247,13 +247,21 @@ func (s *Service) selfhelp(ctx context.Context, b buckets, r *Report, p *pools) 
 			sh.CoursesCompleted += row.N
 		}
 	}
-	starters, err := s.store.lessonsPerStarter(ctx, b)
+	starters, err := s.store.starters(ctx, b)
 	if err != nil {
 		return err
 	}
+	done, err := s.store.lessonsDone(ctx, b)
+	if err != nil {
+		return err
+	}
+	lessons := make(map[string]int64, len(done))
+	for _, d := range done {
+		lessons[d.EnrolmentID] = d.Lessons
+	}
 	for _, row := range starters {
 		if row.Bucket >= 0 && row.Bucket < len(r.Months) {
-			p.lessons[row.Bucket] = append(p.lessons[row.Bucket], float64(row.Lessons))
+			p.lessons[row.Bucket] = append(p.lessons[row.Bucket], float64(lessons[row.EnrolmentID]))
 		}
 	}
 	return nil

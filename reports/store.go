@@ -109,24 +109,40 @@ func (s *Store) events(ctx context.Context, b buckets) ([]eventRow, error) {
 }
 
 type starterRow struct {
-	Bucket  int
-	Lessons int64
+	Bucket      int
+	EnrolmentID string
 }
 
-// lessonsPerStarter returns, for every enrolment started in the range
-// (still linked to its events: erasure cuts the link), the month it started
-// and how many distinct lessons it completed before the range's end.
-func (s *Store) lessonsPerStarter(ctx context.Context, b buckets) ([]starterRow, error) {
-	bucket, args := monthCase("s.occurred_at", b)
-	args = append(args, modules.EventLessonCompleted, b.to(), modules.EventStarted, b.from(), b.to())
+type lessonCountRow struct {
+	EnrolmentID string
+	Lessons     int64
+}
+
+// starters returns the enrolments started in the range that are still
+// linked to their events (erasure cuts the link), with their month.
+func (s *Store) starters(ctx context.Context, b buckets) ([]starterRow, error) {
+	bucket, args := monthCase("occurred_at", b)
 	var rows []starterRow
-	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, COUNT(DISTINCT l.lesson_id) AS lessons
-		FROM selfhelp_events s
-		LEFT JOIN selfhelp_events l ON l.enrolment_id = s.enrolment_id AND l.kind = ? AND l.occurred_at < ?
-		WHERE s.kind = ? AND s.enrolment_id IS NOT NULL AND s.occurred_at >= ? AND s.occurred_at < ?
-		GROUP BY s.id, s.occurred_at`, args...).Scan(&rows).Error
+	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, enrolment_id FROM selfhelp_events
+		WHERE kind = ? AND enrolment_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ?`,
+		append(args, modules.EventStarted, b.from(), b.to())...).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("reports: lessons per starter: %w", err)
+		return nil, fmt.Errorf("reports: starters: %w", err)
+	}
+	return rows, nil
+}
+
+// lessonsDone counts, per enrolment, the distinct lessons completed in the
+// range. A starter of the range completes lessons only after starting, so
+// the range bounds them too, and the (kind, occurred_at) index serves the
+// query without a join.
+func (s *Store) lessonsDone(ctx context.Context, b buckets) ([]lessonCountRow, error) {
+	var rows []lessonCountRow
+	err := s.q(ctx).Raw(`SELECT enrolment_id, COUNT(DISTINCT lesson_id) AS lessons FROM selfhelp_events
+		WHERE kind = ? AND enrolment_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ?
+		GROUP BY enrolment_id`, modules.EventLessonCompleted, b.from(), b.to()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: lessons per enrolment: %w", err)
 	}
 	return rows, nil
 }
