@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -99,7 +100,9 @@ func (s *Site) reportsPage(c *gin.Context) {
 func (s *Site) reportsCSV(c *gin.Context) {
 	from, to, err := s.Reports.Range(c.Query("from"), c.Query("to"))
 	if err != nil {
-		redirect(c, http.StatusSeeOther, "/"+s.langOf(c)+"/reports?from="+c.Query("from")+"&to="+c.Query("to"))
+		// The page says what is wrong with the range.
+		q := url.Values{"from": {c.Query("from")}, "to": {c.Query("to")}}
+		redirect(c, http.StatusSeeOther, "/"+s.langOf(c)+"/reports?"+q.Encode())
 		return
 	}
 	r, err := s.Reports.Monthly(c.Request.Context(), from, to)
