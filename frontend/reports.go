@@ -202,6 +202,13 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 	gd.Notes = []string{v.T("reports.guidance.note"), v.T("reports.median_note")}
 	gd.Charts = []barChartView{monthly("chart-entrants", v.T("reports.chart.entrants"), func(f reports.Figures) int64 { return f.Guidance.Entrants })}
 	rv.Tables = append(rv.Tables, gd)
+	care := table("guidance-care", v.T("reports.care.title"), []string{v.T("reports.col.days_in_care"), v.T("reports.col.messages_client"),
+		v.T("reports.col.messages_clinician")}, func(f reports.Figures) []string {
+		g := f.Guidance
+		return []string{med(g.DaysInCare), med(g.MessagesFromClient), med(g.MessagesFromClinician)}
+	})
+	care.Notes = []string{v.T("reports.care.note")}
+	rv.Tables = append(rv.Tables, care)
 
 	reason := func(key string) string {
 		if key == reports.ReasonUnknown {

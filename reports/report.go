@@ -128,6 +128,13 @@ type Guidance struct {
 	// in the month, days from application to that contact.
 	DaysToStart        Median `json:"days_to_start"`
 	DaysToFirstContact Median `json:"days_to_first_contact"`
+	// For the trajectories that ended in the month after they had started
+	// (completed, dropped out, referred): the days from start to end, and
+	// the messages each way (from the client, from the clinician) kept at
+	// the end.
+	DaysInCare            Median `json:"days_in_care"`
+	MessagesFromClient    Median `json:"messages_from_client"`
+	MessagesFromClinician Median `json:"messages_from_clinician"`
 }
 
 // Step is one step of the funnel; Share is N divided by the previous

@@ -221,6 +221,16 @@ func TestMonthly(t *testing.T) {
 	f.trajectory("active", "2026-02-28T00:00:00Z", "2026-04-10T00:00:00Z", "", "", "", "")
 	f.trajectory("dropped_out", "2026-01-05T00:00:00Z", "2026-01-10T00:00:00Z", "2026-01-12T00:00:00Z", "2026-05-15T00:00:00Z", "", "")
 	f.trajectory("applied", "2026-06-01T00:00:00Z", "", "", "", "", "") // outside
+	// Messages each way, kept at the end: Anna's completed trajectory
+	// (ended in May), the April dropout and referral, the May dropout.
+	for _, m := range []struct {
+		ended   string
+		in, out int
+	}{{"2026-05-01T10:00:00Z", 10, 12}, {"2026-03-31T22:00:00Z", 3, 5}, {"2026-04-15T00:00:00Z", 6, 7}, {"2026-05-15T00:00:00Z", 1, 2}} {
+		if err := d.DB.Exec("UPDATE coaching_trajectories SET end_messages_in = ?, end_messages_out = ? WHERE ended_at = ?", m.in, m.out, utc(m.ended)).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	s, err := NewService(Options{Store: NewStore(d.DB), Location: brussels(t), Instruments: testInstruments,
 		Now: func() time.Time { return utc("2026-07-01T00:00:00Z") }})
@@ -274,6 +284,17 @@ func TestMonthly(t *testing.T) {
 		"2026-04 guidance early_exits ": "1", "2026-04 guidance early_exits disappeared": "1",
 		"2026-04 guidance referrals ": "1", "2026-04 guidance referrals referred_crisis": "1", "2026-04 guidance withdrawn ": "1",
 		"2026-05 guidance completed ": "1", "2026-05 guidance early_exits ": "1", "2026-05 guidance early_exits unknown": "1",
+		// In care (started, then ended): April — the dropout of 44 days
+		// 22 hours and the referral of 34 days; May — 89 and 125 days.
+		"2026-04 guidance median_days_in_care ": "39.5", "2026-04 guidance median_days_in_care_n ": "2",
+		"2026-04 guidance median_messages_from_client ": "4.5", "2026-04 guidance median_messages_from_client_n ": "2",
+		"2026-04 guidance median_messages_from_clinician ": "6", "2026-04 guidance median_messages_from_clinician_n ": "2",
+		"2026-05 guidance median_days_in_care ": "107", "2026-05 guidance median_days_in_care_n ": "2",
+		"2026-05 guidance median_messages_from_client ": "5.5", "2026-05 guidance median_messages_from_client_n ": "2",
+		"2026-05 guidance median_messages_from_clinician ": "7", "2026-05 guidance median_messages_from_clinician_n ": "2",
+		"total guidance median_days_in_care ": "67", "total guidance median_days_in_care_n ": "4",
+		"total guidance median_messages_from_client ": "4.5", "total guidance median_messages_from_client_n ": "4",
+		"total guidance median_messages_from_clinician ": "6", "total guidance median_messages_from_clinician_n ": "4",
 		"total guidance applications ": "5", "total guidance entrants ": "4",
 		"total guidance median_days_to_start ": "8.5", "total guidance median_days_to_start_n ": "4",
 		"total guidance median_days_to_first_contact ": "14", "total guidance median_days_to_first_contact_n ": "3",

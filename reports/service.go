@@ -114,22 +114,29 @@ func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) 
 		m.Selfhelp.LessonsPerStarter = median(slices.Clone(pl.lessons[i]))
 		m.Guidance.DaysToStart = median(slices.Clone(pl.toStart[i]))
 		m.Guidance.DaysToFirstContact = median(slices.Clone(pl.toContact[i]))
+		m.Guidance.DaysInCare = median(slices.Clone(pl.inCare[i]))
+		m.Guidance.MessagesFromClient = median(slices.Clone(pl.fromClient[i]))
+		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
 		m.Funnel = funnel(m)
 	}
 	r.Total = total(r.Months)
 	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
 	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
 	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
+	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
+	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
+	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
 	return r, nil
 }
 
 // pools are each month's per-person values behind the medians.
 type pools struct {
-	lessons, toStart, toContact [][]float64
+	lessons, toStart, toContact, inCare, fromClient, fromClinician [][]float64
 }
 
 func newPools(n int) *pools {
-	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n)}
+	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n),
+		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n)}
 }
 
 // empty is a month with every key listed and nothing counted.
@@ -328,6 +335,17 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 				r.Months[i].Guidance.Entrants++
 			}
 			c.pool[i] = append(c.pool[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
+		}
+	}
+	ended, err := s.store.endedInCare(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range ended {
+		if i := b.index(row.EndedAt.Time); i >= 0 {
+			p.inCare[i] = append(p.inCare[i], row.EndedAt.Sub(row.StartedAt.Time).Hours()/24)
+			p.fromClient[i] = append(p.fromClient[i], float64(row.In))
+			p.fromClinician[i] = append(p.fromClinician[i], float64(row.Out))
 		}
 	}
 	return nil

@@ -213,6 +213,25 @@ func (s *Store) spans(ctx context.Context, col string, b buckets) ([]spanRow, er
 	return rows, nil
 }
 
+type endedRow struct {
+	StartedAt instant
+	EndedAt   instant
+	In, Out   int64
+}
+
+// endedInCare returns, for each trajectory that ended in the range after
+// it had started, its start and end and the messages each way it counted
+// at its end.
+func (s *Store) endedInCare(ctx context.Context, b buckets) ([]endedRow, error) {
+	var rows []endedRow
+	err := s.q(ctx).Raw(`SELECT started_at, ended_at, end_messages_in AS "in", end_messages_out AS "out" FROM coaching_trajectories
+		WHERE ended_at >= ? AND ended_at < ? AND started_at IS NOT NULL`, b.from(), b.to()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: trajectories ended in care: %w", err)
+	}
+	return rows, nil
+}
+
 // instant reads a time column: PostgreSQL gives a time, SQLite may give
 // the text it stored.
 type instant struct{ time.Time }

@@ -291,6 +291,8 @@ func TestReportEndToEnd(t *testing.T) {
 		{"guidance.extensions", [4]float64{0, 1, 0, 1}},
 		{"guidance.days_to_start.n", [4]float64{1, 1, 0, 2}},
 		{"guidance.days_to_first_contact.n", [4]float64{1, 0, 0, 1}},
+		{"guidance.days_in_care.n", [4]float64{0, 1, 1, 2}},
+		{"guidance.messages_from_client.value", [4]float64{0, 0, 0, 0}},
 	}
 	for _, f := range figures {
 		for i := range 4 {
