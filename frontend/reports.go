@@ -185,8 +185,9 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 	}
 
 	sh := table("selfhelp", v.T("reports.selfhelp.title"), []string{v.T("reports.col.starters"), v.T("reports.col.lessons"),
-		v.T("reports.col.courses"), v.T("reports.col.lessons_per_starter")}, func(f reports.Figures) []string {
-		return []string{n(f.Selfhelp.Starters), n(f.Selfhelp.LessonsCompleted), n(f.Selfhelp.CoursesCompleted), med(f.Selfhelp.LessonsPerStarter)}
+		v.T("reports.col.courses"), v.T("reports.col.lapses"), v.T("reports.col.returns"), v.T("reports.col.lessons_per_starter")}, func(f reports.Figures) []string {
+		return []string{n(f.Selfhelp.Starters), n(f.Selfhelp.LessonsCompleted), n(f.Selfhelp.CoursesCompleted), n(f.Selfhelp.Lapses),
+			n(f.Selfhelp.Returns), med(f.Selfhelp.LessonsPerStarter)}
 	})
 	sh.Notes = []string{v.T("reports.selfhelp.note")}
 	sh.Charts = []barChartView{monthly("chart-starters", v.T("reports.chart.starters"), func(f reports.Figures) int64 { return f.Selfhelp.Starters })}

@@ -61,6 +61,8 @@ func figureRows(month string, f Figures) []Row {
 	n("selfhelp", "starters", "", f.Selfhelp.Starters)
 	n("selfhelp", "lessons_completed", "", f.Selfhelp.LessonsCompleted)
 	n("selfhelp", "courses_completed", "", f.Selfhelp.CoursesCompleted)
+	n("selfhelp", "lapses", "", f.Selfhelp.Lapses)
+	n("selfhelp", "returns_after_nudge", "", f.Selfhelp.Returns)
 	med("selfhelp", "median_lessons_per_starter", f.Selfhelp.LessonsPerStarter)
 	g := f.Guidance
 	n("guidance", "applications", "", g.Applications)

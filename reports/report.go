@@ -95,6 +95,12 @@ type Selfhelp struct {
 	Starters         int64 `json:"starters"`
 	LessonsCompleted int64 `json:"lessons_completed"`
 	CoursesCompleted int64 `json:"courses_completed"`
+	// Lapses: clients who stayed away a week and were nudged (once per
+	// lapse) in the month; Returns: nudged clients who came back and saw
+	// their nudge in the month. An erased client's nudges go with their
+	// account.
+	Lapses  int64 `json:"lapses"`
+	Returns int64 `json:"returns"`
 	// LessonsPerStarter: the median number of lessons the month's starters
 	// completed by the end of the report's range (so a past range's report
 	// does not change later). Starters whose account was erased are left
@@ -230,6 +236,8 @@ func total(months []Figures) Figures {
 		t.Selfhelp.Starters += m.Selfhelp.Starters
 		t.Selfhelp.LessonsCompleted += m.Selfhelp.LessonsCompleted
 		t.Selfhelp.CoursesCompleted += m.Selfhelp.CoursesCompleted
+		t.Selfhelp.Lapses += m.Selfhelp.Lapses
+		t.Selfhelp.Returns += m.Selfhelp.Returns
 		g := &t.Guidance
 		g.Applications += m.Guidance.Applications
 		g.Entrants += m.Guidance.Entrants

@@ -156,6 +156,14 @@ func (f *fixture) event(kind, enrolment, lesson, at string) {
 	f.insert("selfhelp_events", row)
 }
 
+func (f *fixture) nudge(enrolment, created, shown string) {
+	row := map[string]any{"enrolment_id": enrolment, "lapse_since": utc(created).Add(-7 * 24 * time.Hour), "created_at": utc(created), "shown_at": nil}
+	if shown != "" {
+		row["shown_at"] = utc(shown)
+	}
+	f.insert("selfhelp_nudges", row)
+}
+
 // trajectory: times are RFC 3339 or "" for none; reason "" for none.
 func (f *fixture) trajectory(state, applied, started, firstContact, ended, reason, extended string) {
 	opt := func(s string) any {
@@ -211,6 +219,12 @@ func TestMonthly(t *testing.T) {
 	f.event("selfhelp_started", "", "", "2026-04-02T09:00:00Z")
 	f.event("lesson_completed", "", "l1", "2026-04-03T09:00:00Z")
 	f.event("safety_signal", "e2", "l1", "2026-04-03T09:00:00Z") // not counted
+	// Nudges: e1 lapsed and was nudged on 31 March at 23:30 in Brussels,
+	// came back on 1 April 00:30; e2 was nudged in April and has not come
+	// back; a nudge of January, seen in February.
+	f.nudge("e1", "2026-03-31T21:30:00Z", "2026-03-31T22:30:00Z")
+	f.nudge("e2", "2026-04-28T09:00:00Z", "")
+	f.nudge("e9", "2026-01-20T09:00:00Z", "2026-02-02T09:00:00Z")
 
 	// Guided care.            applied                 started                 first contact           ended                   reason                    extended
 	f.trajectory("completed", "2026-01-20T10:00:00Z", "2026-02-01T10:00:00Z", "2026-02-03T10:00:00Z", "2026-05-01T10:00:00Z", "", "")
@@ -268,6 +282,8 @@ func TestMonthly(t *testing.T) {
 		"2026-03 selfhelp starters ": "1", "2026-03 selfhelp lessons_completed ": "1",
 		"2026-03 selfhelp median_lessons_per_starter ": "1", "2026-03 selfhelp median_lessons_per_starter_n ": "1",
 		"2026-04 selfhelp starters ": "1", "2026-04 selfhelp lessons_completed ": "2", "2026-04 selfhelp courses_completed ": "1",
+		"2026-02 selfhelp returns_after_nudge ": "1", "2026-03 selfhelp lapses ": "1", "2026-04 selfhelp returns_after_nudge ": "1",
+		"2026-04 selfhelp lapses ": "1", "total selfhelp lapses ": "2", "total selfhelp returns_after_nudge ": "2",
 		"total selfhelp starters ": "3", "total selfhelp lessons_completed ": "4", "total selfhelp courses_completed ": "1",
 		"total selfhelp median_lessons_per_starter ": "1.5", "total selfhelp median_lessons_per_starter_n ": "2",
 
@@ -364,6 +380,9 @@ func TestTotalsAreSums(t *testing.T) {
 		}
 		if i%4 == 3 {
 			f.event("course_completed", e, "", at.Add(400*time.Hour).Format(time.RFC3339))
+		}
+		if i%3 == 1 {
+			f.nudge(e, at.Add(200*time.Hour).Format(time.RFC3339), at.Add(300*time.Hour).Format(time.RFC3339))
 		}
 		f.trajectory(states[i%6], ts, at.Add(72*time.Hour).Format(time.RFC3339), at.Add(90*time.Hour).Format(time.RFC3339),
 			at.Add(time.Duration(i*13)*time.Hour).Format(time.RFC3339), reasons[i%6], at.Add(300*time.Hour).Format(time.RFC3339))

@@ -254,6 +254,23 @@ func (s *Service) selfhelp(ctx context.Context, b buckets, r *Report, p *pools) 
 			sh.CoursesCompleted += row.N
 		}
 	}
+	for _, c := range []struct {
+		col string
+		add func(sh *Selfhelp, n int64)
+	}{
+		{colNudged, func(sh *Selfhelp, n int64) { sh.Lapses += n }},
+		{colShown, func(sh *Selfhelp, n int64) { sh.Returns += n }},
+	} {
+		rows, err := s.store.nudges(ctx, c.col, b)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if row.Bucket >= 0 && row.Bucket < len(r.Months) {
+				c.add(&r.Months[row.Bucket].Selfhelp, row.N)
+			}
+		}
+	}
 	starters, err := s.store.starters(ctx, b)
 	if err != nil {
 		return err

@@ -147,6 +147,25 @@ func (s *Store) lessonsDone(ctx context.Context, b buckets) ([]lessonCountRow, e
 	return rows, nil
 }
 
+// Nudge instants the report counts by month: a lapse nudged, and the
+// client's return to see it.
+const (
+	colNudged = "created_at"
+	colShown  = "shown_at"
+)
+
+// nudges counts self-help nudges per month of col.
+func (s *Store) nudges(ctx context.Context, col string, b buckets) ([]countRow, error) {
+	bucket, args := monthCase(col, b)
+	var rows []countRow
+	err := s.q(ctx).Raw("SELECT "+bucket+" AS bucket, COUNT(*) AS n FROM selfhelp_nudges WHERE "+
+		col+" >= ? AND "+col+" < ? GROUP BY 1", append(args, b.from(), b.to())...).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: nudges by %s: %w", col, err)
+	}
+	return rows, nil
+}
+
 type countRow struct {
 	Bucket int
 	N      int64

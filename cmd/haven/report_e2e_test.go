@@ -159,14 +159,14 @@ func phq9Answers(v ...int) []map[string]any {
 
 // TestReportEndToEnd makes known monthly volumes through the public HTTP
 // endpoints only — page views, self-tests, sign-ups, course starts and
-// lessons, applications for guided care, assignments, consents, contacts,
-// an extension, ends of each kind — on a clock that walks through
-// February to April 2026 (across the change to summer time, and across
+// lessons, a return after a nudge, applications for guided care,
+// assignments, consents, contacts, an extension, ends of each kind — on a
+// clock that walks through February to April 2026 (across the change to summer time, and across
 // midnight in Brussels at the end of March), and checks that the report
 // returns exactly those figures, per month and in total. The only things
 // done beside HTTP are what runs on the server anyway: the first
-// coordinator made as `haven admin create` does, and the visit counter's
-// jobs (visits-flush, visits-close-days).
+// coordinator made as `haven admin create` does, and the scheduled jobs
+// (selfhelp-nudges, visits-flush, visits-close-days).
 func TestReportEndToEnd(t *testing.T) {
 	clock := wiretest.NewClock(time.Date(2026, time.February, 1, 9, 0, 0, 0, time.UTC))
 	svcs := wiretest.New(t, wiretest.WithClock(clock.Now))
@@ -252,8 +252,17 @@ func TestReportEndToEnd(t *testing.T) {
 	e.at("2026-04-11T09:00:00Z")
 	e.must(200, "POST", dirk+"/withdraw", e.client("dirk"), nil)
 
+	// A week later the nudge job finds Anna (away since 3 February) and
+	// Carla (since the 10th) lapsed; Carla comes back on the 20th.
+	e.at("2026-04-18T09:00:00Z")
+	if _, err := svcs.Selfhelp.RunNudges(ctx, clock.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.at("2026-04-20T09:00:00Z")
+	e.must(200, "GET", "/api/v1/me/selfhelp/depression", e.client("carla"), nil)
+
 	// The visit counter's jobs, as the scheduler runs them.
-	e.at("2026-04-12T09:00:00Z")
+	e.at("2026-04-21T09:00:00Z")
 	if err := svcs.Visits.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -281,6 +290,8 @@ func TestReportEndToEnd(t *testing.T) {
 		{"selfhelp.starters", [4]float64{1, 0, 1, 2}},
 		{"selfhelp.lessons_completed", [4]float64{1, 0, 0, 1}},
 		{"selfhelp.courses_completed", [4]float64{0, 0, 0, 0}},
+		{"selfhelp.lapses", [4]float64{0, 0, 2, 2}},
+		{"selfhelp.returns", [4]float64{0, 0, 1, 1}},
 		{"selfhelp.lessons_per_starter.n", [4]float64{1, 0, 1, 2}},
 		{"guidance.applications", [4]float64{1, 1, 1, 3}},
 		{"guidance.entrants", [4]float64{1, 1, 0, 2}},

@@ -8,31 +8,38 @@ import (
 )
 
 // reportIndexes lets the monthly report (reports/) read a range of months
-// of guided care from an index instead of the whole table: each of the
-// trajectory's instants it counts by month. Partial (only rows that have
-// the instant), so they stay small and cost little on the writes; a range
-// condition on the column implies it, on both dialects.
+// from an index instead of the whole table: each instant of a trajectory,
+// and of a self-help nudge, that it counts by month. Partial where the
+// column may be empty (only rows that have the instant), so they stay small
+// and cost little on the writes; a range condition on the column implies
+// it, on both dialects.
 func reportIndexes() *gormigrate.Migration {
-	columns := []string{"applied_at", "started_at", "first_contact_at", "extended_at", "ended_at"}
-	name := func(col string) string { return "idx_coaching_trajectories_" + col }
+	type index struct{ table, column string }
+	columns := []index{
+		{"coaching_trajectories", "applied_at"}, {"coaching_trajectories", "started_at"}, {"coaching_trajectories", "first_contact_at"},
+		{"coaching_trajectories", "extended_at"}, {"coaching_trajectories", "ended_at"},
+		{"selfhelp_nudges", "created_at"}, {"selfhelp_nudges", "shown_at"},
+	}
+	notNull := map[string]bool{"applied_at": true, "created_at": true}
+	name := func(ix index) string { return "idx_" + ix.table + "_" + ix.column }
 	return &gormigrate.Migration{
 		ID: "0040_report_indexes",
 		Migrate: func(tx *gorm.DB) error {
-			for _, col := range columns {
-				stmt := "CREATE INDEX " + name(col) + " ON coaching_trajectories (" + col + ")"
-				if col != "applied_at" { // never null
-					stmt += " WHERE " + col + " IS NOT NULL"
+			for _, ix := range columns {
+				stmt := "CREATE INDEX " + name(ix) + " ON " + ix.table + " (" + ix.column + ")"
+				if !notNull[ix.column] {
+					stmt += " WHERE " + ix.column + " IS NOT NULL"
 				}
 				if err := tx.Exec(stmt).Error; err != nil {
-					return fmt.Errorf("create %s: %w", name(col), err)
+					return fmt.Errorf("create %s: %w", name(ix), err)
 				}
 			}
 			return nil
 		},
 		Rollback: func(tx *gorm.DB) error {
-			for _, col := range columns {
-				if err := tx.Exec("DROP INDEX IF EXISTS " + name(col)).Error; err != nil {
-					return fmt.Errorf("drop %s: %w", name(col), err)
+			for _, ix := range columns {
+				if err := tx.Exec("DROP INDEX IF EXISTS " + name(ix)).Error; err != nil {
+					return fmt.Errorf("drop %s: %w", name(ix), err)
 				}
 			}
 			return nil
