@@ -197,9 +197,9 @@ const (
 
 // Outcomes of a notification (Status.Outcome).
 const (
-	OutcomePending      = "pending"      // not sent yet; tried again with back-off
-	OutcomeSent         = "sent"         // handed to the mail server
-	OutcomeFailed       = "failed"       // given up after MaxAttempts failures
+	OutcomePending      = "pending" // not sent yet; tried again with back-off
+	OutcomeSent         = "sent"    // handed to the mail server
+	OutcomeFailed       = "failed"  // given up after MaxAttempts failures
 	OutcomeNoMailServer = NotSentNoMailServer
 	OutcomeNoAddress    = NotSentNoAddress
 )
