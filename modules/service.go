@@ -247,3 +247,9 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 func (s *Service) EraseUser(ctx context.Context, userID string) error {
 	return s.store.EraseUser(ctx, userID)
 }
+
+// Completions lists the lessons several clients finished, in one query
+// whatever their number (for a clinician's caseload).
+func (s *Service) Completions(ctx context.Context, userIDs []string) ([]Completion, error) {
+	return s.store.Completions(ctx, userIDs)
+}

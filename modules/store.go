@@ -520,3 +520,38 @@ func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Completion is one lesson a client finished.
+type Completion struct {
+	UserID      string
+	ProgrammeID string
+	LessonID    string
+	CompletedAt time.Time
+}
+
+// Completions lists the finished lessons of several clients in one query
+// (a clinician's caseload reads them for all clients at once).
+func (s *Store) Completions(ctx context.Context, userIDs []string) ([]Completion, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		UserID      string
+		ProgrammeID string
+		LessonID    string
+		CompletedAt time.Time
+	}
+	err := s.db.WithContext(ctx).Table("selfhelp_lessons AS l").
+		Select("e.user_id, e.programme_id, l.lesson_id, l.completed_at").
+		Joins("JOIN selfhelp_enrolments AS e ON e.id = l.enrolment_id").
+		Where("e.user_id IN ? AND l.completed_at IS NOT NULL", userIDs).
+		Order("e.user_id, e.programme_id, l.lesson_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: completions: %w", err)
+	}
+	out := make([]Completion, len(rows))
+	for i, r := range rows {
+		out[i] = Completion{UserID: r.UserID, ProgrammeID: r.ProgrammeID, LessonID: r.LessonID, CompletedAt: r.CompletedAt}
+	}
+	return out, nil
+}
