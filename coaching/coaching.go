@@ -122,6 +122,9 @@ type Trajectory struct {
 	IntakeSealed string
 	// NotifySealed is the optional e-mail address for notifications, sealed.
 	NotifySealed *string
+	// NotifyLanguage is the language the client applied in ("nl", "en"):
+	// the notifications are written in it (nil before it was kept: both).
+	NotifyLanguage *string
 	AppliedAt    time.Time
 	AssignedAt   *time.Time
 	ConsentAt    *time.Time

@@ -31,6 +31,7 @@ func All() []*gormigrate.Migration {
 		selfhelpNudgeLanguage(),
 		sealKeyChecks(),
 		idempotencyKeys(),
+		coachingNotifyLanguage(),
 	}
 }
 
