@@ -29,6 +29,7 @@ type Service struct {
 	sealer *seal.Sealer
 	scorer Scorer
 	crisis CrisisLines
+	alert  CrisisAlerter
 	now    func() time.Time
 	loc    *time.Location
 }
@@ -59,6 +60,9 @@ type Options struct {
 	Sealer  *seal.Sealer
 	Scorer  Scorer
 	Crisis  CrisisLines
+	// Alerter is told of every crisis answer in the course (optional:
+	// cmd/haven/wire gives the guided trajectory's).
+	Alerter CrisisAlerter
 	Now     func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
@@ -72,7 +76,7 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, now: o.Now, loc: o.Location}, nil
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, now: o.Now, loc: o.Location}, nil
 }
 
 // Library returns the programmes on offer.

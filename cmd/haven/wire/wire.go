@@ -118,7 +118,11 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Selftest, err = newSelftest(cfg, database, s.Sealer, s.Audit); err != nil {
 		return nil, err
 	}
-	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer); err != nil {
+	// The course tells the guided trajectory of crisis answers; the
+	// trajectory reads the course: the relay closes the loop once both
+	// exist, without modules importing coaching.
+	crisis := &courseCrisis{}
+	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis); err != nil {
 		return nil, err
 	}
 	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
@@ -128,6 +132,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	crisis.coaching = s.Coaching
 	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
 	}
@@ -232,14 +237,14 @@ func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
 	return out, nil
 }
 
-func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer) (*modules.Service, error) {
+func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter) (*modules.Service, error) {
 	catalog := scorer.Catalog()
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
 	if err != nil {
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
+		Scorer: scorer, Alerter: alerter, Now: cfg.Now, Location: cfg.Location})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when
@@ -410,6 +415,20 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		})
 	}
 	return jobs.New(s.DB.DB, log, list...)
+}
+
+// courseCrisis relays a crisis answer in the self-help course to the
+// guided trajectory: coaching.Service.RaiseCrisis alerts the client's
+// clinician (or the coordinators, before one is assigned) when the client
+// has a trajectory going, and does nothing otherwise.
+type courseCrisis struct{ coaching *coaching.Service }
+
+func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
+	if c.coaching == nil {
+		return errors.New("wire: the course's crisis relay is not connected to the guided trajectory")
+	}
+	_, err := c.coaching.RaiseCrisis(ctx, userID, coaching.SourceCourse)
+	return err
 }
 
 // outboxNotifier queues the guided trajectory's notifications in the
