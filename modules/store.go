@@ -96,7 +96,10 @@ type Nudge struct {
 	LapseSince  time.Time `gorm:"primaryKey"`
 	CreatedAt   time.Time
 	ShownAt     *time.Time
-	EmailedAt   *time.Time
+	// EmailedAt is when the job itself e-mailed the nudge, before the
+	// e-mail went through the outbox (whose row now says whether it went
+	// out); it is no longer set.
+	EmailedAt *time.Time
 }
 
 // TableName is the table created by the migrations.
@@ -430,16 +433,10 @@ func (s *Store) CreateNudge(ctx context.Context, n *Nudge) (bool, error) {
 	return res.RowsAffected == 1, nil
 }
 
-// MarkNudgeEmailed records that the e-mail for a nudge went out.
-func (s *Store) MarkNudgeEmailed(ctx context.Context, n *Nudge, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Nudge{}).
-		Where("enrolment_id = ? AND lapse_since = ? AND emailed_at IS NULL", n.EnrolmentID, n.LapseSince).
-		Update("emailed_at", now).Error
-	if err != nil {
-		return fmt.Errorf("modules: mark nudge e-mailed: %w", err)
-	}
-	return nil
-}
+// Conn is the store's connection — inside Tx, its transaction — for the
+// notification outbox (db/outbox) to queue the reminder e-mail in the
+// transaction that records the nudge.
+func (s *Store) Conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // UnshownNudge returns the newest nudge not yet shown in the app, or nil.
 func (s *Store) UnshownNudge(ctx context.Context, enrolmentID string) (*Nudge, error) {

@@ -79,8 +79,9 @@ type Services struct {
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
-	// Mailer sends the reminder e-mail; nil without HAVEN_SMTP_URL.
-	Mailer modules.Mailer
+	// Mailer writes and sends the outbox's e-mails (the guided trajectory's
+	// notifications and the self-help reminder); nil without HAVEN_SMTP_URL.
+	Mailer outbox.Mailer
 	// Outbox sends the notifications (logging them without a mail server).
 	Outbox *outbox.Sender
 	// AnchorFile is where the audit-anchor job writes the chain's head.
@@ -136,18 +137,14 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
 	}
-	var mailer outbox.Mailer
 	if cfg.SMTPURL != "" {
-		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.Selftest); err != nil {
-			return nil, err
-		}
 		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
 		if err != nil {
 			return nil, err
 		}
-		mailer = outbox.ContentFree{SMTP: transport, Now: cfg.Now}
+		s.Mailer = havenMailer{content: outbox.ContentFree{SMTP: transport, Now: cfg.Now}, crisis: s.Selftest}
 	}
-	s.Outbox = outbox.NewSender(database.DB, mailer, users, s.Sealer, log)
+	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
 	return s, nil
 }
 
@@ -352,8 +349,8 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		Name:     "selfhelp-nudges",
 		Schedule: "17 * * * *", // hourly
 		Run: func(ctx context.Context, now time.Time) error {
-			sent, err := s.Selfhelp.RunNudges(ctx, now, s.Mailer)
-			log.InfoContext(ctx, "self-help nudges", "emails_sent", sent)
+			queued, err := s.Selfhelp.RunNudges(ctx, now, nudgeQueue{})
+			log.InfoContext(ctx, "self-help nudges", "emails_queued", queued)
 			return err
 		},
 	}, {
@@ -429,6 +426,36 @@ func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
 	}
 	_, err := c.coaching.RaiseCrisis(ctx, userID, coaching.SourceCourse)
 	return err
+}
+
+// havenMailer writes each kind of e-mail the outbox sends: the self-help
+// reminder as the course writes it (modules.NudgeMessage, with the
+// configured crisis lines), the guided trajectory's content-free
+// notifications as the outbox does.
+type havenMailer struct {
+	content outbox.ContentFree
+	crisis  modules.CrisisLines
+}
+
+func (m havenMailer) Send(ctx context.Context, to, kind, lang string) error {
+	if kind != modules.NudgeKind {
+		return m.content.Send(ctx, to, kind, lang)
+	}
+	if strings.ContainsAny(to, "\r\n") {
+		return errors.New("wire: invalid recipient")
+	}
+	smtp := m.content.SMTP
+	return smtp.Deliver(ctx, to, modules.NudgeMessage(smtp.From(), to, smtp.PublicURL(), lang, m.crisis, m.content.Now()))
+}
+
+// nudgeQueue queues the self-help reminder e-mail in the outbox, in the
+// transaction that records the nudge.
+type nudgeQueue struct{}
+
+func (nudgeQueue) QueueNudge(ctx context.Context, st *modules.Store, m modules.NudgeMail) error {
+	sealed := m.AddressSealed
+	return outbox.Enqueue(st.Conn(ctx), &outbox.Notification{Kind: modules.NudgeKind, RecipientID: m.UserID, AddressSealed: &sealed,
+		AddressContext: m.AddressContext, Language: m.Language, Subject: "selfhelp:" + m.EnrolmentID, CreatedAt: m.At})
 }
 
 // outboxNotifier queues the guided trajectory's notifications in the
