@@ -32,6 +32,7 @@ func All() []*gormigrate.Migration {
 		sealKeyChecks(),
 		idempotencyKeys(),
 		coachingNotifyLanguage(),
+		coachingReminders(),
 	}
 }
 
