@@ -391,6 +391,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"POST /api/v1/trajectories/:id/consent":                           {want: only(409, asClient), path: traj + "/consent"},
 		"POST /api/v1/trajectories/:id/withdraw":                          {want: only(409, asClient), path: traj + "/withdraw"},
 		"POST /api/v1/trajectories/:id/questionnaires/:point/:instrument": {want: only(422, asClient), path: traj + "/questionnaires/week6/phq9", body: map[string]any{"answers": []any{}}},
+		"GET /api/v1/trajectories/end-reasons":                            {want: users(200)},
 		"GET /api/v1/trajectories/:id":                                    {want: only(200, asClient, asClinician, asCoordinator), path: traj},
 		"GET /api/v1/trajectories/:id/intake":                             {want: only(200, asClient, asClinician, asCoordinator), path: traj + "/intake"},
 		"POST /api/v1/trajectories/:id/close":                             {want: only(422, asClient, asClinician, asCoordinator), path: traj + "/close", body: map[string]any{"state": "finished"}},

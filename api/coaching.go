@@ -517,3 +517,24 @@ func (h *handlers) closeTrajectory(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, toTrajectory(t))
 }
+
+// endReason is one reason of the dropout taxonomy.
+type endReason struct {
+	Code          coaching.EndReason `json:"code"`
+	Label         string             `json:"label"`
+	Outcome       coaching.State     `json:"outcome"`
+	NoteRequired  bool               `json:"note_required"`
+	ClientMayGive bool               `json:"client_may_give"`
+}
+
+// endReasons lists the fixed taxonomy of reasons a trajectory ends other
+// than completed: stable codes (what trajectories carry as end_reason)
+// with labels in the requested language.
+func (h *handlers) endReasons(c *gin.Context) {
+	l := h.language(c)
+	out := []endReason{}
+	for _, r := range coaching.Reasons(l) {
+		out = append(out, endReason{Code: r.Reason, Label: r.Label, Outcome: r.Outcome, NoteRequired: r.NeedsNote, ClientMayGive: r.ByClient})
+	}
+	c.JSON(http.StatusOK, gin.H{"language": l, "reasons": out})
+}

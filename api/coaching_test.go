@@ -343,7 +343,13 @@ func TestTrajectoryOverHTTP(t *testing.T) {
 	if r := a.do("POST", bobTraj+"/close", drBToken, map[string]any{"state": "dropped_out", "reason": "referred_crisis"}); r.code != 422 {
 		t.Errorf("a referral reason for a dropout: %d %s", r.code, r.raw)
 	}
-	if r := a.do("POST", bobTraj+"/close", coord, map[string]any{"state": "dropped_out", "reason": "other"}); r.code != 403 {
+	if r := a.do("POST", bobTraj+"/close", drBToken, map[string]any{"state": "dropped_out", "reason": "other", "note": "  "}); r.code != 422 || r.errorFields()["note"] == nil {
+		t.Errorf("other without a note: %d %s", r.code, r.raw)
+	}
+	if r := a.do("POST", bobTraj+"/close", bob, map[string]any{"state": "dropped_out", "reason": "disappeared"}); r.code != 422 || r.errorFields()["reason"] == nil {
+		t.Errorf("a client says they disappeared: %d %s", r.code, r.raw)
+	}
+	if r := a.do("POST", bobTraj+"/close", coord, map[string]any{"state": "dropped_out", "reason": "other", "note": "moved abroad"}); r.code != 403 {
 		t.Errorf("a coordinator ends a running trajectory: %d %s", r.code, r.raw)
 	}
 	r = a.do("POST", bobTraj+"/close", drBToken, map[string]any{"state": "dropped_out", "reason": "not_suitable", "note": "prefers face to face"})
@@ -556,4 +562,38 @@ func strSlice(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestEndReasonsOverHTTP: the taxonomy's codes with labels in the language
+// asked for, ?lang= first, then Accept-Language.
+func TestEndReasonsOverHTTP(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{AccountFailures: 10000, SourceAttempts: 10000, SignupsPerSource: 10000})
+	_, tok := a.signUp("rita")
+	tests := []struct {
+		path, accept, wantLang, wantHelped string
+	}{
+		{"/api/v1/trajectories/end-reasons?lang=en", "nl", "en", "Stopped early: feels helped enough"},
+		{"/api/v1/trajectories/end-reasons?lang=nl", "en", "nl", "Vroeger gestopt: voelt zich genoeg geholpen"},
+		{"/api/v1/trajectories/end-reasons", "en-GB,en;q=0.9", "en", "Stopped early: feels helped enough"},
+	}
+	for _, tt := range tests {
+		r := a.doHeaders("GET", tt.path, tok, nil, map[string]string{"Accept-Language": tt.accept})
+		reasons := r.list("reasons")
+		if r.code != 200 || r.str("language") != tt.wantLang || len(reasons) != 10 {
+			t.Fatalf("%s: %d %s", tt.path, r.code, r.raw)
+		}
+		byCode := map[string]map[string]any{}
+		for _, x := range reasons {
+			byCode[x["code"].(string)] = x
+		}
+		if got := byCode["helped_enough"]; got["label"] != tt.wantHelped || got["outcome"] != "dropped_out" || got["client_may_give"] != true || got["note_required"] != false {
+			t.Errorf("%s: helped_enough %v", tt.path, got)
+		}
+		if got := byCode["other"]; got["note_required"] != true {
+			t.Errorf("%s: other %v", tt.path, got)
+		}
+		if got := byCode["referred_crisis"]; got["outcome"] != "referred" || got["client_may_give"] != false {
+			t.Errorf("%s: referred_crisis %v", tt.path, got)
+		}
+	}
 }

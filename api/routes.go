@@ -126,6 +126,8 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		a.POST("/trajectories/:id/questionnaires/:point/:instrument", client, h.takeQuestionnaire)
 
 		// The application and its end: client, clinician, coordinators.
+		// The dropout taxonomy, with labels: anyone signed in.
+		a.GET("/trajectories/end-reasons", user, h.endReasons)
 		a.GET("/trajectories/:id", parties, h.getTrajectory)
 		a.GET("/trajectories/:id/intake", parties, h.intake)
 		a.POST("/trajectories/:id/close", parties, h.closeTrajectory)

@@ -106,6 +106,13 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in Application) (
 			return nil, nil, err
 		}
 		t.NotifySealed = &sealed
+		lang := in.Language
+		if lang != "nl" && lang != "en" {
+			lang = phq.Language
+		}
+		if lang == "nl" || lang == "en" {
+			t.NotifyLanguage = &lang
+		}
 	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if err := st.create(ctx, t); err != nil {

@@ -284,7 +284,7 @@ func (s *Service) notifyClient(ctx context.Context, st *Store, t *Trajectory, ki
 		return nil
 	}
 	return s.notify.Notify(ctx, st, Notification{Kind: kind, RecipientID: t.ClientID, AddressSeal: *t.NotifySealed,
-		AddressCtx: "coaching:notify:" + t.ID, TrajectoryID: t.ID})
+		AddressCtx: "coaching:notify:" + t.ID, Language: deref(t.NotifyLanguage), TrajectoryID: t.ID})
 }
 
 // What the clinician a client agrees to will see of the client's work

@@ -122,11 +122,14 @@ type Trajectory struct {
 	IntakeSealed string
 	// NotifySealed is the optional e-mail address for notifications, sealed.
 	NotifySealed *string
-	AppliedAt    time.Time
-	AssignedAt   *time.Time
-	ConsentAt    *time.Time
-	StartedAt    *time.Time
-	PlannedEnd   *time.Time
+	// NotifyLanguage is the language the client applied in ("nl", "en"):
+	// the notifications are written in it (nil before it was kept: both).
+	NotifyLanguage *string
+	AppliedAt      time.Time
+	AssignedAt     *time.Time
+	ConsentAt      *time.Time
+	StartedAt      *time.Time
+	PlannedEnd     *time.Time
 	// Extended is set by the one extension a trajectory may have.
 	ExtendedAt      *time.Time
 	ExtensionSealed *string

@@ -68,6 +68,9 @@ func checkOutcome(o *Outcome) error {
 		if o.Reason.Referral() != (o.State == StateReferred) {
 			return invalid("reason", "a referral ends as referred, any other reason as dropped out")
 		}
+		if o.Reason.NeedsNote() && o.Note == "" {
+			return invalid("note", "say what the other reason is")
+		}
 	default:
 		return invalid("state", "must be completed, dropped_out or referred")
 	}
@@ -88,6 +91,9 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id string, o Outc
 		by = EndedByClient
 		if o.State != StateDroppedOut {
 			return nil, invalid("state", "a client stops a trajectory; their clinician completes or refers it")
+		}
+		if !o.Reason.ByClient() {
+			return nil, invalid("reason", "not a reason a client gives")
 		}
 	case auth.RoleCoordinator:
 		by = EndedByCoordinator

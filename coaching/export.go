@@ -140,7 +140,7 @@ func (s *Service) EraseUser(ctx context.Context, userID string) error {
 			return fmt.Errorf("coaching: erase: %w", err)
 		}
 		return st.q(ctx).Model(&Trajectory{}).Where("id IN ?", ids).Updates(map[string]any{
-			"client_id": "erased", "intake_sealed": "", "notify_sealed": nil, "end_note_sealed": nil, "extension_sealed": nil,
+			"client_id": "erased", "intake_sealed": "", "notify_sealed": nil, "notify_language": nil, "end_note_sealed": nil, "extension_sealed": nil,
 		}).Error
 	})
 }

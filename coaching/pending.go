@@ -2,14 +2,12 @@ package coaching
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
-	"github.com/haven-mh/haven/modules"
 )
 
 // PendingFeedback is a lesson a client finished during their trajectory
@@ -30,7 +28,8 @@ type PendingFeedback struct {
 // PendingFeedback lists, for a clinician, the lessons their clients
 // finished during a running trajectory without feedback after it, the
 // longest waiting first. It reads each client's course progress, so each
-// listed client gets an audit entry, as on the dashboard.
+// listed client gets an audit entry, as on the dashboard. It runs a fixed
+// number of queries whatever the caseload's size.
 func (s *Service) PendingFeedback(ctx context.Context, p auth.Principal) ([]PendingFeedback, error) {
 	if p.Role != auth.RoleClinician {
 		return nil, auth.ErrForbidden
@@ -68,26 +67,30 @@ func (s *Service) PendingFeedback(ctx context.Context, p auth.Principal) ([]Pend
 	if err != nil {
 		return nil, err
 	}
+	// Every client's finished lessons in one query, not one per client and
+	// programme: a fixed number of queries whatever the caseload.
+	done, err := s.course.Completions(ctx, clients)
+	if err != nil {
+		return nil, err
+	}
+	finished := make(map[string]time.Time, len(done)) // user, programme, lesson
+	for _, d := range done {
+		finished[d.UserID+"\x00"+d.ProgrammeID+"\x00"+d.LessonID] = d.CompletedAt
+	}
 	now := s.now().UTC()
 	for _, t := range ts {
 		for _, prog := range s.course.Library().Programmes() {
-			pr, err := s.course.Progress(ctx, t.ClientID, prog.ID)
-			if errors.Is(err, modules.ErrNotFound) {
-				continue // not enrolled
-			}
-			if err != nil {
-				return nil, err
-			}
-			for _, l := range pr.Lessons {
-				if l.CompletedAt == nil || l.CompletedAt.Before(*t.StartedAt) {
+			for _, l := range prog.Lessons {
+				at, ok := finished[t.ClientID+"\x00"+prog.ID+"\x00"+l.ID]
+				if !ok || at.Before(*t.StartedAt) {
 					continue
 				}
-				if last, ok := given[t.ID+"\x00"+l.Lesson.ID]; ok && !last.Before(*l.CompletedAt) {
+				if last, ok := given[t.ID+"\x00"+l.ID]; ok && !last.Before(at) {
 					continue
 				}
-				by := s.addWorkingDays(*l.CompletedAt, s.cfg.ResponseDays)
+				by := s.addWorkingDays(at, s.cfg.ResponseDays)
 				out = append(out, PendingFeedback{TrajectoryID: t.ID, ClientID: t.ClientID, ClientName: names[t.ClientID],
-					ProgrammeID: prog.ID, LessonID: l.Lesson.ID, CompletedAt: l.CompletedAt.UTC(), By: by, Overdue: now.After(by)})
+					ProgrammeID: prog.ID, LessonID: l.ID, CompletedAt: at.UTC(), By: by, Overdue: now.After(by)})
 			}
 		}
 	}

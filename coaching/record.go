@@ -70,7 +70,19 @@ type NotificationStatus struct {
 	SentAt   *time.Time
 	FailedAt *time.Time
 	Attempts int
+	// Outcome is db/outbox's: pending, sent, failed, or not sent for want
+	// of a mail server (no_mail_server) or an address (no_address).
+	Outcome string
 }
+
+// What became of a notification (NotificationStatus.Outcome).
+const (
+	NotificationPending      = outbox.OutcomePending
+	NotificationSent         = outbox.OutcomeSent
+	NotificationFailed       = outbox.OutcomeFailed
+	NotificationNoMailServer = outbox.OutcomeNoMailServer
+	NotificationNoAddress    = outbox.OutcomeNoAddress
+)
 
 // clientKinds are the notifications that go to the client.
 var clientKinds = []string{NotifyAssigned, NotifyMessage, NotifyFeedback, NotifyDue}
@@ -164,7 +176,7 @@ func (s *Store) notifications(ctx context.Context, trajectoryID string) ([]Notif
 	var out []NotificationStatus
 	for _, st := range sts {
 		if slices.Contains(clientKinds, st.Kind) {
-			out = append(out, NotificationStatus{Kind: st.Kind, QueuedAt: st.CreatedAt, SentAt: st.SentAt, FailedAt: st.FailedAt, Attempts: st.Attempts})
+			out = append(out, NotificationStatus{Kind: st.Kind, QueuedAt: st.CreatedAt, SentAt: st.SentAt, FailedAt: st.FailedAt, Attempts: st.Attempts, Outcome: st.Outcome})
 		}
 	}
 	return out, nil

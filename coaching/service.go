@@ -32,6 +32,8 @@ type Course interface {
 	Progress(ctx context.Context, userID, programmeID string) (*modules.Progress, error)
 	Answers(ctx context.Context, userID, programmeID string) ([]modules.StepAnswer, error)
 	Diary(ctx context.Context, userID string, from, to time.Time) ([]modules.DiaryEntry, error)
+	// Completions lists the lessons several clients finished, in one query.
+	Completions(ctx context.Context, userIDs []string) ([]modules.Completion, error)
 }
 
 // Directory knows the people (auth's store): clinicians with their

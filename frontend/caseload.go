@@ -67,7 +67,8 @@ func caseloadKeys() []string {
 	for _, k := range coaching.CareOptions {
 		ids = append(ids, "caseload.care."+k)
 	}
-	for _, k := range []string{coaching.NotifyAssigned, coaching.NotifyMessage, coaching.NotifyFeedback, coaching.NotifyDue} {
+	for _, k := range []string{coaching.NotifyAssigned, coaching.NotifyMessage, coaching.NotifyFeedback, coaching.NotifyDue,
+		coaching.NotificationNoMailServer, coaching.NotificationNoAddress} {
 		ids = append(ids, "caseload.notify."+k)
 	}
 	for _, k := range []string{coaching.EndedByClient, coaching.EndedByClinician, coaching.EndedBySystem, coaching.EndedByCoordinator} {
@@ -596,9 +597,11 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 		for _, n := range r.Notifications {
 			row := caseNotificationRow{Kind: v.T("caseload.notify." + n.Kind), Queued: s.caseTime(n.QueuedAt), Attempts: n.Attempts}
 			switch {
-			case n.SentAt != nil:
+			case n.Outcome == coaching.NotificationSent && n.SentAt != nil:
 				row.Status, row.Class = v.T("caseload.notify.sent", "At", s.caseTime(*n.SentAt).Text), "tag--done"
-			case n.FailedAt != nil:
+			case n.Outcome == coaching.NotificationNoMailServer || n.Outcome == coaching.NotificationNoAddress:
+				row.Status, row.Class = v.T("caseload.notify."+n.Outcome), "tag--urgent"
+			case n.Outcome == coaching.NotificationFailed:
 				row.Status, row.Class = v.T("caseload.notify.failed"), "tag--urgent"
 			default:
 				row.Status, row.Class = v.T("caseload.notify.pending"), "tag--in_progress"

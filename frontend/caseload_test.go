@@ -532,3 +532,21 @@ func TestCaseloadIntakeAlertBeforeTheClientAgrees(t *testing.T) {
 		t.Error("the alert is still open")
 	}
 }
+
+// TestEndReasonLabelsMatchTheDomain: the clinician's pages label every
+// reason of the taxonomy as the API does (coaching's labels), in both
+// languages.
+func TestEndReasonLabelsMatchTheDomain(t *testing.T) {
+	msgs, err := loadCatalogues(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"nl", "en"} {
+		for _, r := range coaching.EndReasons {
+			got, ok := msgs.translate(l, "caseload.reason."+string(r))
+			if !ok || got != r.Label(l) {
+				t.Errorf("%s caseload.reason.%s = %q, the API says %q", l, r, got, r.Label(l))
+			}
+		}
+	}
+}

@@ -682,6 +682,13 @@ func TestGuidedStop(t *testing.T) {
 			t.Errorf("reason %q: errors %q", reason, got)
 		}
 	}
+	// "Another reason" needs the client's own words (the domain's rule).
+	w := e.post(stop, stop, url.Values{"reason": {"other"}, "note": {"  "}})
+	doc := checkSelfhelpPage(t, w, http.StatusUnprocessableEntity, "en", "")
+	if got := strings.Join(errorHrefs(doc), " "); got != "#stop-note" {
+		t.Errorf("other without a note: errors %q", got)
+	}
+	has(t, "other without a note", w.Body.String(), `value="other" checked`, e.tr("en", "guided.stop.error_note"))
 	for range 2 { // a double press stops it once
 		w := e.post(stop, stop, url.Values{"reason": {"helped_enough"}})
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/en/guided/mine?notice=stopped" {
@@ -692,7 +699,7 @@ func TestGuidedStop(t *testing.T) {
 	if tr.State != coaching.StateDroppedOut || tr.EndReason == nil || *tr.EndReason != coaching.ReasonHelpedEnough || tr.EndedBy == nil || *tr.EndedBy != coaching.EndedByClient {
 		t.Errorf("trajectory %+v", tr)
 	}
-	w := e.do(http.MethodGet, "/en/guided/mine?notice=stopped", nil)
+	w = e.do(http.MethodGet, "/en/guided/mine?notice=stopped", nil)
 	has(t, "stopped", w.Body.String(), e.tr("en", "guided.notice.stopped"), e.tr("en", "guided.reason.helped_enough"), e.tr("en", "guided.home.summary_title"))
 	if w := e.do(http.MethodGet, stop, nil); w.Code != http.StatusConflict {
 		t.Errorf("stop page after stopping: %d", w.Code)

@@ -170,6 +170,11 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		}
 		res.ShowCrisisHelp = len(newSignals(res.Safety, safetySignals(step, before))) > 0
 	}
+	if res.ShowCrisisHelp {
+		if err := s.raiseCrisis(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
 	err = s.store.Tx(ctx, func(st *Store) error {
 		if err := st.SaveAnswer(ctx, a); err != nil {
 			return err

@@ -1,14 +1,7 @@
 package modules
 
 import (
-	"context"
-	"crypto/tls"
-	"errors"
-	"fmt"
 	"mime"
-	"net"
-	"net/smtp"
-	"net/url"
 	"strings"
 	"time"
 
@@ -16,32 +9,13 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// SMTPMailer sends nudge e-mails through an SMTP server. The message is
-// deliberately discreet: it names neither depression nor the course, since
-// others may read a person's inbox; the crisis lines appear as numbers.
-type SMTPMailer struct {
-	server    *url.URL
-	from      string
-	publicURL string
-	crisis    CrisisLines
-}
+// The reminder e-mail's text. It is deliberately discreet: it names neither
+// depression nor the course, since others may read a person's inbox; the
+// crisis lines appear as numbers. The outbox (db/outbox, wired in
+// cmd/haven/wire) sends it, with retries, as kind NudgeKind.
 
-// NewSMTPMailer parses smtp://user:pass@host:port (STARTTLS is used when
-// the server offers it; smtps:// for implicit TLS). crisis gives the lines
-// printed in every e-mail.
-func NewSMTPMailer(rawURL, from, publicURL string, crisis CrisisLines) (*SMTPMailer, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return nil, errors.New("modules: HAVEN_SMTP_URL must look like smtp://user:password@host:587")
-	}
-	if !strings.Contains(from, "@") {
-		return nil, errors.New("modules: HAVEN_MAIL_FROM must be an e-mail address")
-	}
-	if crisis == nil {
-		return nil, errors.New("modules: the nudge e-mail needs the crisis lines")
-	}
-	return &SMTPMailer{server: u, from: from, publicURL: strings.TrimRight(publicURL, "/"), crisis: crisis}, nil
-}
+// NudgeKind is the outbox kind of the reminder e-mail.
+const NudgeKind = "selfhelp_nudge"
 
 // nudgeText is the nudge e-mail's text in one language.
 type nudgeText struct {
@@ -125,62 +99,4 @@ func NudgeMessage(from, to, publicURL, lang string, crisis CrisisLines, now time
 		"Auto-Submitted: auto-generated",
 	}
 	return []byte(strings.Join(headers, "\r\n") + "\r\n\r\n" + strings.Join(body, "\r\n") + "\r\n")
-}
-
-// SendNudge sends one nudge in lang. It never logs the address.
-func (m *SMTPMailer) SendNudge(ctx context.Context, to, _, lang string) error {
-	if strings.ContainsAny(to, "\r\n") {
-		return errors.New("modules: invalid recipient")
-	}
-	host := m.server.Hostname()
-	port := m.server.Port()
-	if port == "" {
-		port = map[string]string{"smtp": "587", "smtps": "465"}[m.server.Scheme]
-	}
-	d := net.Dialer{Timeout: 10 * time.Second}
-	var conn net.Conn
-	var err error
-	if m.server.Scheme == "smtps" {
-		conn, err = tls.DialWithDialer(&d, "tcp", net.JoinHostPort(host, port), &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12})
-	} else {
-		conn, err = d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	}
-	if err != nil {
-		return fmt.Errorf("modules: smtp dial: %w", err)
-	}
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("modules: smtp: %w", err)
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok && m.server.Scheme == "smtp" {
-		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
-			return fmt.Errorf("modules: smtp starttls: %w", err)
-		}
-	}
-	if user := m.server.User; user != nil {
-		pw, _ := user.Password()
-		if err := c.Auth(smtp.PlainAuth("", user.Username(), pw, host)); err != nil {
-			return fmt.Errorf("modules: smtp auth: %w", err)
-		}
-	}
-	if err := c.Mail(m.from); err != nil {
-		return fmt.Errorf("modules: smtp from: %w", err)
-	}
-	if err := c.Rcpt(to); err != nil {
-		return fmt.Errorf("modules: smtp recipient refused")
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("modules: smtp data: %w", err)
-	}
-	if _, err := w.Write(NudgeMessage(m.from, to, m.publicURL, lang, m.crisis, time.Now())); err != nil {
-		return fmt.Errorf("modules: smtp write: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("modules: smtp send: %w", err)
-	}
-	return c.Quit()
 }

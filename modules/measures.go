@@ -36,6 +36,11 @@ func (s *Service) TakeMeasurement(ctx context.Context, userID, programmeID, poin
 	if err != nil {
 		return nil, err
 	}
+	if out.Crisis {
+		if err := s.raiseCrisis(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
 	plain, err := json.Marshal(answers)
 	if err != nil {
 		return nil, fmt.Errorf("modules: encode questionnaire: %w", err)

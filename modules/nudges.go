@@ -10,10 +10,23 @@ import (
 	"github.com/haven-mh/haven/db/kind"
 )
 
-// Mailer sends the nudge e-mail in lang ("" for Dutch and English).
-// Implementations must not log the address.
-type Mailer interface {
-	SendNudge(ctx context.Context, to, programmeTitle, lang string) error
+// NudgeQueue queues the reminder e-mail in the transaction that records
+// the nudge (db/outbox, through cmd/haven/wire): the outbox sends it with
+// retries and back-off, and says truthfully whether it went out.
+type NudgeQueue interface {
+	QueueNudge(ctx context.Context, st *Store, m NudgeMail) error
+}
+
+// NudgeMail is one reminder e-mail to queue: for whom, to the address they
+// opted in with (sealed, and the context it was sealed under), in the
+// language they did it in ("" for Dutch and English).
+type NudgeMail struct {
+	UserID         string
+	EnrolmentID    string
+	AddressSealed  string
+	AddressContext string
+	Language       string
+	At             time.Time
 }
 
 // SetNudgeEmail stores the address the client opted in with (sealed, used
@@ -39,7 +52,7 @@ func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, addres
 	if !strings.Contains(address, "@") || len(address) > 254 || strings.ContainsAny(address, " \r\n<>") {
 		return kind.Field("modules", "email", "is not an e-mail address")
 	}
-	sealed, err := s.sealer.Seal([]byte(address), "selfhelp-nudge-email:"+e.ID)
+	sealed, err := s.sealer.Seal([]byte(address), nudgeEmailContext(e.ID))
 	if err != nil {
 		return err
 	}
@@ -48,48 +61,43 @@ func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, addres
 
 // RunNudges is the scheduled job: every unfinished enrolment without
 // activity for LapseAfter gets one nudge per lapse — shown in the app on
-// return, and e-mailed when the client opted in. A lapse is claimed in the
-// database before anything is sent, so it is never nudged twice, even when
-// the job runs again or on two replicas.
-func (s *Service) RunNudges(ctx context.Context, now time.Time, mailer Mailer) (int, error) {
+// return, and e-mailed (through queue, the outbox) when the client opted
+// in. A lapse is claimed in the database, in the transaction that queues
+// its e-mail, so it is never nudged twice, even when the job runs again
+// or on two replicas. It returns how many e-mails it queued.
+func (s *Service) RunNudges(ctx context.Context, now time.Time, queue NudgeQueue) (int, error) {
 	lapsed, err := s.store.LapsedEnrolments(ctx, now.Add(-LapseAfter))
 	if err != nil {
 		return 0, err
 	}
 	var errs []error
-	sent := 0
+	queued := 0
 	for _, e := range lapsed {
 		n := &Nudge{EnrolmentID: e.ID, LapseSince: e.LastActiveAt.UTC(), CreatedAt: now.UTC()}
-		created, err := s.store.CreateNudge(ctx, n)
+		mailed := false
+		err := s.store.Tx(ctx, func(st *Store) error {
+			created, err := st.CreateNudge(ctx, n)
+			if err != nil || !created || e.NudgeEmailSealed == nil || queue == nil {
+				return err
+			}
+			lang := ""
+			if e.NudgeLanguage != nil {
+				lang = *e.NudgeLanguage
+			}
+			mailed = true
+			return queue.QueueNudge(ctx, st, NudgeMail{UserID: e.UserID, EnrolmentID: e.ID, AddressSealed: *e.NudgeEmailSealed,
+				AddressContext: nudgeEmailContext(e.ID), Language: lang, At: now.UTC()})
+		})
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("modules: nudge %s: %w", e.ID, err))
 			continue
 		}
-		if !created || e.NudgeEmailSealed == nil || mailer == nil {
-			continue
+		if mailed {
+			queued++
 		}
-		addr, err := s.sealer.Open(*e.NudgeEmailSealed, "selfhelp-nudge-email:"+e.ID)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("modules: open nudge address of %s: %w", e.ID, err))
-			continue
-		}
-		title := e.ProgrammeID
-		if p, err := s.lib.Programme(e.ProgrammeID); err == nil {
-			title = p.Title.In(p.Languages[0])
-		}
-		lang := ""
-		if e.NudgeLanguage != nil {
-			lang = *e.NudgeLanguage
-		}
-		if err := mailer.SendNudge(ctx, string(addr), title, lang); err != nil {
-			errs = append(errs, fmt.Errorf("modules: send nudge for %s: %w", e.ID, err))
-			continue
-		}
-		if err := s.store.MarkNudgeEmailed(ctx, n, now.UTC()); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		sent++
 	}
-	return sent, errors.Join(errs...)
+	return queued, errors.Join(errs...)
 }
+
+// nudgeEmailContext binds a sealed reminder address to its enrolment.
+func nudgeEmailContext(enrolmentID string) string { return "selfhelp-nudge-email:" + enrolmentID }

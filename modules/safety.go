@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -122,4 +123,27 @@ func (v *validator) safety(f *Field, at []any) {
 	case s.AtLeast != nil && (*s.AtLeast <= ScaleMin || *s.AtLeast > ScaleMax):
 		v.fail(fmt.Sprintf("safety at_least must be from %d to %d", ScaleMin+1, ScaleMax), sub("safety", "at_least")...)
 	}
+}
+
+// CrisisAlerter is told when a client gives a crisis answer in the course
+// — a new safety signal in a lesson, or a crisis answer in a course
+// questionnaire (the PHQ-9's item 9 above 0) — so that a clinician guiding
+// them hears of it at once. The guided trajectory (coaching) implements it
+// through an adapter in cmd/haven/wire: modules never imports coaching.
+// It is told before the answer is saved: a failed save may leave an alert
+// for an answer the client gave but could not keep, never a kept crisis
+// answer without an alert.
+type CrisisAlerter interface {
+	CourseCrisis(ctx context.Context, userID string) error
+}
+
+// raiseCrisis tells the alerter, if there is one.
+func (s *Service) raiseCrisis(ctx context.Context, userID string) error {
+	if s.alert == nil {
+		return nil
+	}
+	if err := s.alert.CourseCrisis(ctx, userID); err != nil {
+		return fmt.Errorf("modules: crisis alert: %w", err)
+	}
+	return nil
 }

@@ -29,6 +29,7 @@ type Service struct {
 	sealer *seal.Sealer
 	scorer Scorer
 	crisis CrisisLines
+	alert  CrisisAlerter
 	now    func() time.Time
 	loc    *time.Location
 }
@@ -59,6 +60,9 @@ type Options struct {
 	Sealer  *seal.Sealer
 	Scorer  Scorer
 	Crisis  CrisisLines
+	// Alerter is told of every crisis answer in the course (optional:
+	// cmd/haven/wire gives the guided trajectory's).
+	Alerter CrisisAlerter
 	Now     func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
@@ -72,7 +76,7 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, now: o.Now, loc: o.Location}, nil
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, now: o.Now, loc: o.Location}, nil
 }
 
 // Library returns the programmes on offer.
@@ -246,4 +250,10 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 // EraseUser removes the user's self-help data for good, keeping anonymous counts.
 func (s *Service) EraseUser(ctx context.Context, userID string) error {
 	return s.store.EraseUser(ctx, userID)
+}
+
+// Completions lists the lessons several clients finished, in one query
+// whatever their number (for a clinician's caseload).
+func (s *Service) Completions(ctx context.Context, userIDs []string) ([]Completion, error) {
+	return s.store.Completions(ctx, userIDs)
 }

@@ -319,11 +319,20 @@ func TestOpenProgrammeUnlocksEverything(t *testing.T) {
 	}
 }
 
-type fakeMailer struct{ sent, langs []string }
+// fakeQueue keeps the reminder e-mails queued, with their addresses
+// opened.
+type fakeQueue struct {
+	sealer      *seal.Sealer
+	sent, langs []string
+}
 
-func (m *fakeMailer) SendNudge(_ context.Context, to, _, lang string) error {
-	m.sent = append(m.sent, to)
-	m.langs = append(m.langs, lang)
+func (m *fakeQueue) QueueNudge(_ context.Context, _ *Store, n NudgeMail) error {
+	addr, err := m.sealer.Open(n.AddressSealed, n.AddressContext)
+	if err != nil {
+		return err
+	}
+	m.sent = append(m.sent, string(addr))
+	m.langs = append(m.langs, n.Language)
 	return nil
 }
 
@@ -346,7 +355,7 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	if e.NudgeEmailSealed == nil || strings.Contains(*e.NudgeEmailSealed, "example.org") {
 		t.Errorf("nudge address not sealed: %v", e.NudgeEmailSealed)
 	}
-	m := &fakeMailer{}
+	m := &fakeQueue{sealer: f.svc.sealer}
 	if n, err := f.svc.RunNudges(ctx, f.clock.now().Add(6*24*time.Hour), m); err != nil || n != 0 {
 		t.Fatalf("after 6 days: %d %v", n, err)
 	}

@@ -96,7 +96,10 @@ type Nudge struct {
 	LapseSince  time.Time `gorm:"primaryKey"`
 	CreatedAt   time.Time
 	ShownAt     *time.Time
-	EmailedAt   *time.Time
+	// EmailedAt is when the job itself e-mailed the nudge, before the
+	// e-mail went through the outbox (whose row now says whether it went
+	// out); it is no longer set.
+	EmailedAt *time.Time
 }
 
 // TableName is the table created by the migrations.
@@ -430,16 +433,10 @@ func (s *Store) CreateNudge(ctx context.Context, n *Nudge) (bool, error) {
 	return res.RowsAffected == 1, nil
 }
 
-// MarkNudgeEmailed records that the e-mail for a nudge went out.
-func (s *Store) MarkNudgeEmailed(ctx context.Context, n *Nudge, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Nudge{}).
-		Where("enrolment_id = ? AND lapse_since = ? AND emailed_at IS NULL", n.EnrolmentID, n.LapseSince).
-		Update("emailed_at", now).Error
-	if err != nil {
-		return fmt.Errorf("modules: mark nudge e-mailed: %w", err)
-	}
-	return nil
-}
+// Conn is the store's connection — inside Tx, its transaction — for the
+// notification outbox (db/outbox) to queue the reminder e-mail in the
+// transaction that records the nudge.
+func (s *Store) Conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // UnshownNudge returns the newest nudge not yet shown in the app, or nil.
 func (s *Store) UnshownNudge(ctx context.Context, enrolmentID string) (*Nudge, error) {
@@ -517,6 +514,41 @@ func (s *Store) SealedKeyIDs(ctx context.Context) ([]string, error) {
 				out = append(out, id)
 			}
 		}
+	}
+	return out, nil
+}
+
+// Completion is one lesson a client finished.
+type Completion struct {
+	UserID      string
+	ProgrammeID string
+	LessonID    string
+	CompletedAt time.Time
+}
+
+// Completions lists the finished lessons of several clients in one query
+// (a clinician's caseload reads them for all clients at once).
+func (s *Store) Completions(ctx context.Context, userIDs []string) ([]Completion, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		UserID      string
+		ProgrammeID string
+		LessonID    string
+		CompletedAt time.Time
+	}
+	err := s.db.WithContext(ctx).Table("selfhelp_lessons AS l").
+		Select("e.user_id, e.programme_id, l.lesson_id, l.completed_at").
+		Joins("JOIN selfhelp_enrolments AS e ON e.id = l.enrolment_id").
+		Where("e.user_id IN ? AND l.completed_at IS NOT NULL", userIDs).
+		Order("e.user_id, e.programme_id, l.lesson_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: completions: %w", err)
+	}
+	out := make([]Completion, len(rows))
+	for i, r := range rows {
+		out[i] = Completion{UserID: r.UserID, ProgrammeID: r.ProgrammeID, LessonID: r.LessonID, CompletedAt: r.CompletedAt}
 	}
 	return out, nil
 }

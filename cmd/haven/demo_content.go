@@ -87,10 +87,15 @@ func (d *demo) stepValues(c *demoPerson, st *modules.Step) modules.Values {
 			v = 3 + pick%5
 		case modules.FieldSingle:
 			v = f.Options[pick%len(f.Options)].ID
+			if o := f.Options[pick%len(f.Options)]; o.Safety != "" {
+				v = f.Options[(pick+1)%len(f.Options)].ID
+			}
 		case modules.FieldMultiple, modules.FieldChecklist:
+			// Never a safety signal by chance: a crisis answer in the
+			// course alerts the clinician, and the stories say where one is.
 			var ids []string
 			for i, o := range f.Options {
-				if (i+pick)%3 == 0 {
+				if (i+pick)%3 == 0 && o.Safety == "" {
 					ids = append(ids, o.ID)
 				}
 			}

@@ -31,6 +31,8 @@ func All() []*gormigrate.Migration {
 		selfhelpNudgeLanguage(),
 		sealKeyChecks(),
 		idempotencyKeys(),
+		coachingNotifyLanguage(),
+		coachingReminders(),
 		reportIndexes(),
 	}
 }

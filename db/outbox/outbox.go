@@ -90,7 +90,8 @@ type Sender struct {
 }
 
 // NewSender returns a sender; without a mailer (no HAVEN_SMTP_URL) it
-// logs each notification (its kind, never the address) instead of sending.
+// logs each notification (its kind, never the address) instead of sending,
+// and marks it not sent for want of a mail server (NotSentNoMailServer).
 func NewSender(db *gorm.DB, mailer Mailer, addresses Addresses, opener Opener, log *slog.Logger) *Sender {
 	return &Sender{db: db, mailer: mailer, addresses: addresses, opener: opener, log: log, MaxAttempts: 8}
 }
@@ -140,15 +141,26 @@ func (s *Sender) send(ctx context.Context, id uint64, now time.Time) (bool, erro
 			return err
 		}
 		to, err := s.recipients(ctx, &n)
-		if err == nil && s.mailer != nil {
+		// Nothing can be sent without a mail server or an address: the row
+		// says so for good (never "sent"), and is not retried.
+		notSent := ""
+		switch {
+		case err != nil:
+		case s.mailer == nil:
+			notSent = NotSentNoMailServer
+			s.log.InfoContext(ctx, "notification not e-mailed: no mail server configured (HAVEN_SMTP_URL)", "kind", n.Kind, "id", n.ID, "recipients", len(to))
+		case len(to) == 0:
+			notSent = NotSentNoAddress
+			s.log.InfoContext(ctx, "notification not e-mailed: no address", "kind", n.Kind, "id", n.ID)
+		default:
 			for _, addr := range to {
 				if err = s.mailer.Send(ctx, addr, n.Kind, n.Language); err != nil {
 					break
 				}
 			}
 		}
-		if err == nil && s.mailer == nil {
-			s.log.InfoContext(ctx, "notification not e-mailed: no mail server configured (HAVEN_SMTP_URL)", "kind", n.Kind, "id", n.ID, "recipients", len(to))
+		if notSent != "" {
+			return tx.Model(&Notification{}).Where("id = ?", n.ID).Updates(map[string]any{"failed_at": now, "last_error": notSent}).Error
 		}
 		if err != nil {
 			n.Attempts++
@@ -176,6 +188,22 @@ func (s *Sender) recipients(ctx context.Context, n *Notification) ([]string, err
 	return s.addresses.NotificationAddresses(ctx, n.RecipientID)
 }
 
+// Why a notification was not sent and will not be: kept in LastError with
+// FailedAt set, so no row without an e-mail going out ever says sent.
+const (
+	NotSentNoMailServer = "no_mail_server" // HAVEN_SMTP_URL was not set
+	NotSentNoAddress    = "no_address"     // the recipient gave no address
+)
+
+// Outcomes of a notification (Status.Outcome).
+const (
+	OutcomePending      = "pending" // not sent yet; tried again with back-off
+	OutcomeSent         = "sent"    // handed to the mail server
+	OutcomeFailed       = "failed"  // given up after MaxAttempts failures
+	OutcomeNoMailServer = NotSentNoMailServer
+	OutcomeNoAddress    = NotSentNoAddress
+)
+
 // Status is what became of the notifications about a subject.
 type Status struct {
 	Kind      string
@@ -183,6 +211,21 @@ type Status struct {
 	SentAt    *time.Time
 	FailedAt  *time.Time
 	Attempts  int
+	// Outcome is one of the Outcome constants.
+	Outcome string
+}
+
+func statusOf(r Notification) Status {
+	st := Status{Kind: r.Kind, CreatedAt: r.CreatedAt, SentAt: r.SentAt, FailedAt: r.FailedAt, Attempts: r.Attempts, Outcome: OutcomePending}
+	switch {
+	case r.SentAt != nil:
+		st.Outcome = OutcomeSent
+	case r.FailedAt != nil && (r.LastError == NotSentNoMailServer || r.LastError == NotSentNoAddress):
+		st.Outcome = r.LastError
+	case r.FailedAt != nil:
+		st.Outcome = OutcomeFailed
+	}
+	return st
 }
 
 // Statuses returns the notifications about subject, newest first.
@@ -193,7 +236,7 @@ func Statuses(ctx context.Context, db *gorm.DB, subject string) ([]Status, error
 	}
 	out := make([]Status, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Status{Kind: r.Kind, CreatedAt: r.CreatedAt, SentAt: r.SentAt, FailedAt: r.FailedAt, Attempts: r.Attempts})
+		out = append(out, statusOf(r))
 	}
 	return out, nil
 }
@@ -213,7 +256,7 @@ func (h Holder) ExportUser(ctx context.Context, userID string) (any, error) {
 	}
 	out := make([]Status, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Status{Kind: r.Kind, CreatedAt: r.CreatedAt, SentAt: r.SentAt, FailedAt: r.FailedAt, Attempts: r.Attempts})
+		out = append(out, statusOf(r))
 	}
 	return out, nil
 }

@@ -132,25 +132,46 @@ func Kinds() []string {
 	return out
 }
 
-// ContentFree sends the outbox's notifications through SMTP, in both
-// languages (the person's language is not always known), with a link to
-// Haven and nothing else.
+// ContentFree sends the outbox's notifications through SMTP with a link
+// to Haven and nothing else: in the person's language when it is known
+// ("nl" or "en"), else in both.
 type ContentFree struct {
 	SMTP *SMTP
 	Now  func() time.Time
 }
 
-// Send implements Mailer.
-func (m ContentFree) Send(ctx context.Context, to, kind, _ string) error {
+// crisisLine closes every notification, in each language.
+var crisisLine = [2]string{
+	"Hulp nodig? België: 1813 · Nederland: 113 of 0800-0113 · Noodgeval: 112",
+	"Need help now? Belgium: 1813 · Netherlands: 113 or 0800-0113 · Emergency: 112",
+}
+
+// Body is the text of a notification of kind in lang ("nl", "en", or ""
+// for both), linking to Haven at publicURL.
+func Body(kind, lang, publicURL string) (string, error) {
 	t, ok := texts[kind]
 	if !ok {
-		return fmt.Errorf("outbox: unknown kind %q", kind)
+		return "", fmt.Errorf("outbox: unknown kind %q", kind)
 	}
-	body := strings.Join([]string{
-		"Hallo,", "", t[0], m.SMTP.PublicURL() + "/nl/account", "",
-		"Hello,", "", t[1], m.SMTP.PublicURL() + "/en/account", "",
-		"Hulp nodig? België: 1813 · Nederland: 113 of 0800-0113 · Noodgeval: 112",
-		"Need help now? Belgium: 1813 · Netherlands: 113 or 0800-0113 · Emergency: 112",
-	}, "\n")
+	nl := []string{"Hallo,", "", t[0], publicURL + "/nl/account", ""}
+	en := []string{"Hello,", "", t[1], publicURL + "/en/account", ""}
+	var lines []string
+	switch lang {
+	case "nl":
+		lines = append(nl, crisisLine[0])
+	case "en":
+		lines = append(en, crisisLine[1])
+	default:
+		lines = append(append(nl, en...), crisisLine[0], crisisLine[1])
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// Send implements Mailer.
+func (m ContentFree) Send(ctx context.Context, to, kind, lang string) error {
+	body, err := Body(kind, lang, m.SMTP.PublicURL())
+	if err != nil {
+		return err
+	}
 	return m.SMTP.Deliver(ctx, to, Message(m.SMTP.From(), to, "Haven", body, m.Now()))
 }

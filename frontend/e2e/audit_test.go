@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -35,6 +36,13 @@ type auditPage struct {
 
 var widths = []int64{375, 1280}
 
+// auditBudget is the time a tab gets to audit pages: 10 s per page and
+// width (a load, axe, the checks and a screenshot take 1–3 s on an idle
+// machine), at least 90 s.
+func auditBudget(pages []auditPage) time.Duration {
+	return max(90*time.Second, time.Duration(len(pages)*len(widths))*10*time.Second)
+}
+
 // TestAccessibilityAudit loads every visitor page in both languages at
 // phone and desktop width and checks it with axe-core (WCAG 2.0–2.2 A and
 // AA rules), then what axe cannot see: the crisis link is in the same place
@@ -50,7 +58,7 @@ func TestAccessibilityAudit(t *testing.T) {
 	for _, lang := range []string{"nl", "en"} {
 		pages := auditPages(t, lang, errorBase)
 		t.Run(lang, func(t *testing.T) {
-			ctx := newTab(t)
+			ctx := newTabWithin(t, auditBudget(pages))
 			recordCSP(t, ctx)
 			audit(t, ctx, lang, pages)
 		})

@@ -212,9 +212,17 @@ func waitReady(url string, limit time.Duration) error {
 // newTab opens a tab in the shared browser, closed at the end of the test.
 func newTab(t *testing.T) context.Context {
 	t.Helper()
+	return newTabWithin(t, 90*time.Second)
+}
+
+// newTabWithin is newTab with a time budget of its own, for a tab that
+// visits many pages (the audit grows with the site: its budget is per page,
+// so a slower machine or a longer list does not fail it for want of time).
+func newTabWithin(t *testing.T, budget time.Duration) context.Context {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx)
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, budget)
 	t.Cleanup(cancelT)
 	return ctx
 }

@@ -82,8 +82,9 @@ type Services struct {
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
-	// Mailer sends the reminder e-mail; nil without HAVEN_SMTP_URL.
-	Mailer modules.Mailer
+	// Mailer writes and sends the outbox's e-mails (the guided trajectory's
+	// notifications and the self-help reminder); nil without HAVEN_SMTP_URL.
+	Mailer outbox.Mailer
 	// Outbox sends the notifications (logging them without a mail server).
 	Outbox *outbox.Sender
 	// AnchorFile is where the audit-anchor job writes the chain's head.
@@ -121,7 +122,11 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Selftest, err = newSelftest(cfg, database, s.Sealer, s.Audit); err != nil {
 		return nil, err
 	}
-	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer); err != nil {
+	// The course tells the guided trajectory of crisis answers; the
+	// trajectory reads the course: the relay closes the loop once both
+	// exist, without modules importing coaching.
+	crisis := &courseCrisis{}
+	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis); err != nil {
 		return nil, err
 	}
 	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
@@ -131,21 +136,18 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	crisis.coaching = s.Coaching
 	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
 	}
-	var mailer outbox.Mailer
 	if cfg.SMTPURL != "" {
-		if s.Mailer, err = modules.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.Selftest); err != nil {
-			return nil, err
-		}
 		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
 		if err != nil {
 			return nil, err
 		}
-		mailer = outbox.ContentFree{SMTP: transport, Now: cfg.Now}
+		s.Mailer = havenMailer{content: outbox.ContentFree{SMTP: transport, Now: cfg.Now}, crisis: s.Selftest}
 	}
-	s.Outbox = outbox.NewSender(database.DB, mailer, users, s.Sealer, log)
+	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
 	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
 		return nil, err
 	}
@@ -253,14 +255,14 @@ func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
 	return out, nil
 }
 
-func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer) (*modules.Service, error) {
+func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter) (*modules.Service, error) {
 	catalog := scorer.Catalog()
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
 	if err != nil {
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
+		Scorer: scorer, Alerter: alerter, Now: cfg.Now, Location: cfg.Location})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when
@@ -368,8 +370,8 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		Name:     "selfhelp-nudges",
 		Schedule: "17 * * * *", // hourly
 		Run: func(ctx context.Context, now time.Time) error {
-			sent, err := s.Selfhelp.RunNudges(ctx, now, s.Mailer)
-			log.InfoContext(ctx, "self-help nudges", "emails_sent", sent)
+			queued, err := s.Selfhelp.RunNudges(ctx, now, nudgeQueue{})
+			log.InfoContext(ctx, "self-help nudges", "emails_queued", queued)
 			return err
 		},
 	}, {
@@ -431,6 +433,50 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		})
 	}
 	return jobs.New(s.DB.DB, log, list...)
+}
+
+// courseCrisis relays a crisis answer in the self-help course to the
+// guided trajectory: coaching.Service.RaiseCrisis alerts the client's
+// clinician (or the coordinators, before one is assigned) when the client
+// has a trajectory going, and does nothing otherwise.
+type courseCrisis struct{ coaching *coaching.Service }
+
+func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
+	if c.coaching == nil {
+		return errors.New("wire: the course's crisis relay is not connected to the guided trajectory")
+	}
+	_, err := c.coaching.RaiseCrisis(ctx, userID, coaching.SourceCourse)
+	return err
+}
+
+// havenMailer writes each kind of e-mail the outbox sends: the self-help
+// reminder as the course writes it (modules.NudgeMessage, with the
+// configured crisis lines), the guided trajectory's content-free
+// notifications as the outbox does.
+type havenMailer struct {
+	content outbox.ContentFree
+	crisis  modules.CrisisLines
+}
+
+func (m havenMailer) Send(ctx context.Context, to, kind, lang string) error {
+	if kind != modules.NudgeKind {
+		return m.content.Send(ctx, to, kind, lang)
+	}
+	if strings.ContainsAny(to, "\r\n") {
+		return errors.New("wire: invalid recipient")
+	}
+	smtp := m.content.SMTP
+	return smtp.Deliver(ctx, to, modules.NudgeMessage(smtp.From(), to, smtp.PublicURL(), lang, m.crisis, m.content.Now()))
+}
+
+// nudgeQueue queues the self-help reminder e-mail in the outbox, in the
+// transaction that records the nudge.
+type nudgeQueue struct{}
+
+func (nudgeQueue) QueueNudge(ctx context.Context, st *modules.Store, m modules.NudgeMail) error {
+	sealed := m.AddressSealed
+	return outbox.Enqueue(st.Conn(ctx), &outbox.Notification{Kind: modules.NudgeKind, RecipientID: m.UserID, AddressSealed: &sealed,
+		AddressContext: m.AddressContext, Language: m.Language, Subject: "selfhelp:" + m.EnrolmentID, CreatedAt: m.At})
 }
 
 // outboxNotifier queues the guided trajectory's notifications in the
