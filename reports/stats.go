@@ -134,17 +134,17 @@ type PairedSummary struct {
 	ReliablyRecovered int `json:"reliably_recovered"`
 }
 
-// Change is how one pair moved against the criteria.
-type Change struct {
+// PairChange is how one pair moved against the criteria.
+type PairChange struct {
 	Improved, Deteriorated, Case, Recovered bool
 }
 
 // Classify applies c to one pair: a reliable improvement is a fall of at
 // least c.Reliable points, a reliable deterioration a rise of at least as
 // much; a case starts at c.Cutoff or more and recovers by ending under it.
-func (c ChangeCriteria) Classify(p Pair) Change {
+func (c ChangeCriteria) Classify(p Pair) PairChange {
 	d := p.Post - p.Pre
-	ch := Change{Improved: d <= -c.Reliable, Deteriorated: d >= c.Reliable, Case: p.Pre >= c.Cutoff}
+	ch := PairChange{Improved: d <= -c.Reliable, Deteriorated: d >= c.Reliable, Case: p.Pre >= c.Cutoff}
 	ch.Recovered = ch.Case && p.Post < c.Cutoff
 	return ch
 }

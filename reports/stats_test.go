@@ -124,15 +124,15 @@ func TestPairedByHand(t *testing.T) {
 func TestClassify(t *testing.T) {
 	for _, c := range []struct {
 		pre, post float64
-		want      Change
+		want      PairChange
 	}{
-		{10, 4, Change{Improved: true, Case: true, Recovered: true}},
-		{10, 5, Change{Case: true, Recovered: true}}, // recovered without reliable change
-		{9, 15, Change{Deteriorated: true}},          // exactly 6 up
-		{9, 14, Change{}},                            // 5 up: within measurement error
-		{20, 14, Change{Improved: true, Case: true}}, // 6 down but still a case
-		{9, 3, Change{Improved: true}},               // not a case at start: cannot recover
-		{10, 10, Change{Case: true}},
+		{10, 4, PairChange{Improved: true, Case: true, Recovered: true}},
+		{10, 5, PairChange{Case: true, Recovered: true}}, // recovered without reliable change
+		{9, 15, PairChange{Deteriorated: true}},          // exactly 6 up
+		{9, 14, PairChange{}},                            // 5 up: within measurement error
+		{20, 14, PairChange{Improved: true, Case: true}}, // 6 down but still a case
+		{9, 3, PairChange{Improved: true}},               // not a case at start: cannot recover
+		{10, 10, PairChange{Case: true}},
 	} {
 		if got := PHQ9Criteria.Classify(Pair{c.pre, c.post}); got != c.want {
 			t.Errorf("%v → %v: %+v, want %+v", c.pre, c.post, got, c.want)

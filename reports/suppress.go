@@ -82,52 +82,52 @@ func (o SuppressOptions) threshold() int {
 	return o.Threshold
 }
 
-// Table is a breakdown before suppression: Cells[i][j] counts row i in
+// CountTable is a breakdown before suppression: Cells[i][j] counts row i in
 // column j. The totals are computed from the cells.
-type Table struct {
+type CountTable struct {
 	Rows  []string
 	Cols  []string
 	Cells [][]int
 }
 
-// Count is a published count: N is nil when it is hidden.
-type Count struct {
+// PublishedCount is a published count: N is nil when it is hidden.
+type PublishedCount struct {
 	N *int `json:"n"`
 }
 
 // Hidden reports whether the count is suppressed.
-func (c Count) Hidden() bool { return c.N == nil }
+func (c PublishedCount) Hidden() bool { return c.N == nil }
 
-// SuppressedTable is a Table as it may be published. A hidden count's
+// SuppressedTable is a CountTable as it may be published. A hidden count's
 // value is not in it at all, so no page or export can show it by mistake.
 type SuppressedTable struct {
 	Rows      []string  `json:"rows"`
 	Cols      []string  `json:"cols"`
-	Cells     [][]Count `json:"cells"`
-	RowTotals []Count   `json:"row_totals"`
-	ColTotals []Count   `json:"col_totals"`
-	Total     Count     `json:"total"`
+	Cells     [][]PublishedCount `json:"cells"`
+	RowTotals []PublishedCount   `json:"row_totals"`
+	ColTotals []PublishedCount   `json:"col_totals"`
+	Total     PublishedCount     `json:"total"`
 	// Threshold is the smallest count shown, for the page's note.
 	Threshold int `json:"threshold"`
 }
 
 // Suppress returns t with its small counts and their complements hidden
 // (see the file comment).
-func Suppress(t Table, o SuppressOptions) SuppressedTable {
+func Suppress(t CountTable, o SuppressOptions) SuppressedTable {
 	g := extend(t)
 	hide := suppressionPattern(g, fixedTotals(len(t.Rows), len(t.Cols), o.ColumnTotalsPublished), o.threshold())
 	R, C := len(t.Rows), len(t.Cols)
-	count := func(i, j int) Count {
+	count := func(i, j int) PublishedCount {
 		if hide[i][j] {
-			return Count{}
+			return PublishedCount{}
 		}
 		n := g[i][j]
-		return Count{N: &n}
+		return PublishedCount{N: &n}
 	}
 	out := SuppressedTable{Rows: slices.Clone(t.Rows), Cols: slices.Clone(t.Cols), Threshold: o.threshold(),
-		Cells: make([][]Count, R), RowTotals: make([]Count, R), ColTotals: make([]Count, C), Total: count(R, C)}
+		Cells: make([][]PublishedCount, R), RowTotals: make([]PublishedCount, R), ColTotals: make([]PublishedCount, C), Total: count(R, C)}
 	for i := range R {
-		out.Cells[i] = make([]Count, C)
+		out.Cells[i] = make([]PublishedCount, C)
 		for j := range C {
 			out.Cells[i][j] = count(i, j)
 		}
@@ -142,7 +142,7 @@ func Suppress(t Table, o SuppressOptions) SuppressedTable {
 // extend returns the (R+1)×(C+1) grid of t's cells with the row totals in
 // the last column, the column totals in the last row and the grand total
 // in the corner.
-func extend(t Table) [][]int {
+func extend(t CountTable) [][]int {
 	R, C := len(t.Rows), len(t.Cols)
 	g := make([][]int, R+1)
 	for i := range g {
@@ -302,7 +302,7 @@ type component struct{ rows, cols []bool }
 
 // reach returns the nodes connected to a start node through hidden counts,
 // leaving out the count skip.
-func reach(hide [][]bool, startRow, startCol int, skip cell) component {
+func reachable(hide [][]bool, startRow, startCol int, skip cell) component {
 	R1, C1 := len(hide), len(hide[0])
 	c := component{rows: make([]bool, R1), cols: make([]bool, C1)}
 	type node struct {
@@ -345,7 +345,7 @@ func bridges(hide [][]bool) []cell {
 	var out []cell
 	for i := range hide {
 		for j := range hide[i] {
-			if hide[i][j] && !reach(hide, i, -1, cell{i, j}).cols[j] {
+			if hide[i][j] && !reachable(hide, i, -1, cell{i, j}).cols[j] {
 				out = append(out, cell{i, j})
 			}
 		}
@@ -356,5 +356,5 @@ func bridges(hide [][]bool) []cell {
 // sides splits the hidden counts' graph without the bridge b into the side
 // of b's row and the side of b's column.
 func sides(hide [][]bool, b cell) (rowSide, colSide component) {
-	return reach(hide, b.i, -1, b), reach(hide, -1, b.j, b)
+	return reachable(hide, b.i, -1, b), reachable(hide, -1, b.j, b)
 }

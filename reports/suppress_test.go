@@ -14,7 +14,7 @@ import (
 // totals, the last row the column totals.
 func pattern(s SuppressedTable) string {
 	var b strings.Builder
-	line := func(cs []Count, total Count) {
+	line := func(cs []PublishedCount, total PublishedCount) {
 		for _, c := range cs {
 			b.WriteString(map[bool]string{true: "x", false: "."}[c.Hidden()])
 		}
@@ -113,7 +113,7 @@ func TestSuppressByHand(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tab := Table{Cells: c.cells}
+			tab := CountTable{Cells: c.cells}
 			for i := range c.cells {
 				tab.Rows = append(tab.Rows, fmt.Sprint("r", i))
 			}
@@ -132,7 +132,7 @@ func TestSuppressByHand(t *testing.T) {
 // TestSuppressedJSONHasNoHiddenValue: a hidden count is null in JSON and
 // its value is nowhere in the output.
 func TestSuppressedJSONHasNoHiddenValue(t *testing.T) {
-	s := Suppress(Table{Rows: []string{"a", "b"}, Cols: []string{"2026-01", "2026-02"}, Cells: [][]int{{7, 31}, {23, 29}}},
+	s := Suppress(CountTable{Rows: []string{"a", "b"}, Cols: []string{"2026-01", "2026-02"}, Cells: [][]int{{7, 31}, {23, 29}}},
 		SuppressOptions{ColumnTotalsPublished: true})
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -156,7 +156,7 @@ func TestSuppressProtectsEveryHiddenCount(t *testing.T) {
 	}
 	for k := range tables {
 		R, C := 2+rng.IntN(6), 1+rng.IntN(10)
-		tab := Table{Rows: make([]string, R), Cols: make([]string, C), Cells: make([][]int, R)}
+		tab := CountTable{Rows: make([]string, R), Cols: make([]string, C), Cells: make([][]int, R)}
 		for i := range R {
 			tab.Cells[i] = make([]int, C)
 			for j := range C {
@@ -200,7 +200,7 @@ func auditTable(t *testing.T, g [][]int, s SuppressedTable, opt SuppressOptions)
 	for i := range hidden {
 		hidden[i] = make([]bool, C+1)
 	}
-	get := func(i, j int) Count {
+	get := func(i, j int) PublishedCount {
 		switch {
 		case i < R && j < C:
 			return s.Cells[i][j]
