@@ -101,8 +101,8 @@ func (c PublishedCount) Hidden() bool { return c.N == nil }
 // SuppressedTable is a CountTable as it may be published. A hidden count's
 // value is not in it at all, so no page or export can show it by mistake.
 type SuppressedTable struct {
-	Rows      []string  `json:"rows"`
-	Cols      []string  `json:"cols"`
+	Rows      []string           `json:"rows"`
+	Cols      []string           `json:"cols"`
 	Cells     [][]PublishedCount `json:"cells"`
 	RowTotals []PublishedCount   `json:"row_totals"`
 	ColTotals []PublishedCount   `json:"col_totals"`
