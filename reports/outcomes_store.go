@@ -74,10 +74,11 @@ func (s *statsStore) selftestProfile(ctx context.Context, p Periods, question st
 
 // claimedAnswer is the SQL for the answer a person gave to one profile
 // question: of the self-tests they claimed (selftest_claims, linked to
-// their account), the latest taken at or before the instant col that
-// answered it. It is a subquery over the people of base (which names the
-// person's user id "uid", the instant "at" and a key "pk"), numbering each
-// person's candidate answers.
+// their account), the latest taken at or before their start that answered
+// it. It reads the people of the CTE base (one row each: a key "pk", the
+// user id "uid", the start "at" and its "period") and numbers each
+// person's candidate answers, the one to count first (rn = 1); a person
+// with none gets one row with a NULL answer: not answered.
 func claimedAnswer(question string) string {
 	c := "sub." + profileColumns[question]
 	return `SELECT b.period, ` + c + ` AS value,

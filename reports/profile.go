@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -242,7 +243,7 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 			}
 			rowNames := s.answers(q)
 			if m.id != ProfileSelftest && q == QuestionSeverity {
-				rowNames = slices.DeleteFunc(slices.Clone(rowNames), func(r string) bool { return len(r) < 5 || r[:5] != "phq9:" })
+				rowNames = slices.DeleteFunc(slices.Clone(rowNames), func(r string) bool { return !strings.HasPrefix(r, "phq9:") })
 			}
 			t := breakdownTable(p, rowNames, rows)
 			b := Breakdown{Question: q, Table: Suppress(t, opt)}

@@ -470,3 +470,30 @@ func nonNegative(g [][]float64) bool {
 	}
 	return true
 }
+
+// BenchmarkSuppressRegions is the largest breakdown: 21 regions by 18
+// months, in a service where a third of the counts are small, and in a
+// tiny one where most are.
+func BenchmarkSuppressRegions(b *testing.B) {
+	for _, share := range []float64{0.33, 0.9} {
+		b.Run(fmt.Sprint("small", share), func(b *testing.B) { benchmarkSuppress(b, share) })
+	}
+}
+
+func benchmarkSuppress(b *testing.B, smallShare float64) {
+	rng := rand.New(rand.NewPCG(7, 18))
+	tab := CountTable{Rows: make([]string, 21), Cols: make([]string, 18), Cells: make([][]int, 21)}
+	for i := range tab.Cells {
+		tab.Cells[i] = make([]int, 18)
+		for j := range tab.Cells[i] {
+			if rng.Float64() < smallShare {
+				tab.Cells[i][j] = rng.IntN(10)
+			} else {
+				tab.Cells[i][j] = 10 + rng.IntN(200)
+			}
+		}
+	}
+	for b.Loop() {
+		Suppress(tab, SuppressOptions{ColumnTotalsPublished: true})
+	}
+}
