@@ -39,8 +39,8 @@ func (f *statsFix) create(v any) {
 	}
 }
 
-// instant parses a UTC instant "2006-01-02 15:04".
-func instant(t testing.TB, s string) time.Time {
+// utcAt parses a UTC instant "2006-01-02 15:04".
+func utcAt(t testing.TB, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse("2006-01-02 15:04", s)
 	if err != nil {
@@ -65,7 +65,7 @@ func (f *statsFix) selftest(at, instrument, band string, p profile, user string)
 	}
 	sub := &selftest.Submission{ID: f.id("sub"), InstrumentID: instrument, InstrumentVersion: "1", Language: "nl", Answers: "[]",
 		Band: band, AgeBand: opt(p.age), Gender: opt(p.gender), Region: opt(p.region), SoughtHelpBefore: opt(p.sought),
-		CreatedAt: instant(f.t, at)}
+		CreatedAt: utcAt(f.t, at)}
 	f.create(sub)
 	c := &selftest.Claim{SubmissionID: sub.ID, TokenHash: f.id("hash"), ExpiresAt: sub.CreatedAt.Add(selftest.ClaimTTL)}
 	if user != "" {
@@ -78,7 +78,7 @@ func (f *statsFix) selftest(at, instrument, band string, p profile, user string)
 func (f *statsFix) enrol(user, at string) string {
 	f.t.Helper()
 	e := &modules.Enrolment{ID: f.id("enr"), UserID: user, ProgrammeID: "depression", ProgrammeVersion: 1,
-		StartedAt: instant(f.t, at), LastActiveAt: instant(f.t, at)}
+		StartedAt: utcAt(f.t, at), LastActiveAt: utcAt(f.t, at)}
 	f.create(e)
 	return e.ID
 }
@@ -87,7 +87,7 @@ func (f *statsFix) enrol(user, at string) string {
 func (f *statsFix) courseMeasure(enrolment, point, at string, score int, band string) {
 	f.t.Helper()
 	f.create(&modules.Measurement{EnrolmentID: enrolment, PointID: point, Instrument: "phq9", Language: "nl",
-		Score: score, Band: band, TakenAt: instant(f.t, at)})
+		Score: score, Band: band, TakenAt: utcAt(f.t, at)})
 }
 
 // trajectory inserts a guided trajectory; started and ended may be "".
@@ -97,11 +97,11 @@ func (f *statsFix) trajectory(client string, state coaching.State, applied, star
 		if s == "" {
 			return nil
 		}
-		v := instant(f.t, s)
+		v := utcAt(f.t, s)
 		return &v
 	}
 	tr := &coaching.Trajectory{ID: f.id("traj"), ClientID: client, State: state, IntakeScore: intake, IntakeBand: band,
-		AppliedAt: instant(f.t, applied), StartedAt: opt(started), EndedAt: opt(ended), LastClientActivityAt: instant(f.t, applied)}
+		AppliedAt: utcAt(f.t, applied), StartedAt: opt(started), EndedAt: opt(ended), LastClientActivityAt: utcAt(f.t, applied)}
 	f.create(tr)
 	return tr.ID
 }
@@ -110,7 +110,7 @@ func (f *statsFix) trajectory(client string, state coaching.State, applied, star
 func (f *statsFix) measure(trajectory, point, at string, score int) {
 	f.t.Helper()
 	err := f.db.Table("coaching_measurements").Create(map[string]any{"trajectory_id": trajectory, "point": point, "instrument": "phq9",
-		"score": score, "band": "x", "crisis": false, "answers_sealed": "", "key_id": "", "taken_at": instant(f.t, at)}).Error
+		"score": score, "band": "x", "crisis": false, "answers_sealed": "", "key_id": "", "taken_at": utcAt(f.t, at)}).Error
 	if err != nil {
 		f.t.Fatalf("insert measurement: %v", err)
 	}
@@ -192,7 +192,7 @@ var phq9Scale = []SeverityScale{
 func newTestStats(t *testing.T, f *statsFix, now string) *StatsService {
 	t.Helper()
 	s, err := NewStatsService(StatsOptions{DB: f.db, Location: brusselsLoc(t), Severity: phq9Scale,
-		Now: func() time.Time { return instant(t, now) }})
+		Now: func() time.Time { return utcAt(t, now) }})
 	if err != nil {
 		t.Fatal(err)
 	}
