@@ -66,8 +66,8 @@ const DefaultThreshold = 10
 
 // SuppressOptions configure Suppress.
 type SuppressOptions struct {
-	// Threshold: counts n with 0 < n < Threshold are hidden. 0 means
-	// DefaultThreshold; 1 hides nothing.
+	// Threshold: counts n with 0 < n < Threshold are hidden. 0 (or less:
+	// a mistake fails closed) means DefaultThreshold; 1 hides nothing.
 	Threshold int
 	// ColumnTotalsPublished: the column totals (and so the grand total)
 	// are shown exactly elsewhere; they are never hidden and are known to
@@ -76,7 +76,7 @@ type SuppressOptions struct {
 }
 
 func (o SuppressOptions) threshold() int {
-	if o.Threshold == 0 {
+	if o.Threshold <= 0 {
 		return DefaultThreshold
 	}
 	return o.Threshold

@@ -106,6 +106,12 @@ func TestSuppressByHand(t *testing.T) {
 			want:  "xx|.\nxx|.\nxx|.\n",
 		},
 		{
+			name:  "a negative threshold is the default",
+			cells: [][]int{{12, 9}, {30, 31}},
+			opt:   SuppressOptions{Threshold: -1, ColumnTotalsPublished: true},
+			want:  "xx|.\nxx|.\n..|.\n",
+		},
+		{
 			name:  "threshold 1 hides nothing",
 			cells: [][]int{{1, 2}, {3, 0}},
 			opt:   SuppressOptions{Threshold: 1},
