@@ -45,104 +45,87 @@ type valueCount struct {
 	N      int
 }
 
-// The profile questions, as the self-test stores them (selftest.Profile):
-// the column of selftest_submissions holding each.
-var profileColumns = map[string]string{
-	QuestionAgeBand:          "age_band",
-	QuestionGender:           "gender",
-	QuestionRegion:           "region",
-	QuestionSoughtHelpBefore: "sought_help_before",
+// profileRow counts the people (or self-tests) of one period with one
+// combination of answers (nil: not answered). Severity is
+// "instrument:band".
+type profileRow struct {
+	Period           int
+	AgeBand          *string
+	Gender           *string
+	Region           *string
+	SoughtHelpBefore *string
+	Severity         *string
+	N                int
 }
 
-// selftestProfile counts the self-tests of the periods by one profile
-// question's answer, or by instrument and band for severity.
-func (s *statsStore) selftestProfile(ctx context.Context, p Periods, question string) ([]valueCount, error) {
-	value := "sub.instrument_id || ':' || sub.band"
-	if question != QuestionSeverity {
-		value = "sub." + profileColumns[question]
-	}
+// selftestProfiles counts the self-tests of the periods by their profile
+// answers and their instrument and band, in one pass over the range.
+func (s *statsStore) selftestProfiles(ctx context.Context, p Periods) ([]profileRow, error) {
 	period, args := periodCase("sub.created_at", p)
-	var rows []valueCount
-	err := s.q(ctx).Raw("SELECT "+period+" AS period, "+value+` AS value, COUNT(*) AS n
+	var rows []profileRow
+	err := s.q(ctx).Raw("SELECT "+period+` AS period, sub.age_band, sub.gender, sub.region, sub.sought_help_before,
+			sub.instrument_id || ':' || sub.band AS severity, COUNT(*) AS n
 		FROM selftest_submissions sub WHERE sub.created_at >= ? AND sub.created_at < ?
-		GROUP BY 1, 2`, append(args, p.from(), p.to())...).Scan(&rows).Error
+		GROUP BY 1, 2, 3, 4, 5, 6`, append(args, p.from(), p.to())...).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("reports: self-test profile %s: %w", question, err)
+		return nil, fmt.Errorf("reports: self-test profile: %w", err)
 	}
 	return rows, nil
 }
 
-// claimedAnswer is the SQL for the answer a person gave to one profile
-// question: of the self-tests they claimed (selftest_claims, linked to
-// their account), the latest taken at or before their start that answered
-// it. It reads the people of the CTE base (one row each: a key "pk", the
-// user id "uid", the start "at" and its "period") and numbers each
-// person's candidate answers, the one to count first (rn = 1); a person
-// with none gets one row with a NULL answer: not answered.
-func claimedAnswer(question string) string {
-	c := "sub." + profileColumns[question]
-	return `SELECT b.period, ` + c + ` AS value,
-			ROW_NUMBER() OVER (PARTITION BY b.pk ORDER BY CASE WHEN ` + c + ` IS NULL THEN 1 ELSE 0 END, sub.created_at DESC) AS rn
-		FROM base b
-		LEFT JOIN selftest_claims c ON c.user_id = b.uid
-		LEFT JOIN selftest_submissions sub ON sub.id = c.submission_id AND sub.created_at <= b.at`
+// latestAnswer is the SQL, inside personProfiles, for a person's answer
+// to one profile question (a column of selftest_submissions): the latest
+// of their claimed self-tests taken at or before their start that answered
+// it — the first of their candidate rows with the answers first, newest
+// first; NULL when none did.
+func latestAnswer(column string) string {
+	return `FIRST_VALUE(sub.` + column + `) OVER (PARTITION BY b.pk ORDER BY CASE WHEN sub.` + column +
+		` IS NULL THEN 1 ELSE 0 END, sub.created_at DESC) AS ` + column
 }
 
-// personProfile counts the people of a module (base: one row per person
-// with pk, uid, at and period) by their claimed answer to a question.
-func (s *statsStore) personProfile(ctx context.Context, base string, baseArgs []any, question, what string) ([]valueCount, error) {
-	var rows []valueCount
-	err := s.q(ctx).Raw(`WITH base AS (`+base+`)
-		SELECT period, value, COUNT(*) AS n FROM (`+claimedAnswer(question)+`) a
-		WHERE rn = 1 GROUP BY 1, 2`, baseArgs...).Scan(&rows).Error
+// personProfiles counts the people of base — one row per person with a
+// key "pk", their user id "uid", start "at", "period" and "severity" — by
+// their severity and their answers in the self-tests they claimed to
+// their account (selftest_claims): per question, the latest claimed
+// self-test taken at or before the start that answered it. One pass: the
+// people joined to their claimed self-tests (the claims' index on user_id
+// serves it), one row kept per person.
+func (s *statsStore) personProfiles(ctx context.Context, base string, args []any, what string) ([]profileRow, error) {
+	var rows []profileRow
+	err := s.q(ctx).Raw(`WITH base AS (`+base+`), person AS (
+			SELECT b.period, b.severity, `+latestAnswer("age_band")+`, `+latestAnswer("gender")+`,
+				`+latestAnswer("region")+`, `+latestAnswer("sought_help_before")+`,
+				ROW_NUMBER() OVER (PARTITION BY b.pk) AS rn
+			FROM base b
+			LEFT JOIN selftest_claims c ON c.user_id = b.uid
+			LEFT JOIN selftest_submissions sub ON sub.id = c.submission_id AND sub.created_at <= b.at)
+		SELECT period, age_band, gender, region, sought_help_before, severity, COUNT(*) AS n
+		FROM person WHERE rn = 1
+		GROUP BY period, age_band, gender, region, sought_help_before, severity`, args...).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("reports: %s profile %s: %w", what, question, err)
+		return nil, fmt.Errorf("reports: %s profile: %w", what, err)
 	}
 	return rows, nil
 }
 
-// selfhelpBase is one row per enrolment started in the periods.
-func selfhelpBase(p Periods) (string, []any) {
+// selfhelpProfiles counts the enrolments started in the periods; severity
+// is the band of the course questionnaire at point (nil: not taken).
+func (s *statsStore) selfhelpProfiles(ctx context.Context, p Periods, point string) ([]profileRow, error) {
 	period, args := periodCase("e.started_at", p)
-	return `SELECT e.id AS pk, e.user_id AS uid, e.started_at AS at, ` + period + ` AS period
-		FROM selfhelp_enrolments e WHERE e.started_at >= ? AND e.started_at < ?`, append(args, p.from(), p.to())
-}
-
-// guidanceBase is one row per application (trajectory) made in the periods.
-func guidanceBase(p Periods) (string, []any) {
-	period, args := periodCase("t.applied_at", p)
-	return `SELECT t.id AS pk, t.client_id AS uid, t.applied_at AS at, ` + period + ` AS period
-		FROM coaching_trajectories t WHERE t.applied_at >= ? AND t.applied_at < ?`, append(args, p.from(), p.to())
-}
-
-// selfhelpSeverity counts the enrolments started in the periods by the
-// band of their course questionnaire at point (nil: not taken).
-func (s *statsStore) selfhelpSeverity(ctx context.Context, p Periods, point string) ([]valueCount, error) {
-	period, args := periodCase("e.started_at", p)
-	var rows []valueCount
-	err := s.q(ctx).Raw("SELECT "+period+` AS period, m.instrument || ':' || m.band AS value, COUNT(*) AS n
+	return s.personProfiles(ctx, `SELECT e.id AS pk, e.user_id AS uid, e.started_at AS at, `+period+` AS period,
+			m.instrument || ':' || m.band AS severity
 		FROM selfhelp_enrolments e
 		LEFT JOIN selfhelp_measurements m ON m.enrolment_id = e.id AND m.point_id = ?
-		WHERE e.started_at >= ? AND e.started_at < ?
-		GROUP BY 1, 2`, append(args, point, p.from(), p.to())...).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("reports: self-help severity: %w", err)
-	}
-	return rows, nil
+		WHERE e.started_at >= ? AND e.started_at < ?`, append(args, point, p.from(), p.to()), "self-help")
 }
 
-// guidanceSeverity counts the applications of the periods by the intake
-// PHQ-9's band.
-func (s *statsStore) guidanceSeverity(ctx context.Context, p Periods) ([]valueCount, error) {
+// guidanceProfiles counts the applications (trajectories applied for) of
+// the periods; severity is the intake PHQ-9's band.
+func (s *statsStore) guidanceProfiles(ctx context.Context, p Periods) ([]profileRow, error) {
 	period, args := periodCase("t.applied_at", p)
-	var rows []valueCount
-	err := s.q(ctx).Raw("SELECT "+period+` AS period, 'phq9:' || t.intake_band AS value, COUNT(*) AS n
-		FROM coaching_trajectories t WHERE t.applied_at >= ? AND t.applied_at < ?
-		GROUP BY 1, 2`, append(args, p.from(), p.to())...).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("reports: guidance severity: %w", err)
-	}
-	return rows, nil
+	return s.personProfiles(ctx, `SELECT t.id AS pk, t.client_id AS uid, t.applied_at AS at, `+period+` AS period,
+			'phq9:' || t.intake_band AS severity
+		FROM coaching_trajectories t WHERE t.applied_at >= ? AND t.applied_at < ?`, append(args, p.from(), p.to()), "guidance")
 }
 
 // guidanceOutcomeRow is one trajectory that started and ended in the

@@ -6,8 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haven-mh/haven/coaching"
+	"github.com/haven-mh/haven/db"
+	"github.com/haven-mh/haven/db/dbtest"
+	"gorm.io/gorm"
 )
 
 // outcomeFixture, computed by hand (Brussels months, now = 1 June 2026).
@@ -253,4 +257,72 @@ func TestOutcomesThresholdForStatistics(t *testing.T) {
 			t.Errorf("threshold %d: stats %v, want %v", c.threshold, got, c.stats)
 		}
 	}
+}
+
+// BenchmarkProfilesAndOutcomes times both sections over 18 months on
+// PostgreSQL (skipped on SQLite) with generated volumes: 200,000
+// self-tests (a tenth claimed), 20,000 self-help enrolments with their
+// questionnaires, 10,000 trajectories with theirs.
+func BenchmarkProfilesAndOutcomes(b *testing.B) {
+	d := benchData(b)
+	loc := brusselsLoc(b)
+	s, err := NewStatsService(StatsOptions{DB: d, Location: loc, Severity: phq9Scale})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := MonthlyPeriods(time.Date(2025, 1, 1, 0, 0, 0, 0, loc), time.Date(2026, 6, 1, 0, 0, 0, 0, loc), loc)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := s.Profiles(ctx, p, SuppressOptions{ColumnTotalsPublished: true}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Outcomes(ctx, p, SuppressOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchData is a PostgreSQL database with the generated volumes of
+// BenchmarkProfilesAndOutcomes; the benchmark is skipped on SQLite.
+func benchData(b *testing.B) *gorm.DB {
+	d := dbtest.Open(b)
+	if d.Dialect != db.Postgres {
+		b.Skip("volumes are generated with PostgreSQL's generate_series")
+	}
+	for _, q := range []string{
+		`INSERT INTO selftest_submissions (id, instrument_id, instrument_version, language, answers, score, band, crisis, age_band, gender, region, sought_help_before, created_at)
+		 SELECT 's' || g, CASE WHEN g % 3 = 0 THEN 'gad7' ELSE 'phq9' END, '1', 'nl', '[]', g % 27, (ARRAY['minimal','mild','moderate','moderately_severe','severe'])[1 + g % 5], false,
+		   CASE WHEN g % 4 = 0 THEN NULL ELSE (ARRAY['18_24','25_34','35_44','45_54','55_64','65_plus','under_18'])[1 + g % 7] END,
+		   CASE WHEN g % 5 = 0 THEN NULL ELSE (ARRAY['woman','man','non_binary','other'])[1 + g % 4] END,
+		   CASE WHEN g % 6 = 0 THEN NULL ELSE (ARRAY['be_antwerp','be_limburg','be_brussels','nl_utrecht','other'])[1 + g % 5] END,
+		   CASE WHEN g % 3 = 0 THEN NULL WHEN g % 2 = 0 THEN 'yes' ELSE 'no' END,
+		   timestamptz '2025-01-01' + (g % 540) * interval '1 day' + (g % 1440) * interval '1 minute'
+		 FROM generate_series(1, 200000) g`,
+		`INSERT INTO selftest_claims (submission_id, token_hash, expires_at, user_id, claimed_at)
+		 SELECT 's' || g, 'h' || g, now(), 'u' || (g / 10), now() FROM generate_series(10, 200000, 10) g`,
+		`INSERT INTO selfhelp_enrolments (id, user_id, programme_id, programme_version, started_at, last_active_at, current_lesson, current_step)
+		 SELECT 'e' || g, 'u' || g, 'depression', 1, timestamptz '2025-01-01' + (g % 540) * interval '1 day' + interval '1 hour', now(), '', ''
+		 FROM generate_series(1, 20000) g`,
+		`INSERT INTO selfhelp_measurements (enrolment_id, point_id, submission_id, instrument, language, score, band, crisis, taken_at)
+		 SELECT 'e' || g, 'start', '', 'phq9', 'nl', 5 + g % 20, 'moderate', false, timestamptz '2025-01-01' + (g % 540) * interval '1 day' + interval '2 hours'
+		 FROM generate_series(1, 20000) g`,
+		`INSERT INTO selfhelp_measurements (enrolment_id, point_id, submission_id, instrument, language, score, band, crisis, taken_at)
+		 SELECT 'e' || g, 'end', '', 'phq9', 'nl', g % 20, 'mild', false, timestamptz '2025-01-01' + (g % 540) * interval '1 day' + interval '60 days'
+		 FROM generate_series(1, 20000, 2) g`,
+		`INSERT INTO coaching_trajectories (id, client_id, state, intake_score, intake_band, intake_crisis, intake_anxiety, intake_sealed, applied_at, started_at, ended_at,
+		   end_lessons_completed, end_messages_in, end_messages_out, end_contacts, last_client_activity_at, updated_at)
+		 SELECT 't' || g, 'u' || g, CASE WHEN g % 3 = 0 THEN 'dropped_out' ELSE 'completed' END, 8 + g % 19, 'moderate', false, false, '',
+		   timestamptz '2025-01-01' + (g % 450) * interval '1 day', timestamptz '2025-01-15' + (g % 450) * interval '1 day',
+		   timestamptz '2025-04-15' + (g % 450) * interval '1 day', 0, 0, 0, 0, now(), now()
+		 FROM generate_series(1, 10000) g`,
+		`INSERT INTO coaching_measurements (trajectory_id, point, instrument, score, band, crisis, answers_sealed, key_id, taken_at)
+		 SELECT 't' || g, p, 'phq9', g % 22, 'mild', false, '', '', now() FROM generate_series(1, 10000) g, unnest(ARRAY['intake','end','followup3']) p
+		 WHERE g % 3 <> 0`,
+		`ANALYZE`,
+	} {
+		if err := d.Exec(q).Error; err != nil {
+			b.Fatal(err)
+		}
+	}
+	return d.DB
 }

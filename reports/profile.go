@@ -213,39 +213,26 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 		return nil, ErrPeriods
 	}
 	out := &ProfileSection{}
-	type module struct {
+	modules := []struct {
 		id, unit string
-		count    func(question string) ([]valueCount, error)
-	}
-	shBase, shArgs := selfhelpBase(p)
-	gBase, gArgs := guidanceBase(p)
-	modules := []module{
-		{ProfileSelftest, "self_tests", func(q string) ([]valueCount, error) { return s.store.selftestProfile(ctx, p, q) }},
-		{ProfileSelfhelp, "enrolments", func(q string) ([]valueCount, error) {
-			if q == QuestionSeverity {
-				return s.store.selfhelpSeverity(ctx, p, s.start)
-			}
-			return s.store.personProfile(ctx, shBase, shArgs, q, "self-help")
-		}},
-		{ProfileGuidance, "applications", func(q string) ([]valueCount, error) {
-			if q == QuestionSeverity {
-				return s.store.guidanceSeverity(ctx, p)
-			}
-			return s.store.personProfile(ctx, gBase, gArgs, q, "guidance")
-		}},
+		rows     func() ([]profileRow, error)
+	}{
+		{ProfileSelftest, "self_tests", func() ([]profileRow, error) { return s.store.selftestProfiles(ctx, p) }},
+		{ProfileSelfhelp, "enrolments", func() ([]profileRow, error) { return s.store.selfhelpProfiles(ctx, p, s.start) }},
+		{ProfileGuidance, "applications", func() ([]profileRow, error) { return s.store.guidanceProfiles(ctx, p) }},
 	}
 	for _, m := range modules {
+		rows, err := m.rows()
+		if err != nil {
+			return nil, err
+		}
 		mp := ModuleProfile{Module: m.id, Unit: m.unit}
 		for _, q := range ProfileQuestionOrder {
-			rows, err := m.count(q)
-			if err != nil {
-				return nil, err
-			}
 			rowNames := s.answers(q)
 			if m.id != ProfileSelftest && q == QuestionSeverity {
 				rowNames = slices.DeleteFunc(slices.Clone(rowNames), func(r string) bool { return !strings.HasPrefix(r, "phq9:") })
 			}
-			t := breakdownTable(p, rowNames, rows)
+			t := breakdownTable(p, rowNames, countsOf(rows, q))
 			b := Breakdown{Question: q, Table: Suppress(t, opt)}
 			b.NotAnsweredShare = shareOf(b.Table.RowTotals[len(b.Table.Rows)-1], b.Table.Total)
 			mp.Breakdowns = append(mp.Breakdowns, b)
@@ -253,6 +240,17 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 		out.Modules = append(out.Modules, mp)
 	}
 	return out, nil
+}
+
+// countsOf sums the rows by period and their answer to question.
+func countsOf(rows []profileRow, question string) []valueCount {
+	out := make([]valueCount, 0, len(rows))
+	for _, r := range rows {
+		v := map[string]*string{QuestionAgeBand: r.AgeBand, QuestionGender: r.Gender, QuestionRegion: r.Region,
+			QuestionSoughtHelpBefore: r.SoughtHelpBefore, QuestionSeverity: r.Severity}[question]
+		out = append(out, valueCount{Period: r.Period, Value: v, N: r.N})
+	}
+	return out
 }
 
 // breakdownTable lays counts out as rows (the answers given, any value not
