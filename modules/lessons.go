@@ -162,7 +162,7 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		a.CompletedAt = &now
 	}
 	res := &SaveResult{Answer: StepAnswer{LessonID: l.ID, StepID: step.ID, Values: values, UpdatedAt: now, CompletedAt: a.CompletedAt}}
-	res.NextLesson, res.NextStep = nextPosition(p, l, step, complete)
+	res.NextLesson, res.NextStep = nextPosition(pr, l, step, complete)
 	if res.Safety = safetySignals(step, values); len(res.Safety) > 0 {
 		before, err := s.savedValues(ctx, e, l.ID, step.ID)
 		if err != nil {
@@ -218,15 +218,16 @@ func (s *Service) savedValues(ctx context.Context, e *Enrolment, lessonID, stepI
 
 // nextPosition is where the client goes after saving a step: the same step
 // when it is not complete, else the next step, the next lesson's first
-// step, or nowhere ("") after the last step of the course.
-func nextPosition(p *Programme, l *Lesson, step *Step, complete bool) (lesson, stepID string) {
+// step (in a guided course, of the clinician's next lesson), or nowhere
+// ("") after the last step of the course.
+func nextPosition(pr *Progress, l *Lesson, step *Step, complete bool) (lesson, stepID string) {
 	if !complete {
 		return l.ID, step.ID
 	}
 	if idx := l.StepIndex(step.ID); idx+1 < len(l.Steps) {
 		return l.ID, l.Steps[idx+1].ID
 	}
-	if next := p.Next(l); next != nil {
+	if next := pr.nextLesson(l); next != nil {
 		return next.ID, next.Steps[0].ID
 	}
 	return l.ID, ""

@@ -1,0 +1,123 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Guidance is a clinician guiding a client's course: the guided trajectory
+// (coaching) implements it through a relay in cmd/haven/wire, so modules
+// never imports coaching. Without it (or outside a running trajectory) the
+// course is self-paced.
+type Guidance interface {
+	// AssignedLessons is the lessons the clinician set for clientID in
+	// programmeID, in order, and whether a clinician guides the course at
+	// all (a trajectory running with lessons set).
+	AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error)
+	// FeedbackPending says whether a client who finished a feedback moment
+	// in lessonID at since still waits for their clinician's feedback on
+	// that lesson, and by when it is due. Outside a running trajectory
+	// nothing waits.
+	FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (FeedbackWait, error)
+}
+
+// FeedbackWait is the guidance's answer about one feedback moment.
+type FeedbackWait struct {
+	Pending bool
+	By      time.Time // when the clinician's feedback is due
+}
+
+// guide applies the clinician's order to computed lesson states, in a
+// trajectory that runs with lessons set (pr.Guided). The rule, the same
+// for the pages and the API:
+//   - the assigned lessons open one at a time, in the clinician's order:
+//     the next assigned lesson opens once the previous assigned one is
+//     finished (and its feedback moment, if any, has had its feedback);
+//   - a lesson the client has opened stays theirs to read and finish
+//     (in progress or done), assigned or not;
+//   - every other lesson is locked while the clinician guides the course.
+//
+// Outside a trajectory this is not called: the programme's own unlocking
+// (sequential or open) applies.
+func guide(pr *Progress) {
+	next := ""
+	for _, id := range pr.Assigned {
+		lp := pr.lesson(id)
+		if lp == nil { // removed from the content since
+			continue
+		}
+		if lp.State == LessonDone && lp.Waiting == nil {
+			continue
+		}
+		if lp.State != LessonDone {
+			next = id
+		}
+		break // the lesson to work on, or one waiting for feedback
+	}
+	for i := range pr.Lessons {
+		lp := &pr.Lessons[i]
+		if lp.OpenedAt != nil {
+			continue
+		}
+		if lp.Lesson.ID == next {
+			lp.State = LessonOpen
+		} else {
+			lp.State = LessonLocked
+		}
+	}
+	// Resume where the clinician's order leads when the bookmark points
+	// at a lesson that is not (or no longer) open.
+	if lp := pr.lesson(pr.ResumeLesson); (lp == nil || lp.State == LessonLocked) && next != "" {
+		pr.ResumeLesson, pr.ResumeStep = next, pr.Programme.Lesson(next).Steps[0].ID
+	}
+}
+
+// lesson returns a lesson's progress, or nil.
+func (pr *Progress) lesson(id string) *LessonProgress {
+	for i := range pr.Lessons {
+		if pr.Lessons[i].Lesson.ID == id {
+			return &pr.Lessons[i]
+		}
+	}
+	return nil
+}
+
+// nextLesson is the lesson after l: the programme's next one, or in a
+// guided course the first assigned lesson, in the clinician's order, that
+// is not done; nil when there is none.
+func (pr *Progress) nextLesson(l *Lesson) *Lesson {
+	if !pr.Guided {
+		return pr.Programme.Next(l)
+	}
+	for _, id := range pr.Assigned {
+		if lp := pr.lesson(id); lp != nil && id != l.ID && lp.State != LessonDone {
+			return lp.Lesson
+		}
+	}
+	return nil
+}
+
+// assigned asks the guidance for the clinician's order (none without one).
+func (s *Service) assigned(ctx context.Context, userID string, p *Programme) ([]string, bool, error) {
+	if s.guidance == nil {
+		return nil, false, nil
+	}
+	ids, guided, err := s.guidance.AssignedLessons(ctx, userID, p.ID)
+	if err != nil {
+		return nil, false, fmt.Errorf("modules: assigned lessons: %w", err)
+	}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return p.Lesson(id) == nil })
+	return ids, guided && len(ids) > 0, nil
+}
+
+// Waiting is a feedback moment the client finished and waits at: the
+// steps after it, and the lessons after its lesson, open once the
+// clinician has given feedback on the lesson.
+type Waiting struct {
+	LessonID string
+	StepID   string
+	Since    time.Time // when the client finished the step
+	By       time.Time // when the feedback is due
+}
