@@ -86,3 +86,70 @@ func TestCourseFollowsTheClinicianOrder(t *testing.T) {
 		t.Errorf("guided client opens the clinician's first lesson: %v", err)
 	}
 }
+
+// TestFeedbackMomentWaitsForTheClinician: through the real relay, a client
+// in a running trajectory who finished lesson 1's feedback moment cannot go
+// on until their clinician has given feedback on the lesson; the
+// clinician's view has it due; a client without a trajectory goes on.
+func TestFeedbackMomentWaitsForTheClinician(t *testing.T) {
+	ctx := context.Background()
+	clock := wiretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) // a Monday
+	pp := newPeople(t, clock)
+	cs, sh := pp.svcs.Coaching, pp.svcs.Selfhelp
+	prog := sh.Library().Programmes()[0]
+	l := prog.Lessons[0]
+	moment := l.FeedbackMoment()
+	if moment == nil {
+		t.Fatal("the shipped course has no feedback moment in lesson 1")
+	}
+	after := l.Steps[l.StepIndex(moment.ID)+1]
+	tr := activeTrajectory(t, pp)
+	upToMoment := func(userID string) error {
+		if _, err := sh.OpenLesson(ctx, userID, prog.ID, l.ID); err != nil {
+			return err
+		}
+		for _, st := range l.Steps[:l.StepIndex(moment.ID)+1] {
+			if _, err := sh.SaveStep(ctx, userID, prog.ID, l.ID, st.ID, modules.Values{}, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := upToMoment(pp.client.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if err := upToMoment(pp.other.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.SaveStep(ctx, pp.other.UserID, prog.ID, l.ID, after.ID, modules.Values{}, true); err != nil {
+		t.Errorf("no trajectory: the step after the moment: %v", err)
+	}
+	if _, err := sh.SaveStep(ctx, pp.client.UserID, prog.ID, l.ID, after.ID, modules.Values{}, true); !errors.Is(err, modules.ErrWaiting) {
+		t.Fatalf("guided: the step after the moment before feedback: %v, want ErrWaiting", err)
+	}
+	pr, err := sh.Progress(ctx, pp.client.UserID, prog.ID)
+	want := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC) // three working days
+	if err != nil || pr.Waiting == nil || !pr.Waiting.By.Equal(want) {
+		t.Fatalf("progress while waiting: %+v, %v; want due %v", pr.Waiting, err, want)
+	}
+	w, err := cs.Work(ctx, pp.doc, tr.ID, prog.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due, ok := w.FeedbackDue[l.ID]; !ok || !due.Equal(want) {
+		t.Errorf("the clinician's view: feedback due %v (%v), want %v", due, ok, want)
+	}
+	clock.Add(time.Hour)
+	if _, err := cs.GiveFeedback(ctx, pp.doc, tr.ID, l.ID, "Your circle is clear: well done."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.SaveStep(ctx, pp.client.UserID, prog.ID, l.ID, after.ID, modules.Values{}, true); err != nil {
+		t.Errorf("guided: the step after the moment after feedback: %v", err)
+	}
+	if w, err = cs.Work(ctx, pp.doc, tr.ID, prog.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.FeedbackDue[l.ID]; ok {
+		t.Errorf("the clinician's view after feedback: still due")
+	}
+}

@@ -121,3 +121,42 @@ type Waiting struct {
 	Since    time.Time // when the client finished the step
 	By       time.Time // when the feedback is due
 }
+
+// Blocks reports whether the client, waiting at w, may not yet go to
+// stepID of lesson l: a step after the feedback moment of w's lesson.
+func (w *Waiting) Blocks(l *Lesson, stepID string) bool {
+	return w != nil && w.LessonID == l.ID && l.StepIndex(stepID) > l.StepIndex(w.StepID)
+}
+
+// waits returns, by lesson, the feedback moment the client waits at: a
+// moment step they finished on which their clinician has given no
+// feedback since (the guidance's FeedbackPending). Outside a running
+// trajectory, or with no moments in the programme, none.
+func (s *Service) waits(ctx context.Context, st *Store, p *Programme, e *Enrolment) (map[string]*Waiting, error) {
+	if s.guidance == nil || !slices.ContainsFunc(p.Lessons, func(l *Lesson) bool { return l.FeedbackMoment() != nil }) {
+		return nil, nil
+	}
+	done, err := st.CompletedSteps(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*Waiting{}
+	for _, l := range p.Lessons {
+		m := l.FeedbackMoment()
+		if m == nil {
+			continue
+		}
+		at, ok := done[l.ID+"/"+m.ID]
+		if !ok {
+			continue
+		}
+		w, err := s.guidance.FeedbackPending(ctx, e.UserID, l.ID, at)
+		if err != nil {
+			return nil, fmt.Errorf("modules: feedback pending: %w", err)
+		}
+		if w.Pending {
+			out[l.ID] = &Waiting{LessonID: l.ID, StepID: m.ID, Since: at, By: w.By}
+		}
+	}
+	return out, nil
+}

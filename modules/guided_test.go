@@ -61,9 +61,12 @@ steps:
 `
 
 // newGuidedFixture is the fixture programme with a third lesson, guided by g.
-func newGuidedFixture(t *testing.T, g Guidance) *fixture {
+func newGuidedFixture(t *testing.T, g Guidance, edits ...func(fstest.MapFS)) *fixture {
 	t.Helper()
 	fsys := fixtureFS()
+	for _, e := range edits {
+		e(fsys)
+	}
 	fsys["demo/programme.yaml"].Data = []byte(strings.Replace(fixtureProgramme, "lessons: [one, two]", "lessons: [one, two, three]", 1))
 	fsys["demo/lessons/three.yaml"] = &fstest.MapFile{Data: []byte(guidedLessonThree)}
 	lib, err := LoadLibraryFS(fsys, knownPHQ)
@@ -197,4 +200,70 @@ func TestGuidedKeepsOpenedLessons(t *testing.T) {
 	if _, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "intro", Values{}, true); err != nil {
 		t.Fatalf("the lesson opened before: %v", err)
 	}
+}
+
+// TestFeedbackMoment: in a running trajectory, a client who finished a
+// feedback moment goes past it (the next step, the next lesson) only once
+// the clinician has given feedback; outside a trajectory nothing waits.
+func TestFeedbackMoment(t *testing.T) {
+	ctx := context.Background()
+	g := &fakeGuidance{active: true, due: 72 * time.Hour}
+	f := newGuidedFixture(t, g, momentOnAllFields)
+	story := Values{"story": raw("what I noticed")}
+	for _, user := range []string{"guided", "alone"} {
+		if user == "alone" {
+			g.set(func(g *fakeGuidance) { g.active = false })
+		}
+		if _, err := f.svc.OpenLesson(ctx, user, "demo", "one"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SaveStep(ctx, user, "demo", "one", "intro", Values{}, true); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.svc.SaveStep(ctx, user, "demo", "one", "all-fields", story, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.SaveStep(ctx, user, "demo", "one", "homework", Values{}, true)
+		switch user {
+		case "guided":
+			want := f.clock.now().Add(72 * time.Hour)
+			if res.Waiting == nil || res.Waiting.StepID != "all-fields" || !res.Waiting.By.Equal(want) || res.NextStep != "homework" {
+				t.Fatalf("finishing the moment: %+v, want waiting until %v", res.Waiting, want)
+			}
+			if !errors.Is(err, ErrWaiting) {
+				t.Fatalf("the step after the moment: %v, want ErrWaiting", err)
+			}
+			pr, _ := f.svc.Progress(ctx, user, "demo")
+			if pr.Waiting == nil || pr.Lessons[0].Waiting == nil || pr.Lessons[1].State != LessonLocked {
+				t.Fatalf("progress while waiting: %+v", pr)
+			}
+			lv, err := f.svc.OpenLesson(ctx, user, "demo", "one")
+			if err != nil || lv.Waiting == nil || !lv.Waiting.Blocks(lv.Lesson, "homework") || lv.Waiting.Blocks(lv.Lesson, "all-fields") {
+				t.Fatalf("the lesson while waiting: %+v, %v", lv, err)
+			}
+			// Editing the moment itself is allowed.
+			if _, err := f.svc.SaveStep(ctx, user, "demo", "one", "all-fields", story, true); err != nil {
+				t.Fatalf("the moment saved again: %v", err)
+			}
+			// The clinician gives feedback: the client goes on.
+			f.clock.add(time.Hour)
+			g.set(func(g *fakeGuidance) { g.feedback = f.clock.now() })
+			if _, err := f.svc.SaveStep(ctx, user, "demo", "one", "homework", Values{}, true); err != nil {
+				t.Fatalf("after the feedback: %v", err)
+			}
+			if got, want := states(t, f, user), "one:done two:open three:locked"; got != want {
+				t.Fatalf("after the feedback: %s, want %s", got, want)
+			}
+		case "alone":
+			if res.Waiting != nil || err != nil {
+				t.Fatalf("no trajectory: waiting %+v, %v", res.Waiting, err)
+			}
+		}
+	}
+}
+
+func momentOnAllFields(fsys fstest.MapFS) {
+	lesson := strings.Replace(fixtureLessonOne, "  - id: all-fields\n    type: exercise\n", "  - id: all-fields\n    type: exercise\n    feedback_moment: true\n", 1)
+	fsys["demo/lessons/one.yaml"] = &fstest.MapFile{Data: []byte(lesson)}
 }

@@ -19,6 +19,9 @@ type LessonView struct {
 	// CarriedHomework is the previous lesson's homework and the client's
 	// answer to it, shown at the start of this lesson; nil when none.
 	CarriedHomework *CarriedHomework
+	// Waiting is set when the client waits at this lesson's feedback
+	// moment: the steps after it open with the clinician's feedback.
+	Waiting *Waiting
 }
 
 // StepAnswer is a saved, decrypted answer.
@@ -81,7 +84,7 @@ func (s *Service) OpenLesson(ctx context.Context, userID, programmeID, lessonID 
 	if err != nil {
 		return nil, err
 	}
-	v := &LessonView{Programme: p, Lesson: l, State: state, Answers: map[string]StepAnswer{}}
+	v := &LessonView{Programme: p, Lesson: l, State: state, Answers: map[string]StepAnswer{}, Waiting: pr.Lessons[l.Number-1].Waiting}
 	for _, a := range answers {
 		v.Answers[a.StepID] = a
 	}
@@ -113,6 +116,9 @@ type SaveResult struct {
 	// Safety lists the safety signals the saved answer holds (options or
 	// scale values the content marks, safety.go).
 	Safety []SafetySignal
+	// Waiting is set when the client finished a feedback moment and now
+	// waits for the clinician's feedback before NextStep (guided.go).
+	Waiting *Waiting
 	// ShowCrisisHelp is set when this save chose a safety signal that the
 	// step's saved answer did not hold before: show crisis help at once,
 	// before the next step. It is recorded (EventSafetySignal, no answer
@@ -142,6 +148,9 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrLocked)
 	case LessonOpen: // open the lesson first (OpenLesson)
 		return nil, fmt.Errorf("modules: lesson %q is not opened yet: %w", lessonID, ErrNotFound)
+	}
+	if pr.Lessons[l.Number-1].Waiting.Blocks(l, step.ID) {
+		return nil, fmt.Errorf("modules: step %s/%s: %w", lessonID, stepID, ErrWaiting)
 	}
 	values, err := NormalizeValues(step, raw, complete)
 	if err != nil {
@@ -198,6 +207,13 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	})
 	if err != nil {
 		return nil, err
+	}
+	if complete && step.FeedbackMoment {
+		waits, err := s.waits(ctx, s.store, p, e)
+		if err != nil {
+			return nil, err
+		}
+		res.Waiting = waits[l.ID]
 	}
 	return res, nil
 }

@@ -112,6 +112,8 @@ type Progress struct {
 	// in the order of Assigned (guided.go) instead of the programme's.
 	Guided   bool
 	Assigned []string
+	// Waiting is the first feedback moment the client waits at, or nil.
+	Waiting *Waiting
 }
 
 // LessonProgress is one lesson's state.
@@ -200,6 +202,10 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		byID[ls.LessonID] = ls
 	}
 	pr := &Progress{Enrolment: e, Programme: p, ResumeLesson: e.CurrentLesson, ResumeStep: e.CurrentStep}
+	waits, err := s.waits(ctx, st, p, e)
+	if err != nil {
+		return nil, err
+	}
 	prevDone := true
 	for _, l := range p.Lessons {
 		lp := LessonProgress{Lesson: l}
@@ -217,7 +223,10 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		if opened {
 			lp.OpenedAt, lp.CompletedAt = &ls.OpenedAt, ls.CompletedAt
 		}
-		prevDone = lp.State == LessonDone
+		if lp.Waiting = waits[l.ID]; lp.Waiting != nil && pr.Waiting == nil {
+			pr.Waiting = lp.Waiting
+		}
+		prevDone = lp.State == LessonDone && lp.Waiting == nil
 		pr.Lessons = append(pr.Lessons, lp)
 	}
 	if pr.Assigned, pr.Guided, err = s.assigned(ctx, e.UserID, p); err != nil {

@@ -552,3 +552,23 @@ func (s *Store) Completions(ctx context.Context, userIDs []string) ([]Completion
 	}
 	return out, nil
 }
+
+// CompletedSteps returns when each step of an enrolment was first
+// completed, by "lesson/step" (no answer content is read).
+func (s *Store) CompletedSteps(ctx context.Context, enrolmentID string) (map[string]time.Time, error) {
+	var rows []struct {
+		LessonID    string
+		StepID      string
+		CompletedAt time.Time
+	}
+	err := s.db.WithContext(ctx).Model(&storedAnswer{}).Select("lesson_id, step_id, completed_at").
+		Where("enrolment_id = ? AND completed_at IS NOT NULL", enrolmentID).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: completed steps: %w", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.LessonID+"/"+r.StepID] = r.CompletedAt.UTC()
+	}
+	return out, nil
+}
