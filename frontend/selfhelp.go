@@ -175,6 +175,11 @@ type coursePage struct {
 	DoneCount    int
 	LessonsCount int
 	Guided       *courseGuided // clients: their guided care (guided.go)
+	// Waiting: the client waits at a feedback moment (selfhelp_guided.go);
+	// GuidedOrder: their clinician chose the lessons and their order.
+	Waiting     string
+	WaitingHref string
+	GuidedOrder bool
 }
 
 // selfhelp is the course page. Without the self-help service it is the
@@ -305,6 +310,10 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 			"X", l.StepIndex(st.ID)+1, "Y", len(l.Steps))
 	}
 	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
+	cp.GuidedOrder = pr.Guided
+	if w := pr.Waiting; w != nil {
+		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
+	}
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {
 		if m.Due && cp.DueHref == "" {
