@@ -70,6 +70,12 @@ func TestGuidedCourseFeedbackMoment(t *testing.T) {
 		t.Errorf("the next step's form is shown while waiting (%s buttons)", n)
 	}
 	shot(t, ctx, "en-guided-course-waiting-375")
+	for _, lang := range []string{"en", "nl"} {
+		audit(t, ctx, lang, []auditPage{
+			{name: "selfhelp-waiting", url: baseURL + "/" + lang + "/selfhelp/lesson/" + first.ID + "/" + next.ID},
+			{name: "selfhelp-course-waiting", url: baseURL + "/" + lang + "/selfhelp"},
+		})
+	}
 	do(t, ctx, chromedp.Navigate(baseURL+"/en/selfhelp"))
 	if body := mainText(t, ctx); !strings.Contains(body, "Your clinician's feedback comes first") {
 		t.Errorf("the course page does not say the client waits for feedback:\n%s", body)
