@@ -139,6 +139,10 @@ func TestFeedbackMomentWaitsForTheClinician(t *testing.T) {
 	if due, ok := w.FeedbackDue[l.ID]; !ok || !due.Equal(want) {
 		t.Errorf("the clinician's view: feedback due %v (%v), want %v", due, ok, want)
 	}
+	pending, err := cs.PendingFeedback(ctx, pp.doc)
+	if err != nil || len(pending) != 1 || pending[0].LessonID != l.ID || !pending[0].By.Equal(want) {
+		t.Errorf("the clinician's pending feedback while the client waits: %+v, %v", pending, err)
+	}
 	clock.Add(time.Hour)
 	if _, err := cs.GiveFeedback(ctx, pp.doc, tr.ID, l.ID, "Your circle is clear: well done."); err != nil {
 		t.Fatal(err)
@@ -151,5 +155,8 @@ func TestFeedbackMomentWaitsForTheClinician(t *testing.T) {
 	}
 	if _, ok := w.FeedbackDue[l.ID]; ok {
 		t.Errorf("the clinician's view after feedback: still due")
+	}
+	if pending, err := cs.PendingFeedback(ctx, pp.doc); err != nil || len(pending) != 0 {
+		t.Errorf("the clinician's pending feedback after it was given: %+v, %v", pending, err)
 	}
 }

@@ -160,3 +160,30 @@ func (s *Service) waits(ctx context.Context, st *Store, p *Programme, e *Enrolme
 	}
 	return out, nil
 }
+
+// MomentsFinished lists the feedback moments several clients finished
+// (when they first finished each), in one query whatever their number:
+// for a clinician's list of feedback due.
+func (s *Service) MomentsFinished(ctx context.Context, userIDs []string) ([]Completion, error) {
+	moment := map[string]bool{} // programme, lesson, step
+	var steps []string
+	for _, p := range s.lib.Programmes() {
+		for _, l := range p.Lessons {
+			if m := l.FeedbackMoment(); m != nil {
+				moment[p.ID+"\x00"+l.ID+"\x00"+m.ID] = true
+				steps = append(steps, m.ID)
+			}
+		}
+	}
+	rows, err := s.store.StepCompletions(ctx, userIDs, steps)
+	if err != nil {
+		return nil, err
+	}
+	var out []Completion
+	for _, r := range rows {
+		if moment[r.ProgrammeID+"\x00"+r.LessonID+"\x00"+r.StepID] {
+			out = append(out, Completion{UserID: r.UserID, ProgrammeID: r.ProgrammeID, LessonID: r.LessonID, CompletedAt: r.CompletedAt.UTC()})
+		}
+	}
+	return out, nil
+}

@@ -572,3 +572,30 @@ func (s *Store) CompletedSteps(ctx context.Context, enrolmentID string) (map[str
 	}
 	return out, nil
 }
+
+// StepCompletions lists when several clients first completed the given
+// steps (any lesson), in one query, with their programme and lesson.
+func (s *Store) StepCompletions(ctx context.Context, userIDs, stepIDs []string) ([]StepCompletion, error) {
+	if len(userIDs) == 0 || len(stepIDs) == 0 {
+		return nil, nil
+	}
+	var rows []StepCompletion
+	err := s.db.WithContext(ctx).Table("selfhelp_answers AS a").
+		Select("e.user_id, e.programme_id, a.lesson_id, a.step_id, a.completed_at").
+		Joins("JOIN selfhelp_enrolments AS e ON e.id = a.enrolment_id").
+		Where("e.user_id IN ? AND a.step_id IN ? AND a.completed_at IS NOT NULL", userIDs, stepIDs).
+		Order("e.user_id, e.programme_id, a.lesson_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: step completions: %w", err)
+	}
+	return rows, nil
+}
+
+// StepCompletion is one client's first completion of a step.
+type StepCompletion struct {
+	UserID      string
+	ProgrammeID string
+	LessonID    string
+	StepID      string
+	CompletedAt time.Time
+}
