@@ -104,7 +104,11 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 	case errors.Is(err, modules.ErrNotFound):
 		s.notFound(c, http.StatusNotFound)
 	case errors.Is(err, modules.ErrLocked):
-		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{v.T("selfhelp.locked.text")},
+		text := v.T("selfhelp.locked.text")
+		if s.guidedOrder(c) { // the clinician's order, not the course's
+			text = v.T("selfhelp.locked.guided")
+		}
+		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
 			linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})
 	default:
 		s.serverError(c, err)

@@ -50,8 +50,8 @@ func TestGuidedCoursePages(t *testing.T) {
 	if body := e.get("/en/selfhelp"); !strings.Contains(body, e.mustT("en", "selfhelp.guided_order")) {
 		t.Errorf("the course page does not say the clinician chose the order:\n%s", body)
 	}
-	if w := e.do(http.MethodGet, stepURL(second.ID, second.Steps[0].ID), nil); w.Code != http.StatusConflict {
-		t.Errorf("a lesson the clinician did not choose: %d, want 409", w.Code)
+	if w := e.do(http.MethodGet, stepURL(second.ID, second.Steps[0].ID), nil); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), e.mustT("en", "selfhelp.locked.guided")) {
+		t.Errorf("a lesson the clinician did not choose: %d, want 409 saying the clinician chose:\n%s", w.Code, w.Body.String())
 	}
 
 	// Up to the feedback moment, then finish it with the form.
