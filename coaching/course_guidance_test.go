@@ -160,3 +160,32 @@ func TestFeedbackMomentWaitsForTheClinician(t *testing.T) {
 		t.Errorf("the clinician's pending feedback after it was given: %+v, %v", pending, err)
 	}
 }
+
+// TestFeedbackMomentBeforeTheTrajectory: a moment the client finished in
+// the self-paced course, before their trajectory began, does not stop them
+// once it runs (and is not on the clinician's list either).
+func TestFeedbackMomentBeforeTheTrajectory(t *testing.T) {
+	ctx := context.Background()
+	clock := wiretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	pp := newPeople(t, clock)
+	cs, sh := pp.svcs.Coaching, pp.svcs.Selfhelp
+	prog := sh.Library().Programmes()[0]
+	l := prog.Lessons[0]
+	if _, err := sh.OpenLesson(ctx, pp.client.UserID, prog.ID, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range l.Steps[:l.StepIndex(l.FeedbackMoment().ID)+1] {
+		if _, err := sh.SaveStep(ctx, pp.client.UserID, prog.ID, l.ID, st.ID, modules.Values{}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Add(24 * time.Hour)
+	activeTrajectory(t, pp)
+	pr, err := sh.Progress(ctx, pp.client.UserID, prog.ID)
+	if err != nil || pr.Waiting != nil {
+		t.Fatalf("a moment finished before the trajectory: waiting %+v, %v", pr, err)
+	}
+	if pending, err := cs.PendingFeedback(ctx, pp.doc); err != nil || len(pending) != 0 {
+		t.Errorf("pending feedback: %+v, %v", pending, err)
+	}
+}
