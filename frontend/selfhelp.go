@@ -315,6 +315,9 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 	}
 	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
 	cp.GuidedOrder = pr.Guided
+	if c.Query("notice") == "finished" && pr.Guided && pr.Enrolment.CompletedAt == nil {
+		cp.Notice = v.T("selfhelp.notice.guided_done") // the clinician's lessons, not the course
+	}
 	if w := pr.Waiting; w != nil {
 		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
 	}

@@ -99,4 +99,16 @@ func TestGuidedCoursePages(t *testing.T) {
 	if w := e.do(http.MethodGet, stepURL(second.ID, second.Steps[0].ID), nil); w.Code != http.StatusConflict {
 		t.Errorf("the course's second lesson, not chosen: %d, want 409", w.Code)
 	}
+	// The last of the clinician's lessons: not "the course is finished".
+	completeSteps(t, e.site, client.UserID, third, len(third.Steps)-1)
+	last := third.Steps[len(third.Steps)-1]
+	page = stepURL(third.ID, last.ID)
+	code, loc, _ = e.submit(page, page, url.Values{"action": {"continue"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("the last chosen lesson's last step: %d → %s", code, loc)
+	}
+	body = e.get(loc)
+	if !strings.Contains(body, e.mustT("en", "selfhelp.notice.guided_done")) || strings.Contains(body, e.mustT("en", "selfhelp.notice.finished")) {
+		t.Errorf("after the clinician's last lesson (%s):\n%s", loc, body)
+	}
 }
