@@ -223,6 +223,7 @@ type caseStepAnswers struct {
 	Answers  []answerView
 	Answered bool
 	Homework bool
+	Moment   bool // a feedback moment: the client waits here for feedback
 }
 
 type caseFeedbackRow struct {
@@ -270,7 +271,7 @@ func (s *Site) renderLesson(c *gin.Context, status int, body, bodyError string) 
 		if len(st.Fields) == 0 {
 			continue
 		}
-		sa := caseStepAnswers{Title: st.Title.In(tl), Homework: st.Type == modules.StepHomework}
+		sa := caseStepAnswers{Title: st.Title.In(tl), Homework: st.Type == modules.StepHomework, Moment: st.FeedbackMoment}
 		for _, a := range w.Answers {
 			if a.LessonID == l.ID && a.StepID == st.ID {
 				sa.Answers, sa.Answered = answerViews(st, tl, a.Values), true

@@ -104,7 +104,11 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 	case errors.Is(err, modules.ErrNotFound):
 		s.notFound(c, http.StatusNotFound)
 	case errors.Is(err, modules.ErrLocked):
-		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{v.T("selfhelp.locked.text")},
+		text := v.T("selfhelp.locked.text")
+		if s.guidedOrder(c) { // the clinician's order, not the course's
+			text = v.T("selfhelp.locked.guided")
+		}
+		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
 			linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})
 	default:
 		s.serverError(c, err)
@@ -175,6 +179,11 @@ type coursePage struct {
 	DoneCount    int
 	LessonsCount int
 	Guided       *courseGuided // clients: their guided care (guided.go)
+	// Waiting: the client waits at a feedback moment (selfhelp_guided.go);
+	// GuidedOrder: their clinician chose the lessons and their order.
+	Waiting     string
+	WaitingHref string
+	GuidedOrder bool
 }
 
 // selfhelp is the course page. Without the self-help service it is the
@@ -305,6 +314,13 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 			"X", l.StepIndex(st.ID)+1, "Y", len(l.Steps))
 	}
 	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
+	cp.GuidedOrder = pr.Guided
+	if c.Query("notice") == "finished" && pr.Guided && pr.Enrolment.CompletedAt == nil {
+		cp.Notice = v.T("selfhelp.notice.guided_done") // the clinician's lessons, not the course
+	}
+	if w := pr.Waiting; w != nil {
+		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
+	}
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {
 		if m.Due && cp.DueHref == "" {
