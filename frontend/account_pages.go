@@ -119,6 +119,7 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		return
 	}
 	s.setSession(c, res.Session)
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
 	v.Title = v.T("account.signup.done_title")
 	then := linkView{Href: v.Href("/account"), Text: v.T("account.home.title")}
 	if next != "" {
@@ -246,6 +247,7 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 		return
 	}
 	s.setSession(c, res.Session)
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
 	v.Data = messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
 		Codes: res.RecoveryCodes, CodesLabel: v.T("account.recovery.label"),
 		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
@@ -261,7 +263,7 @@ func (s *Site) logoutSubmit(c *gin.Context) {
 		}
 	}
 	s.clearSession(c)
-	redirect(c, http.StatusSeeOther, v.Href("/"))
+	redirect(c, http.StatusSeeOther, v.Href("/?signed_out=1"))
 }
 
 func (s *Site) recoverPage(v *view) formPage {

@@ -177,7 +177,8 @@ func TestSelfhelpVisitorsAndStaff(t *testing.T) {
 	for _, st := range last.Steps {
 		w := staff.do(http.MethodGet, "/nl/selfhelp/lesson/"+last.ID+"/"+st.ID, nil)
 		body := w.Body.String()
-		if w.Code != 200 || !strings.Contains(body, "Voorbeeld voor coördinatoren") || strings.Contains(body, `method="post"`) {
+		if w.Code != 200 || !strings.Contains(body, "Voorbeeld voor coördinatoren") ||
+			strings.Contains(body[strings.Index(body, "<main"):strings.Index(body, "</main>")], `method="post"`) { // the footer's sign-out is a form
 			t.Errorf("preview %s/%s: %d", last.ID, st.ID, w.Code)
 		}
 		if len(st.Fields) > 0 && !strings.Contains(body, "<fieldset class=\"preview-fields\" disabled>") {

@@ -220,7 +220,7 @@ func (s *Site) langOf(c *gin.Context) string {
 // language prefix, used by the language switch ("" for error pages, which
 // switch to the other language's home page).
 func (s *Site) view(c *gin.Context, titleKey, path string) *view {
-	v := &view{Lang: s.langOf(c), Path: path, site: s}
+	v := &view{Lang: s.langOf(c), Path: path, site: s, Session: s.session(c)}
 	if path == "" {
 		v.Path = "/"
 	}
@@ -269,6 +269,8 @@ type view struct {
 	NoIndex     bool
 	// Wide pages (the staff's tables) use more of a laptop's screen.
 	Wide bool
+	// Session is whether one is signed in, for the header and footer.
+	Session headerSession
 	// Errors fill the error summary; a page with errors gets "Error: "
 	// before its title.
 	Errors  []errorLink
