@@ -79,6 +79,9 @@ type formView struct {
 	Lead     string
 	// Info is the info page about what the questionnaire asks.
 	Info *linkView
+	// Answered is how many questions have an answer (the progress bar's
+	// start when the form comes back with errors).
+	Answered int
 	// IdempotencyKey makes the anonymous self-test form's post run once
 	// (selftest_idempotency.go): a double submit, or the form sent again
 	// after an error page, shows the first result instead of storing a
@@ -161,6 +164,9 @@ func (s *Site) buildForm(v *view, in *selftest.Instrument, given map[string]stri
 			q.Options = append(q.Options, optionView{
 				ID: it.ID + "-" + strconv.Itoa(j), Value: val, Label: labels[j], Checked: given[it.ID] == val,
 			})
+		}
+		if _, ok := given[it.ID]; ok && given[it.ID] != "" {
+			f.Answered++
 		}
 		if msg, bad := fieldErrs[selftest.AnswerField(it.ID)]; bad {
 			q.Error = v.T("selftest.error.answer", "N", q.Number)

@@ -58,3 +58,18 @@
     }, 800);
   });
 })();
+// Questionnaires: the progress bar follows the answers (the count itself
+// is CSS, so it works without JavaScript too).
+(function () {
+  'use strict';
+  var box = document.querySelector('[data-progress]');
+  var bar = box && box.querySelector('progress');
+  var form = box && box.closest('form');
+  if (!bar || !form) { return; }
+  function update() {
+    bar.value = form.querySelectorAll('.selftest__q .radios__input:checked').length;
+  }
+  form.addEventListener('change', update);
+  update();
+  bar.hidden = false;
+})();
