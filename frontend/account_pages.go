@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -121,10 +122,6 @@ func (s *Site) signupSubmit(c *gin.Context) {
 	s.setSession(c, res.Session)
 	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
 	v.Title = v.T("account.signup.done_title")
-	then := linkView{Href: v.Href("/account"), Text: v.T("account.home.title")}
-	if next != "" {
-		then = linkView{Href: v.Href(next), Text: v.T("account.continue")}
-	}
 	var claimed []string
 	if claim != "" {
 		done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
@@ -137,10 +134,11 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		}
 		claimed = []string{msg}
 	}
-	v.Data = messagePage{Heading: v.T("account.signup.done_title"),
+	m := messagePage{Heading: v.T("account.signup.done_title"),
 		Paragraphs: append(claimed, v.T("account.recovery.explain"), v.T("account.recovery.keep")),
-		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{then}}
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label")}
+	s.keepCodes(c, v, &m, "client", or(next, "/account"))
+	v.Data = m
 	s.render(c, http.StatusCreated, "account_message", v)
 }
 
@@ -217,11 +215,34 @@ func (s *Site) mfaPage(v *view, challenge string) formPage {
 }
 
 func (s *Site) enrolPage(v *view, challenge string, en *auth.Enrolment) formPage {
-	return formPage{Heading: v.T("account.enrol.title"),
-		Lead:   []string{v.T("account.enrol.lead"), v.T("account.enrol.secret", "Secret", en.Secret)},
+	f := formPage{Heading: v.T("account.enrol.title"),
+		Lead:   []string{v.T("account.enrol.lead"), v.T("account.enrol.secret", "Secret", groupsOf4(en.Secret))},
 		Action: v.Href("/account/login/enrol"), Submit: v.T("account.enrol.submit"),
 		Hidden: map[string]string{"challenge": challenge, "secret": en.Secret},
-		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.field.code"), Autocomplete: "one-time-code"}}}
+		// No recovery codes exist yet: they come once the app works.
+		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.enrol.code"), Autocomplete: "one-time-code"}}}
+	// The QR code carries the same key (and the issuer and account name):
+	// scan it, or type the key.
+	if u, ok := otpauthURL(en.URL, en.Secret); ok {
+		if qr, err := qrSVG(u, v.T("account.enrol.qr_label")); err == nil {
+			f.QR, f.QRCaption = qr, v.T("account.enrol.qr")
+			f.Hidden["otpauth"] = u
+		}
+	}
+	return f
+}
+
+// groupsOf4 writes a key in groups of four characters, easier to type
+// (authenticator apps ignore the spaces).
+func groupsOf4(key string) string {
+	var b strings.Builder
+	for i, r := range key {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (s *Site) mfaSubmit(c *gin.Context) {
@@ -242,15 +263,16 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 	challenge := c.PostForm("challenge")
 	res, err := s.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
-		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret")})
+		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret"), URL: c.PostForm("otpauth")})
 		s.formFailed(c, v, f, err, http.StatusUnauthorized)
 		return
 	}
 	s.setSession(c, res.Session)
 	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
-	v.Data = messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
-		Codes: res.RecoveryCodes, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	m := messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
+		Codes: res.RecoveryCodes, CodesLabel: codesLabel(v, "staff")}
+	s.keepCodes(c, v, &m, "staff", "/account")
+	v.Data = m
 	s.render(c, http.StatusOK, "account_message", v)
 }
 
@@ -292,10 +314,12 @@ func (s *Site) recoverSubmit(c *gin.Context) {
 		return
 	}
 	s.setSession(c, res.Session)
-	v.Data = messagePage{Heading: v.T("account.recover.done_title"),
+	m := messagePage{Heading: v.T("account.recover.done_title"),
 		Paragraphs: []string{v.T("account.recover.done"), v.T("account.recovery.keep")},
-		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label")}
+	s.keepCodes(c, v, &m, "client", "/account")
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
+	v.Data = m
 	s.render(c, http.StatusOK, "account_message", v)
 }
 

@@ -221,7 +221,7 @@ func TestGuidedFromSelftestResultThroughSignUp(t *testing.T) {
 	if w.Code != http.StatusCreated {
 		t.Fatalf("sign-up: %d\n%s", w.Code, w.Body.String())
 	}
-	has(t, "sign-up done", w.Body.String(), e.tr("en", "account.claim.done"), `href="/en/guided/apply"`)
+	has(t, "sign-up done", w.Body.String(), e.tr("en", "account.claim.done"), `name="next" value="/guided/apply"`) // after "I have saved it"
 
 	// The kept self-test is offered, and chosen.
 	w = e.do(http.MethodGet, "/en/guided/apply", nil)

@@ -60,6 +60,9 @@ func (s *Site) Register(r *gin.Engine) {
 		a.POST("/account/login/mfa", form, s.mfaSubmit)
 		a.POST("/account/login/enrol", form, s.enrolSubmit)
 		a.POST("/account/logout", form, s.logoutSubmit)
+		// Keeping a recovery code shown once (account_recovery.go).
+		a.POST("/account/recovery-codes.txt", form, s.recoveryDownload)
+		a.POST("/account/recovery-codes/saved", form, s.recoverySaved)
 		get(a, "/account/recover", s.recoverForm)
 		a.POST("/account/recover", form, s.recoverSubmit)
 		get(a, "/account/invitation", s.invitationForm)

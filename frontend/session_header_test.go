@@ -33,7 +33,7 @@ func TestHeaderShowsSignInOrAccountAndSignOut(t *testing.T) {
 	}
 	for _, p := range []string{"/en/", "/en/crisis", "/en/info", "/en/account", "/en/selfhelp"} {
 		body := e.do(http.MethodGet, p, nil).Body.String()
-		if !strings.Contains(body, accountLink) || !strings.Contains(body, "Signed in:") || !strings.Contains(body, signOut) ||
+		if !strings.Contains(body, accountLink) || !strings.Contains(body, "You are signed in.") || !strings.Contains(body, signOut) ||
 			strings.Contains(body, signInLink) || hiddenValue(body, "csrf") != e.jar[cookieCSRF] {
 			t.Errorf("signed in, %s: want the account link, the sign and a sign-out form with the CSRF token\n%s", p, body)
 		}
@@ -42,7 +42,7 @@ func TestHeaderShowsSignInOrAccountAndSignOut(t *testing.T) {
 	// visitor page, but the account is one click away.
 	access := e.jar[cookieAccess]
 	e.jar[cookieAccess] = "not-a-token"
-	if body := e.do(http.MethodGet, "/en/", nil).Body.String(); !strings.Contains(body, accountLink) || strings.Contains(body, "Signed in:") {
+	if body := e.do(http.MethodGet, "/en/", nil).Body.String(); !strings.Contains(body, accountLink) || strings.Contains(body, "You are signed in.") {
 		t.Errorf("unverifiable cookie: want the account link without the sign\n%s", body)
 	}
 	e.jar[cookieAccess] = access
@@ -57,7 +57,7 @@ func TestHeaderShowsSignInOrAccountAndSignOut(t *testing.T) {
 	}
 	// The notice is not shown to someone who is signed in.
 	e.post("/en/account/login", "/en/account/login", url.Values{"nickname": {"header-test"}, "password": {pw}})
-	if body := e.do(http.MethodGet, "/nl/?signed_out=1", nil).Body.String(); strings.Contains(body, "Je bent afgemeld.") || !strings.Contains(body, "Aangemeld:") {
+	if body := e.do(http.MethodGet, "/nl/?signed_out=1", nil).Body.String(); strings.Contains(body, "Je bent afgemeld.") || !strings.Contains(body, "Je bent aangemeld.") {
 		t.Errorf("signed in with ?signed_out=1\n%s", body)
 	}
 }

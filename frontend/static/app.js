@@ -73,3 +73,19 @@
   update();
   bar.hidden = false;
 })();
+// Recovery codes: a copy button, where the browser allows it (the page
+// works without: the codes can be downloaded or written down).
+(function () {
+  'use strict';
+  var button = document.querySelector('[data-copy-codes]');
+  var list = document.querySelector('[data-codes]');
+  if (!button || !list || !navigator.clipboard || !window.isSecureContext) { return; }
+  var status = button.parentNode.querySelector('[role="status"]');
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    var codes = Array.prototype.map.call(list.querySelectorAll('code'), function (c) { return c.textContent; });
+    navigator.clipboard.writeText(codes.join('\n')).then(function () {
+      if (status) { status.textContent = button.getAttribute('data-copied'); }
+    }).catch(function () {});
+  });
+})();

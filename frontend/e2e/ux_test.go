@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// confirmSaved ticks "I have saved my recovery code" on the page that
+// shows it and presses Continue, with the keyboard.
+func confirmSaved(t *testing.T, ctx context.Context) {
+	t.Helper()
+	tabTo(t, ctx, "I have saved it", func(f focused) bool { return f.ID == "saved" })
+	key(t, ctx, " ")
+	key(t, ctx, kb.Tab)
+	key(t, ctx, kb.Enter)
+}
+
+// Signing up at 320 px: the header says one is signed in; the recovery
+// code can be copied (app.js) or downloaded, and "Continue" needs "I have
+// saved it"; signing out from the header says so on the home page.
+func TestRecoveryCodeKeepAndSignOut(t *testing.T) {
+	need(t)
+	ctx := privateTab(t)
+	recordCSP(t, ctx)
+	do(t, ctx, chromedp.EmulateViewport(320, 700), chromedp.Navigate(baseURL+"/en/account/signup?next=/selfhelp"))
+	if s := evalString(t, ctx, `document.querySelector('.header__session').innerText`); !strings.Contains(s, "Sign in") {
+		t.Errorf("signed out, the header says %q", s)
+	}
+	signUp(t, ctx, uniqueNick("saver"), "a long enough password 9")
+	shot(t, ctx, "en-recovery-code-320")
+	runAxe(t, ctx, "en recovery code @320px")
+	checkCSP(t, ctx, "en recovery code @320px")
+	if s := evalString(t, ctx, `document.querySelector('.header__session').innerText`); !strings.Contains(s, "You are signed in.") || !strings.Contains(s, "Sign out") {
+		t.Errorf("signed in, the header says %q", s)
+	}
+	if evalString(t, ctx, `String(document.querySelector('[data-copy-codes]').hidden)`) != "false" {
+		t.Error("the copy button is not shown with JavaScript")
+	}
+	if w := evalString(t, ctx, `String(document.documentElement.scrollWidth)`); w != "320" {
+		t.Errorf("the page is %s px wide at 320 px", w)
+	}
+	// Continue without ticking: the code again, with the error.
+	tabTo(t, ctx, "Continue", func(f focused) bool { return f.Tag == "BUTTON" && f.Type == "submit" && f.Name == "" && evalString(t, ctx, `document.activeElement.closest('form').className`) == "codes-confirm" })
+	key(t, ctx, kb.Enter)
+	waitFor(t, ctx, `!!document.querySelector('.error-summary')`)
+	confirmSaved(t, ctx)
+	waitPath(t, ctx, "^/en/selfhelp$")
+	tabTo(t, ctx, "Sign out", func(f focused) bool { return f.Tag == "BUTTON" && evalString(t, ctx, `document.activeElement.textContent`) == "Sign out" })
+	key(t, ctx, kb.Enter)
+	waitPath(t, ctx, "^/en/$")
+	if s := evalString(t, ctx, `document.querySelector('main').innerText`); !strings.Contains(s, "You have signed out.") {
+		t.Errorf("after signing out the home page says:\n%s", s)
+	}
+}
