@@ -44,12 +44,16 @@ func TestRecoveryCodeKeepAndSignOut(t *testing.T) {
 		t.Errorf("the page is %s px wide at 320 px", w)
 	}
 	// Continue without ticking: the code again, with the error.
-	tabTo(t, ctx, "Continue", func(f focused) bool { return f.Tag == "BUTTON" && f.Type == "submit" && f.Name == "" && evalString(t, ctx, `document.activeElement.closest('form').className`) == "codes-confirm" })
+	tabTo(t, ctx, "Continue", func(f focused) bool {
+		return f.Tag == "BUTTON" && f.Type == "submit" && f.Name == "" && evalString(t, ctx, `document.activeElement.closest('form').className`) == "codes-confirm"
+	})
 	key(t, ctx, kb.Enter)
 	waitFor(t, ctx, `!!document.querySelector('.error-summary')`)
 	confirmSaved(t, ctx)
 	waitPath(t, ctx, "^/en/selfhelp$")
-	tabTo(t, ctx, "Sign out", func(f focused) bool { return f.Tag == "BUTTON" && evalString(t, ctx, `document.activeElement.textContent`) == "Sign out" })
+	tabTo(t, ctx, "Sign out", func(f focused) bool {
+		return f.Tag == "BUTTON" && evalString(t, ctx, `document.activeElement.textContent`) == "Sign out"
+	})
 	key(t, ctx, kb.Enter)
 	waitPath(t, ctx, "^/en/$")
 	if s := evalString(t, ctx, `document.querySelector('main').innerText`); !strings.Contains(s, "You have signed out.") {
