@@ -435,15 +435,32 @@ type tablePage struct {
 	Rows    [][]string
 	Empty   string
 	Notice  string
+	Invite  *inviteView // a new invitation link to hand on
+}
+
+// inviteView is a new invitation link: absolute (HAVEN_PUBLIC_URL) when
+// the site knows its address.
+type inviteView struct {
+	URL      string
+	Relative bool
+	Hours    int
+}
+
+func (s *Site) staffTableInvite(c *gin.Context, v *view, in *inviteView) {
+	s.staffTableWith(c, v, "", in, http.StatusCreated)
 }
 
 func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
+	s.staffTableWith(c, v, notice, nil, status)
+}
+
+func (s *Site) staffTableWith(c *gin.Context, v *view, notice string, invite *inviteView, status int) {
 	users, err := s.Auth.Staff.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice,
+	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice, Invite: invite,
 		Head:  []string{v.T("account.field.nickname"), v.T("account.staff.role"), v.T("account.staff.caseload"), v.T("account.staff.mfa")},
 		Empty: v.T("account.staff.empty")}
 	for _, u := range users {
@@ -481,8 +498,8 @@ func (s *Site) inviteSubmit(c *gin.Context) {
 		s.staffTable(c, v, v.T("account.error.invalid"), http.StatusUnprocessableEntity)
 		return
 	}
-	url := v.Href("/account/invitation") + "?token=" + link.Token
-	s.staffTable(c, v, v.T("account.staff.invited", "Link", url, "Hours", 72), http.StatusCreated)
+	path := v.Href("/account/invitation") + "?token=" + link.Token
+	s.staffTableInvite(c, v, &inviteView{URL: s.PublicURL + path, Relative: s.PublicURL == "", Hours: 72})
 }
 
 func (s *Site) auditPage(c *gin.Context) {

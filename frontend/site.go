@@ -54,6 +54,10 @@ type Deps struct {
 	// MailConfigured says e-mail is sent (HAVEN_SMTP_URL): only then do
 	// pages offer an address for notifications.
 	MailConfigured bool
+	// PublicURL is Haven's public address (HAVEN_PUBLIC_URL, no trailing
+	// slash), for links handed on outside the site (invitations); empty,
+	// such links are shown as paths.
+	PublicURL string
 	// Idempotency, when set, stores the self-test form's post once per
 	// form (selftest_idempotency.go).
 	Idempotency *idempotency.Store

@@ -89,3 +89,20 @@
     }).catch(function () {});
   });
 })();
+// Copy buttons for a text on the page (an invitation link), shown only
+// where the clipboard works.
+(function () {
+  'use strict';
+  if (!navigator.clipboard || !window.isSecureContext) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), function (button) {
+    var source = document.getElementById(button.getAttribute('data-copy'));
+    if (!source) { return; }
+    var status = button.closest('div') && button.closest('div').querySelector('.invite__status');
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        if (status) { status.textContent = button.getAttribute('data-copied'); }
+      }).catch(function () {});
+    });
+  });
+})();
