@@ -155,21 +155,24 @@ type coursePage struct {
 	Staff      bool
 	Preview    bool // a coordinator: every lesson links to its preview
 	// Clients
-	Client       bool
-	Enrolled     bool
-	StartHref    string
-	Nudge        string
-	Notice       string
-	ResumeHref   string
-	ResumeText   string
-	Finished     bool
-	DueHref      string
-	DueText      string
-	Trend        []measureRow
-	Advice       *courseAdviceView
-	PlanTitle    string
-	CSRF         string
-	ReminderSet  bool
+	Client      bool
+	Enrolled    bool
+	StartHref   string
+	Nudge       string
+	Notice      string
+	ResumeHref  string
+	ResumeText  string
+	Finished    bool
+	DueHref     string
+	DueText     string
+	Trend       []measureRow
+	Advice      *courseAdviceView
+	PlanTitle   string
+	CSRF        string
+	ReminderSet bool
+	// CanMail: e-mail is sent (HAVEN_SMTP_URL), so a reminder address is
+	// offered; without it only an address given before can be removed.
+	CanMail      bool
 	EmailValue   string
 	EmailError   string
 	DoneCount    int
@@ -281,6 +284,7 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 	cp.Enrolled = true
 	cp.Finished = pr.Enrolment.CompletedAt != nil
 	cp.ReminderSet = pr.Enrolment.NudgeEmailSealed != nil
+	cp.CanMail = s.MailConfigured
 	if pr.Nudge != nil {
 		cp.Nudge = v.T("selfhelp.nudge", "Date", s.longDate(v, pr.Nudge.LapseSince))
 		if err := s.Selfhelp.AckNudge(c.Request.Context(), pr); err != nil { // shown on this page
@@ -361,6 +365,11 @@ func selfhelpKeys() []string {
 func (s *Site) reminderSubmit(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
 	who := signedIn(c)
+	if !s.MailConfigured {
+		// Not offered: nothing would send the e-mail.
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
 	email := c.PostForm("email")
 	if email == "" {
 		s.renderCourse(c, http.StatusUnprocessableEntity, "", v.T("selfhelp.reminder.error_empty"))

@@ -536,7 +536,7 @@ func TestSelfhelpDiaryChartAndTable(t *testing.T) {
 }
 
 func TestSelfhelpPlanAndReminder(t *testing.T) {
-	e := newAccountEnv(t)
+	e := newAccountEnvWith(t, func(d *Deps) { d.MailConfigured = true }) // the reminder is offered only then
 	signUpClient(t, e, "planner")
 	e.do(http.MethodGet, "/nl/selfhelp/lesson/understanding/welcome", nil)
 	w := e.do(http.MethodGet, "/nl/selfhelp/plan.txt", nil)

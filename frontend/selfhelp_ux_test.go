@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -27,5 +28,32 @@ func TestSelfhelpPlanLinksOnlyToOpenLessons(t *testing.T) {
 	}
 	if !strings.Contains(body, `href="/en/selfhelp"`) {
 		t.Error("locked: want the way back to the course")
+	}
+}
+
+// Without a mail server the reminder e-mail is neither offered nor
+// accepted; with one it is.
+func TestSelfhelpReminderOnlyWhenMailIsSent(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		mail   bool
+		status int
+	}{
+		{"no mail", false, http.StatusNotFound},
+		{"mail", true, http.StatusSeeOther},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newAccountEnvWith(t, func(d *Deps) { d.MailConfigured = tt.mail })
+			signUpClient(t, e, "reminded")
+			e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/welcome", nil)
+			body := e.do(http.MethodGet, "/en/selfhelp", nil).Body.String()
+			if offered := strings.Contains(body, `id="reminder"`) && strings.Contains(body, `id="email"`); offered != tt.mail {
+				t.Errorf("reminder offered: %v, want %v", offered, tt.mail)
+			}
+			w := e.do(http.MethodPost, "/en/selfhelp/reminder", url.Values{"email": {"me@example.com"}, csrfField: {e.jar[cookieCSRF]}})
+			if w.Code != tt.status {
+				t.Errorf("reminder post: %d, want %d", w.Code, tt.status)
+			}
+		})
 	}
 }
