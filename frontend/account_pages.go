@@ -49,6 +49,7 @@ type accountHomeView struct {
 // claimedRow is a self-test kept in the account.
 type claimedRow struct {
 	Date       string
+	ISO        string // for <time datetime>
 	Instrument string
 	Band       string
 	Score      string
@@ -65,7 +66,7 @@ func (s *Site) claimedSelftests(c *gin.Context, v *view, userID string) ([]claim
 	rows := make([]claimedRow, 0, len(outs))
 	for _, o := range outs {
 		t, used := o.Instrument.Text(v.Lang)
-		r := claimedRow{Date: o.CreatedAt.Format("2006-01-02"), Instrument: t.Title, Band: t.Bands[o.Band].Label,
+		r := claimedRow{Date: s.dateText(v, o.CreatedAt), ISO: o.CreatedAt.In(s.location()).Format("2006-01-02"), Instrument: t.Title, Band: t.Bands[o.Band].Label,
 			Score: v.T("result.score", "Score", o.Score, "Max", o.MaxScore), Href: v.Href("/selftest/result/" + o.ID)}
 		if used != v.Lang {
 			r.TextLang = used
@@ -539,7 +540,7 @@ func (s *Site) auditPage(c *gin.Context) {
 		}
 	}
 	for _, e := range entries {
-		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04:05 UTC"), deref(e.ActorID) + " (" + e.ActorRole + ")",
+		t.Rows = append(t.Rows, []string{s.dateTimeSecondsText(v, e.At), deref(e.ActorID) + " (" + e.ActorRole + ")",
 			deref(e.SubjectID), e.Action + " " + e.Object, e.Outcome})
 	}
 	v.Data = t

@@ -398,7 +398,8 @@ func (s *Site) reminderRemove(c *gin.Context) {
 	redirect(c, http.StatusSeeOther, v.Href("/selfhelp")+"?notice=reminder-removed#reminder")
 }
 
-// longDate writes a day as "27 Nov 2026" in the page's language.
+// longDate writes a calendar day as "27 November 2026" in the page's
+// language (the day as given: see dates.go for moments).
 func (s *Site) longDate(v *view, t time.Time) string {
-	return strconv.Itoa(t.Day()) + " " + monthName(v, t.Month()) + " " + strconv.Itoa(t.Year())
+	return strconv.Itoa(t.Day()) + " " + longMonthName(v, t.Month()) + " " + strconv.Itoa(t.Year())
 }
