@@ -176,8 +176,20 @@ type messagePage struct {
 	CodesLabel string
 	// Keep, when set, offers to keep the codes and asks "I have saved it"
 	// before going on (account_recovery.go).
-	Keep  *recoveryKeep
-	Links []linkView
+	Keep *recoveryKeep
+	// Confirm, when set, is the second step of a destructive action.
+	Confirm *confirmForm
+	Links   []linkView
+}
+
+// confirmForm asks "are you sure?" before a destructive post.
+type confirmForm struct {
+	Action     string
+	CSRF       string
+	Hidden     map[string]string
+	Submit     string
+	CancelHref string
+	CancelText string
 }
 
 // renderForm fills in the error summary from the fields' errors.

@@ -18,7 +18,7 @@ func TestDatesInTheDeploymentsTimeZoneAndReadersLanguage(t *testing.T) {
 	if e.site.location().String() != brussels.String() {
 		t.Fatalf("test deployment time zone %s, want Europe/Brussels", e.site.location())
 	}
-	at := time.Date(2026, 12, 2, 13, 5, 0, 0, time.UTC) // 14:05 in Brussels
+	at := time.Date(2026, 12, 2, 13, 5, 0, 0, time.UTC)    // 14:05 in Brussels
 	late := time.Date(2026, 6, 30, 22, 30, 0, 0, time.UTC) // already 1 July there
 	for _, tt := range []struct {
 		lang     string

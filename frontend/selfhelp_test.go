@@ -526,7 +526,7 @@ func TestSelfhelpDiaryChartAndTable(t *testing.T) {
 	if !strings.Contains(body, `value="3" checked`) || !strings.Contains(body, ">note 3</textarea>") {
 		t.Error("the edit form is not filled in")
 	}
-	w = e.do(http.MethodPost, "/en/selfhelp/diary/delete", url.Values{"day": {day}, csrfField: {e.jar[cookieCSRF]}})
+	w = e.do(http.MethodPost, "/en/selfhelp/diary/delete", url.Values{"day": {day}, "confirm": {"yes"}, csrfField: {e.jar[cookieCSRF]}}) // the second step
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("delete: %d", w.Code)
 	}

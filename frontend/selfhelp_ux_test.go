@@ -57,3 +57,35 @@ func TestSelfhelpReminderOnlyWhenMailIsSent(t *testing.T) {
 		})
 	}
 }
+
+// Deleting a diary day takes a second step (no JavaScript needed): the
+// first post only asks, set apart from Save on the edit page.
+func TestSelfhelpDiaryDeleteAsksFirst(t *testing.T) {
+	e := newAccountEnv(t)
+	signUpClient(t, e, "diarist")
+	e.do(http.MethodGet, "/en/selfhelp/lesson/understanding/welcome", nil)
+	day := e.site.Selfhelp.Today().Format("2006-01-02")
+	postStep(e, "/en/selfhelp/diary", url.Values{"day": {day}, "mood": {"4"}, "note": {"keep me"}})
+	edit := e.do(http.MethodGet, "/en/selfhelp/diary?day="+day, nil).Body.String()
+	save, zone := strings.Index(edit, `type="submit">Save`), strings.Index(edit, `<section class="danger-zone"`)
+	if save < 0 || zone < save || !strings.Contains(edit[zone:], `action="/en/selfhelp/diary/delete"`) {
+		t.Errorf("the delete form is not set apart after Save\n%s", edit)
+	}
+
+	w := e.do(http.MethodPost, "/en/selfhelp/diary/delete", url.Values{"day": {day}, csrfField: {e.jar[cookieCSRF]}})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "You cannot undo this.") || !strings.Contains(body, `name="confirm" value="yes"`) ||
+		!strings.Contains(body, `href="/en/selfhelp/diary?day=`+day+`#entry"`) {
+		t.Fatalf("first step: %d, want the confirmation page\n%s", w.Code, body)
+	}
+	if list := e.do(http.MethodGet, "/en/selfhelp/diary", nil).Body.String(); !strings.Contains(list, "keep me") {
+		t.Fatal("the first step deleted the entry")
+	}
+	w = e.do(http.MethodPost, "/en/selfhelp/diary/delete", url.Values{"day": {day}, "confirm": {"yes"}, csrfField: {e.jar[cookieCSRF]}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("second step: %d", w.Code)
+	}
+	if list := e.do(http.MethodGet, "/en/selfhelp/diary", nil).Body.String(); strings.Contains(list, "keep me") {
+		t.Error("confirmed, the entry is still there")
+	}
+}
