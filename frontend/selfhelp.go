@@ -129,6 +129,7 @@ type lessonRow struct {
 	State      string // "" for visitors
 	StateLabel string
 	Href       string // empty when locked (or, for visitors, beyond the trial)
+	Opens      string // when a lesson locked by the course's pace opens
 	Current    bool
 	Feedback   []feedbackView // the guide's, in guided care
 }
@@ -296,6 +297,9 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		row.State = lp.State
 		if lp.State != modules.LessonLocked {
 			row.Href = v.Href("/selfhelp/lesson/" + lp.Lesson.ID)
+		}
+		if lp.OpensAt != nil {
+			row.Opens = v.T("selfhelp.opens.on", "Date", s.dateText(v, *lp.OpensAt))
 		}
 		if lp.State == modules.LessonDone {
 			cp.DoneCount++

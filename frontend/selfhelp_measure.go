@@ -278,8 +278,12 @@ func (s *Site) planPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "selfhelp_plan", v)
 }
 
-// opensText says when a locked lesson opens: after the lesson before it.
+// opensText says when a locked lesson opens: on its day, under the
+// course's pace, else after the lesson before it.
 func (s *Site) opensText(v *view, pr *modules.Progress, lp modules.LessonProgress) string {
+	if lp.OpensAt != nil {
+		return v.T("selfhelp.opens.lesson_on", "N", lp.Lesson.Number, "Date", s.dateText(v, *lp.OpensAt))
+	}
 	return v.T("selfhelp.opens.after", "N", lp.Lesson.Number, "Previous", lp.Lesson.Number-1)
 }
 

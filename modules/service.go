@@ -31,6 +31,8 @@ type Service struct {
 	crisis CrisisLines
 	now    func() time.Time
 	loc    *time.Location
+	// gapDays paces a sequential programme (pacing.go).
+	gapDays int
 }
 
 // Scorer scores the questionnaires a course offers; selftest.Service
@@ -62,6 +64,10 @@ type Options struct {
 	Now     func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
+	// LessonGapDays paces a sequential programme: a lesson opens this many
+	// days after the one before was finished, at midnight in Location
+	// (pacing.go); 0 opens it at once.
+	LessonGapDays int
 }
 
 // NewService returns a self-help service.
@@ -72,7 +78,11 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, now: o.Now, loc: o.Location}, nil
+	if o.LessonGapDays < 0 {
+		return nil, errors.New("modules: LessonGapDays must not be negative")
+	}
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, now: o.Now, loc: o.Location,
+		gapDays: o.LessonGapDays}, nil
 }
 
 // Library returns the programmes on offer.
@@ -107,6 +117,9 @@ type LessonProgress struct {
 	State       string
 	OpenedAt    *time.Time
 	CompletedAt *time.Time
+	// OpensAt is when a lesson locked by the programme's pace opens (the
+	// one before is finished); nil otherwise.
+	OpensAt *time.Time
 }
 
 // MeasureState is one questionnaire point: due now, taken, or later.
@@ -185,6 +198,8 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 	}
 	pr := &Progress{Enrolment: e, Programme: p, ResumeLesson: e.CurrentLesson, ResumeStep: e.CurrentStep}
 	prevDone := true
+	var prevCompleted *time.Time
+	now := s.now()
 	for _, l := range p.Lessons {
 		lp := LessonProgress{Lesson: l}
 		ls, opened := byID[l.ID]
@@ -193,15 +208,20 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 			lp.State = LessonDone
 		case opened:
 			lp.State = LessonInProgress
-		case prevDone || p.Unlock == UnlockOpen:
+		case p.Unlock == UnlockOpen:
 			lp.State = LessonOpen
+		case prevDone:
+			lp.State = LessonOpen
+			if at := s.paceOpens(p, prevCompleted); at != nil && now.Before(*at) {
+				lp.State, lp.OpensAt = LessonLocked, at
+			}
 		default:
 			lp.State = LessonLocked
 		}
 		if opened {
 			lp.OpenedAt, lp.CompletedAt = &ls.OpenedAt, ls.CompletedAt
 		}
-		prevDone = lp.State == LessonDone
+		prevDone, prevCompleted = lp.State == LessonDone, lp.CompletedAt
 		pr.Lessons = append(pr.Lessons, lp)
 	}
 	// A lesson removed from the content since: resume at the first

@@ -40,6 +40,9 @@ type Config struct {
 	DefaultCountry string
 	// Location is the deployment's time zone (HAVEN_TIMEZONE).
 	Location *time.Location
+	// LessonGapDays paces the self-help course (HAVEN_SELFHELP_LESSON_DAYS):
+	// a lesson opens this many days after the one before was finished.
+	LessonGapDays int
 	// EncryptionKeys seal sensitive content; without them SQLite keeps a
 	// generated key next to its database and PostgreSQL refuses to start.
 	EncryptionKeys []seal.Key
@@ -239,7 +242,7 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Now: cfg.Now, Location: cfg.Location})
+		Scorer: scorer, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when
