@@ -60,3 +60,39 @@ func TestRecoveryCodeKeepAndSignOut(t *testing.T) {
 		t.Errorf("after signing out the home page says:\n%s", s)
 	}
 }
+
+// At 320 px the pages a client uses most fit without horizontal scrolling
+// (WCAG reflow): the questionnaire with its progress bar, the course, and
+// the diary with a long word in a note; the 0–10 scale is two even rows.
+func TestReflowAt320(t *testing.T) {
+	need(t)
+	ctx := privateTab(t)
+	recordCSP(t, ctx)
+	do(t, ctx, chromedp.EmulateViewport(320, 700), chromedp.Navigate(baseURL+"/nl/account/signup?next=/selfhelp"))
+	signUp(t, ctx, uniqueNick("reflow"), "a long enough password 10")
+	do(t, ctx, chromedp.Navigate(baseURL+"/nl/selfhelp/lesson/understanding/welcome"))
+	today := evalString(t, ctx, `new Date().toISOString().slice(0, 10)`)
+	res := evalString(t, ctx, `(async () => {
+		const csrf = document.querySelector('input[name=csrf]').value;
+		const r = await fetch('/nl/selfhelp/diary', {method: 'POST', body: new URLSearchParams({csrf, day: '`+today+`', mood: '6',
+			note: 'Wandelingmetdehondlangsdegrachtenweerterug', activity: 'Boodschappen'})});
+		return r.ok ? '' : String(r.status);
+	})()`)
+	if res != "" {
+		t.Fatalf("diary post: %s", res)
+	}
+	for _, p := range []string{"/nl/selftest/phq9", "/nl/selfhelp", "/nl/selfhelp/diary", "/nl/selfhelp/diary?day=" + today, "/nl/account"} {
+		do(t, ctx, chromedp.Navigate(baseURL+p))
+		waitFor(t, ctx, `true`)
+		if w := evalString(t, ctx, `String(document.documentElement.scrollWidth)`); w != "320" {
+			t.Errorf("%s is %s px wide at 320 px", p, w)
+		}
+		runAxe(t, ctx, p+" @320px")
+	}
+	shot(t, ctx, "nl-diary-edit-320")
+	rows := evalString(t, ctx, `(() => { const tops = {}; document.querySelectorAll('.scale__item').forEach(i => { tops[i.offsetTop] = (tops[i.offsetTop] || 0) + 1; }); return Object.values(tops).join('+'); })()`)
+	if rows != "6+5" {
+		t.Errorf("the 0–10 scale lies in rows of %s, want 6+5", rows)
+	}
+	checkCSP(t, ctx, "reflow @320px")
+}
