@@ -95,7 +95,7 @@ func TestReflowAt320(t *testing.T) {
 			if rows != "6+5" {
 				t.Errorf("the 0–10 scale lies in rows of %s, want 6+5", rows)
 			}
-			if fits := evalString(t, ctx, `(() => { const w = document.querySelector('.table-wrap'); return String(w.scrollWidth <= w.clientWidth); })()`); fits != "true" {
+			if fits := evalString(t, ctx, `String(document.querySelector('.diary-table').getBoundingClientRect().right <= 320)`); fits != "true" {
 				t.Error("the diary table does not fit its box at 320 px")
 			}
 		}
