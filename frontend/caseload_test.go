@@ -355,7 +355,7 @@ func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 		t.Errorf("a contact today without a time: %d\n%s", code, body)
 	}
 	body = e.get(loc)
-	if !strings.Contains(body, "First session; goals agreed.") || !strings.Contains(body, "2026-01-05 14:30") || !strings.Contains(body, e.mustT("en", "caseload.mode.video")) {
+	if !strings.Contains(body, "First session; goals agreed.") || !strings.Contains(body, "5 January 2026, 14:30") || !strings.Contains(body, e.mustT("en", "caseload.mode.video")) {
 		t.Errorf("the contact is not listed:\n%s", body)
 	}
 }

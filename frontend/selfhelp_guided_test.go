@@ -69,13 +69,13 @@ func TestGuidedCoursePages(t *testing.T) {
 		t.Fatalf("not waiting after the moment: %+v, %v", pr, err)
 	}
 	by := pr.Waiting.By.In(cs.Config().Location)
-	date := strconv.Itoa(by.Day()) + " " + strings.Fields(e.mustT("en", "date.months"))[by.Month()-1] + " " + strconv.Itoa(by.Year())
+	date := strconv.Itoa(by.Day()) + " " + strings.Fields(e.mustT("en", "date.months_long"))[by.Month()-1] + " " + strconv.Itoa(by.Year())
 	for _, target := range []string{loc, "/en/selfhelp"} {
 		body := e.get(target)
 		if !strings.Contains(body, e.mustT("en", "selfhelp.waiting.title")) || !strings.Contains(body, date) {
 			t.Errorf("%s: no waiting notice with the date %s:\n%s", target, date, body)
 		}
-		if strings.Contains(body, `name="csrf"`) && target == loc {
+		if strings.Contains(body, `class="step-form"`) && target == loc {
 			t.Errorf("%s: the next step's form is shown while waiting", target)
 		}
 	}

@@ -61,6 +61,7 @@ func guide(pr *Progress) {
 		if lp.OpenedAt != nil {
 			continue
 		}
+		lp.OpensAt = nil // the clinician decides, not the programme's pace
 		if lp.Lesson.ID == next {
 			lp.State = LessonOpen
 		} else {

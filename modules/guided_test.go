@@ -267,3 +267,35 @@ func momentOnAllFields(fsys fstest.MapFS) {
 	lesson := strings.Replace(fixtureLessonOne, "  - id: all-fields\n    type: exercise\n", "  - id: all-fields\n    type: exercise\n    feedback_moment: true\n", 1)
 	fsys["demo/lessons/one.yaml"] = &fstest.MapFile{Data: []byte(lesson)}
 }
+
+// TestGuidedIgnoresPace: in a guided course the clinician decides when a
+// lesson opens, not the programme's pace — the next assigned lesson opens
+// as soon as the one before is done, with no opening day shown.
+func TestGuidedIgnoresPace(t *testing.T) {
+	ctx := context.Background()
+	g := &fakeGuidance{assigned: []string{"one", "two"}, active: true}
+	f := newGuidedFixture(t, g)
+	f.svc.gapDays = 7
+	if _, err := f.svc.Start(ctx, "u1", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); err != nil {
+		t.Fatal(err)
+	}
+	finishLessonSteps(t, f, "u1", "one")
+	if got, want := states(t, f, "u1"), "one:done two:open three:locked"; got != want {
+		t.Fatalf("guided with a pace, first assigned done: %s, want %s", got, want)
+	}
+	pr, err := f.svc.Progress(ctx, "u1", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lp := range pr.Lessons {
+		if lp.OpensAt != nil {
+			t.Errorf("%s: opens at %v in a guided course, want no pace", lp.Lesson.ID, lp.OpensAt)
+		}
+	}
+	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "two"); err != nil {
+		t.Fatalf("the next assigned lesson under a pace: %v", err)
+	}
+}

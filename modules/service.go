@@ -34,6 +34,8 @@ type Service struct {
 	guidance Guidance
 	now      func() time.Time
 	loc      *time.Location
+	// gapDays paces a sequential programme (pacing.go).
+	gapDays int
 }
 
 // Scorer scores the questionnaires a course offers; selftest.Service
@@ -71,6 +73,10 @@ type Options struct {
 	Now      func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
+	// LessonGapDays paces a sequential programme: a lesson opens this many
+	// days after the one before was finished, at midnight in Location
+	// (pacing.go); 0 opens it at once.
+	LessonGapDays int
 }
 
 // NewService returns a self-help service.
@@ -81,7 +87,11 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, guidance: o.Guidance, now: o.Now, loc: o.Location}, nil
+	if o.LessonGapDays < 0 {
+		return nil, errors.New("modules: LessonGapDays must not be negative")
+	}
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, guidance: o.Guidance,
+		now: o.Now, loc: o.Location, gapDays: o.LessonGapDays}, nil
 }
 
 // Library returns the programmes on offer.
@@ -125,6 +135,9 @@ type LessonProgress struct {
 	// Waiting is set when the client finished a feedback moment of this
 	// lesson and waits for their clinician's feedback (guided.go).
 	Waiting *Waiting
+	// OpensAt is when a lesson locked by the programme's pace opens (the
+	// one before is finished); nil otherwise.
+	OpensAt *time.Time
 }
 
 // MeasureState is one questionnaire point: due now, taken, or later.
@@ -207,6 +220,8 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		return nil, err
 	}
 	prevDone := true
+	var prevCompleted *time.Time
+	now := s.now()
 	for _, l := range p.Lessons {
 		lp := LessonProgress{Lesson: l}
 		ls, opened := byID[l.ID]
@@ -215,8 +230,13 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 			lp.State = LessonDone
 		case opened:
 			lp.State = LessonInProgress
-		case prevDone || p.Unlock == UnlockOpen:
+		case p.Unlock == UnlockOpen:
 			lp.State = LessonOpen
+		case prevDone:
+			lp.State = LessonOpen
+			if at := s.paceOpens(p, prevCompleted); at != nil && now.Before(*at) {
+				lp.State, lp.OpensAt = LessonLocked, at
+			}
 		default:
 			lp.State = LessonLocked
 		}
@@ -226,7 +246,7 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		if lp.Waiting = waits[l.ID]; lp.Waiting != nil && pr.Waiting == nil {
 			pr.Waiting = lp.Waiting
 		}
-		prevDone = lp.State == LessonDone && lp.Waiting == nil
+		prevDone, prevCompleted = lp.State == LessonDone && lp.Waiting == nil, lp.CompletedAt
 		pr.Lessons = append(pr.Lessons, lp)
 	}
 	if pr.Assigned, pr.Guided, err = s.assigned(ctx, e.UserID, p); err != nil {

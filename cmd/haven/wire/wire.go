@@ -41,6 +41,9 @@ type Config struct {
 	DefaultCountry string
 	// Location is the deployment's time zone (HAVEN_TIMEZONE).
 	Location *time.Location
+	// LessonGapDays paces the self-help course (HAVEN_SELFHELP_LESSON_DAYS):
+	// a lesson opens this many days after the one before was finished.
+	LessonGapDays int
 	// EncryptionKeys seal sensitive content; without them SQLite keeps a
 	// generated key next to its database and PostgreSQL refuses to start.
 	EncryptionKeys []seal.Key
@@ -262,7 +265,7 @@ func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location})
+		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when
