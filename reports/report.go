@@ -34,10 +34,12 @@ type Report struct {
 	// Total is computed from Months (totals are never stored).
 	Total Figures `json:"total"`
 
-	// The profile of help-seekers per module and the outcomes (PHQ-9
-	// before and after, Hedges' g, reliable change, recovery) are
-	// separate sections with their own cell suppression, built in
-	// profile.go and outcomes.go: fields Profile and Outcomes go here.
+	// Profile is the profile of help-seekers per module (profile.go) and
+	// Outcomes the PHQ-9 before and after (outcomes.go): breakdowns with
+	// their own small-cell suppression, by the same months. Nil when the
+	// service was built without statistics.
+	Profile  *ProfileSection `json:"profile"`
+	Outcomes *OutcomeSection `json:"outcomes"`
 }
 
 // Figures are one month's figures, or the range's total (Month empty).

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -32,6 +33,13 @@ type Options struct {
 	// Instruments are the self-tests, in the order reports show them.
 	Instruments []Instrument
 	Now         func() time.Time
+	// Stats computes the profile and outcome sections; without it the
+	// report has none.
+	Stats *StatsService
+	// MinCell is the suppression threshold of those sections: counts of
+	// 1 to MinCell−1 are hidden (HAVEN_REPORT_MIN_CELL; 0 means
+	// DefaultThreshold).
+	MinCell int
 }
 
 // Service builds the reports.
@@ -40,6 +48,8 @@ type Service struct {
 	loc         *time.Location
 	instruments []Instrument
 	now         func() time.Time
+	stats       *StatsService
+	minCell     int
 }
 
 // NewService returns a Service.
@@ -53,7 +63,13 @@ func NewService(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now}, nil
+	if o.MinCell < 0 {
+		return nil, errors.New("reports: the smallest cell shown must not be negative")
+	}
+	if o.MinCell == 0 {
+		o.MinCell = DefaultThreshold
+	}
+	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell}, nil
 }
 
 // Location is the time zone of the report's months.
@@ -126,7 +142,36 @@ func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) 
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
+	if err := s.breakdowns(ctx, b, r); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// MinCell is the smallest count the breakdowns show.
+func (s *Service) MinCell() int { return s.minCell }
+
+// breakdowns adds the profile and outcome sections over the report's
+// months. A coordinator sees each module's exact monthly counts in the
+// report itself, so the profile tables treat their column totals as
+// published (outcome tables never do: see outcomes.go).
+func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report) error {
+	if s.stats == nil {
+		return nil
+	}
+	p := Periods{Bounds: b.bounds}
+	for _, m := range b.months {
+		p.Labels = append(p.Labels, m.String())
+	}
+	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: true}
+	var err error
+	if r.Profile, err = s.stats.Profiles(ctx, p, opt); err != nil {
+		return fmt.Errorf("reports: profiles: %w", err)
+	}
+	if r.Outcomes, err = s.stats.Outcomes(ctx, p, opt); err != nil {
+		return fmt.Errorf("reports: outcomes: %w", err)
+	}
+	return nil
 }
 
 // pools are each month's per-person values behind the medians.
