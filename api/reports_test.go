@@ -57,7 +57,9 @@ func TestMonthlyReportAPI(t *testing.T) {
 		}
 		lines := strings.Split(strings.TrimSpace(r.raw), "\n")
 		if lines[0] != "month,module,figure,key,value" || !strings.HasPrefix(lines[1], "2026-01,info,page_views,,0") ||
-			!strings.HasPrefix(lines[len(lines)-1], "total,funnel,share,completers,") {
+			!slices.Contains(lines, "total,funnel,share,completers,") ||
+			!slices.Contains(lines, "2026-02,profile_selftest,age_band,18_24,0") ||
+			lines[len(lines)-1] != "total,outcome_guidance,intake_to_followup12_hedges_g_ci_high,," {
 			t.Errorf("csv: %s … %s", lines[:2], lines[len(lines)-1])
 		}
 	}

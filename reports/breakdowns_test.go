@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,9 +20,11 @@ func TestMonthlyBreakdowns(t *testing.T) {
 		// want: the self-test profile's age band 25_34 in January, nil
 		// when hidden.
 		want *int
+		// csv and md: the same count in the CSV and the Markdown.
+		csv, md string
 	}{
-		{"threshold 1 shows everything", 1, ptr(1)},
-		{"default threshold hides 1", 0, nil},
+		{"threshold 1 shows everything", 1, ptr(1), "2026-01,profile_selftest,age_band,25_34,1\n", "| 25_34 | 1 | 0 | 0 | 1 |"},
+		{"default threshold hides 1", 0, nil, "2026-01,profile_selftest,age_band,25_34,suppressed\n", "| 25_34 | suppressed | 0 | 0 | suppressed |"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +63,22 @@ func TestMonthlyBreakdowns(t *testing.T) {
 			}
 			if len(r.Outcomes.Selfhelp) != 1 || len(r.Outcomes.Guidance) != 3 {
 				t.Errorf("outcomes: %d self-help, %d guidance comparisons", len(r.Outcomes.Selfhelp), len(r.Outcomes.Guidance))
+			}
+
+			var csv, md strings.Builder
+			if err := WriteCSV(&csv, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteMarkdown(&md, r); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(csv.String(), tt.csv) || !strings.Contains(csv.String(), "total,outcome_guidance,intake_to_end_hedges_g,,\n") {
+				t.Errorf("CSV lacks %q or the guidance's g:\n%s", tt.csv, csv.String())
+			}
+			mdText := md.String()
+			k := strings.Index(mdText, "### selftest (self_tests): age_band")
+			if k < 0 || !strings.Contains(mdText[k:], tt.md) || !strings.Contains(mdText, "### guidance, intake to followup3: reliable change") {
+				t.Errorf("Markdown lacks %q:\n%s", tt.md, mdText)
 			}
 		})
 	}
