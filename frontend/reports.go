@@ -29,6 +29,7 @@ func reportsKeys() []string {
 	for _, k := range reports.FunnelSteps {
 		ids = append(ids, "reports.step."+k)
 	}
+	ids = append(ids, breakdownKeys()...)
 	return append(ids, "reports.reason."+reports.ReasonUnknown)
 }
 
@@ -39,6 +40,10 @@ type reportsView struct {
 	CSV       string
 	Lead      string
 	Tables    []reportTable
+	// Breakdowns are the profile and outcome sections
+	// (reports_breakdowns.go); HiddenNote explains their hidden counts.
+	Breakdowns []breakdownSection
+	HiddenNote string
 }
 
 // reportTable is one module's table: a row per month, then the total.
@@ -91,6 +96,7 @@ func (s *Site) reportsPage(c *gin.Context) {
 	rv.CSV = v.Href("/reports/csv") + "?from=" + rv.From + "&to=" + rv.To
 	rv.Lead = v.T("reports.lead", "From", rv.From, "To", rv.To, "Zone", r.TimeZone)
 	s.buildReport(v, r, &rv)
+	s.buildBreakdowns(v, r, &rv)
 	v.Data = rv
 	s.render(c, http.StatusOK, "reports", v)
 }

@@ -31,10 +31,18 @@ func TestReportsPage(t *testing.T) {
 	}{
 		{"nl", []string{"<h1>Maandrapport</h1>", "Bereik: bezoeken en zelftests", "Zelftests: PHQ-9 per uitslag", "Begeleide hulp: waarom mensen vroeger stopten",
 			"Reageerde niet meer tijdens het traject, zonder reden", "Van bezoek tot afgeronde hulp", "Bezoekersdagen tellen de unieke bezoekers",
-			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels"}},
+			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels",
+			// The self-test's profile: one PHQ-9 of "mild" this month, hidden,
+			// its month's total published; the outcomes' rows.
+			"Profiel: zelftests", `<caption class="table__caption">Ernst bij de start</caption>`, `<th scope="row">PHQ-9: Licht</th>`,
+			`">verborgen</td>`, "‘verborgen’: minder dan 10 mensen", "Resultaten: PHQ-9 voor en na",
+			`<th scope="row">Begeleide hulp: intake tot einde</th>`, `<th scope="col">Hedges&#39; g (95 %-BI)</th>`, ">te weinig mensen</td>"}},
 		{"en", []string{"<h1>Monthly report</h1>", "Reach: visits and self-tests", "Self-tests: PHQ-9 by result", "Guided care: why people left early",
 			"Stopped responding during the trajectory", "From visit to completed care", "someone who comes back on another day counts again",
-			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels"}},
+			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels",
+			"Profile: self-tests", `<caption class="table__caption">Severity at the start</caption>`, `<th scope="row">PHQ-9: Mild</th>`,
+			`">hidden</td>`, "“hidden”: fewer than 10 people", "Outcomes: PHQ-9 before and after",
+			`<th scope="row">Guided care: intake to end</th>`, `<th scope="col">Hedges&#39; g (95 % CI)</th>`, ">too few people</td>"}},
 	}
 	for _, tt := range tests {
 		w := e.do("GET", "/"+tt.lang+"/reports", nil)
@@ -57,6 +65,20 @@ func TestReportsPage(t *testing.T) {
 		}
 		if strings.Contains(body, "<script>") || strings.Contains(body, "style=") || strings.Contains(body, "<style") {
 			t.Errorf("%s: inline script or style", tt.lang)
+		}
+		if strings.Contains(body, missingMark) {
+			t.Errorf("%s: a message is missing", tt.lang)
+		}
+		// The self-test's severity row this month: hidden (1 < 10), and
+		// the month's column total beside it published.
+		sev := body[strings.Index(body, `id="profile-selftest-severity_at_start"`):]
+		sev = sev[:strings.Index(sev, "</table>")]
+		mild := sev[strings.Index(sev, `<th scope="row">PHQ-9: `+map[string]string{"nl": "Licht", "en": "Mild"}[tt.lang]+`</th>`):]
+		mild = mild[:strings.Index(mild, "</tr>")]
+		if !strings.HasSuffix(mild, `<td data-label="`+month+`">`+map[string]string{"nl": "verborgen", "en": "hidden"}[tt.lang]+`</td><td data-label="`+
+			map[string]string{"nl": "Totaal", "en": "Total"}[tt.lang]+`">`+map[string]string{"nl": "verborgen", "en": "hidden"}[tt.lang]+`</td>`) ||
+			!strings.Contains(sev, `<td data-label="`+month+`">1</td>`) {
+			t.Errorf("%s: severity this month: %s", tt.lang, mild)
 		}
 		if !regexp.MustCompile(`<td data-label="[^"]+">1</td>`).MatchString(body) {
 			t.Errorf("%s: the self-test is not counted", tt.lang)
