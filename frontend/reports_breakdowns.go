@@ -56,6 +56,9 @@ func breakdownKeys() []string {
 	return ids
 }
 
+// matrixFunc lays a suppressed table out (buildBreakdowns' matrix).
+type matrixFunc func(id, caption, corner string, t reports.SuppressedTable, rowLabel func(string) string) matrixTable
+
 func (s *Site) buildBreakdowns(v *view, r *reports.Report, rv *reportsView) {
 	threshold := 0
 	hidden := v.T("reports.hidden")
@@ -65,7 +68,7 @@ func (s *Site) buildBreakdowns(v *view, r *reports.Report, rv *reportsView) {
 		}
 		return strconv.Itoa(*c.N)
 	}
-	matrix := func(id, caption, corner string, t reports.SuppressedTable, rowLabel func(string) string) matrixTable {
+	var matrix matrixFunc = func(id, caption, corner string, t reports.SuppressedTable, rowLabel func(string) string) matrixTable {
 		threshold = t.Threshold
 		mt := matrixTable{ID: id, Caption: caption, Head: append(append([]string{corner}, t.Cols...), v.T("reports.total"))}
 		for i, name := range t.Rows {
@@ -86,6 +89,9 @@ func (s *Site) buildBreakdowns(v *view, r *reports.Report, rv *reportsView) {
 		return v.T("reports.percent", "Percent", strconv.FormatFloat(*x*100, 'f', 1, 64))
 	}
 
+	if r.Series != nil {
+		s.buildSeries(v, r.Series, matrix, rv)
+	}
 	if r.Profile != nil {
 		answer := func(q string) func(string) string {
 			return func(a string) string {
@@ -196,5 +202,55 @@ func (s *Site) buildBreakdowns(v *view, r *reports.Report, rv *reportsView) {
 	}
 	if threshold > 0 {
 		rv.HiddenNote = v.T("reports.hidden_note", "Hidden", hidden, "N", threshold)
+	}
+}
+
+// seriesLabels name a researcher's series by the monthly tables' columns.
+var seriesLabels = map[string]string{
+	"page_views": "reports.col.page_views", "visitor_days": "reports.col.visitor_days", "crisis": "reports.col.crisis",
+	"starters": "reports.col.starters", "lessons_completed": "reports.col.lessons", "courses_completed": "reports.col.courses",
+	"lapses": "reports.col.lapses", "returns": "reports.col.returns", "applications": "reports.col.applications",
+	"entrants": "reports.col.entrants", "completed": "reports.col.completed_trajectories", "early_exits": "reports.exits.title",
+	"referrals": "reports.referrals.title", "withdrawn": "reports.col.withdrawn", "extensions": "reports.col.extensions",
+}
+
+// buildSeries lays a researcher's series out: a section per module, a
+// table per figure (its months, the total), every count suppressed.
+func (s *Site) buildSeries(v *view, ss *reports.SeriesSection, matrix matrixFunc, rv *reportsView) {
+	headings := map[string]string{"info": "reports.reach.title", "selftest": "reports.reach.title",
+		"selfhelp": "reports.selfhelp.title", "guidance": "reports.guidance.title"}
+	reason := func(key string) string {
+		if key == reports.ReasonUnknown {
+			return v.T("reports.reason." + key)
+		}
+		return v.T("caseload.reason." + key)
+	}
+	byID := map[string]int{}
+	for _, sr := range ss.Series {
+		heading := v.T(headings[sr.Module])
+		id := "series-" + headings[sr.Module][len("reports."):len(headings[sr.Module])-len(".title")]
+		i, ok := byID[id]
+		if !ok {
+			rv.Breakdowns = append(rv.Breakdowns, breakdownSection{ID: id, Heading: heading})
+			i = len(rv.Breakdowns) - 1
+			byID[id] = i
+		}
+		figure, instrument, _ := strings.Cut(sr.Figure, ":")
+		var caption string
+		rowLabel := func(string) string { return caption }
+		switch {
+		case figure == "band":
+			caption = v.T("reports.selftest.title", "Instrument", s.caseInstrument(instrument))
+			rowLabel = func(band string) string { return s.caseBand(v, instrument, band) }
+		case instrument != "":
+			caption = v.T(seriesLabels[figure]) + ": " + s.caseInstrument(instrument)
+		default:
+			caption = v.T(seriesLabels[figure])
+			if figure == "early_exits" || figure == "referrals" {
+				rowLabel = reason
+			}
+		}
+		rv.Breakdowns[i].Tables = append(rv.Breakdowns[i].Tables,
+			matrix(id+"-"+strings.ReplaceAll(sr.Figure, ":", "-"), caption, v.T("reports.col.figure"), sr.Table, rowLabel))
 	}
 }

@@ -33,7 +33,7 @@ func TestMonthlyBreakdowns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := s.Monthly(context.Background(), Month{2026, time.January}, Month{2026, time.March})
+			r, err := s.Monthly(context.Background(), Month{2026, time.January}, Month{2026, time.March}, AudienceCoordinator)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,10 @@ func (r *Report) Rows() []Row {
 	for _, m := range r.Months {
 		out = append(out, figureRows(m.Month, m)...)
 	}
-	return append(out, figureRows(TotalMonth, r.Total)...)
+	if r.Total == nil {
+		return out
+	}
+	return append(out, figureRows(TotalMonth, *r.Total)...)
 }
 
 func figureRows(month string, f Figures) []Row {
@@ -144,7 +147,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		sb.WriteString("---:|")
 	}
 	sb.WriteString("\n")
-	per := len(figureRows("", r.Total))
+	per := 0
+	if r.Total != nil {
+		per = len(figureRows("", *r.Total))
+	}
 	rows := r.Rows()
 	for i := range per {
 		head := rows[i]

@@ -15,10 +15,15 @@ import (
 // Suppressed is written in place of a hidden count.
 const Suppressed = "suppressed"
 
-// BreakdownRows flattens the profile and outcome sections (none when the
-// report has them not).
+// BreakdownRows flattens a researcher's series, and the profile and
+// outcome sections (none when the report has them not).
 func (r *Report) BreakdownRows() []Row {
 	var out []Row
+	if r.Series != nil {
+		for _, sr := range r.Series.Series {
+			out = append(out, tableRows(sr.Table, sr.Module, sr.Figure)...)
+		}
+	}
 	if r.Profile != nil {
 		for _, m := range r.Profile.Modules {
 			for _, b := range m.Breakdowns {

@@ -29,10 +29,16 @@ type Report struct {
 	// TimeZone is where the months begin and end (HAVEN_TIMEZONE).
 	TimeZone    string    `json:"time_zone"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// Audience is who the report was built for: a researcher's has no
+	// exact figures (Months empty, Total nil) but Series.
+	Audience Audience `json:"audience"`
 	// Months are the range's months in order, empty months included.
 	Months []Figures `json:"months"`
 	// Total is computed from Months (totals are never stored).
-	Total Figures `json:"total"`
+	Total *Figures `json:"total"`
+	// Series are a researcher's counts, every one suppressed (nil for a
+	// coordinator).
+	Series *SeriesSection `json:"series"`
 
 	// Profile is the profile of help-seekers per module (profile.go) and
 	// Outcomes the PHQ-9 before and after (outcomes.go): breakdowns with

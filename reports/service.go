@@ -110,12 +110,18 @@ func (s *Service) Range(from, to string) (Month, Month, error) {
 // month's figures, empty months included, and the total computed from
 // them. It runs a fixed number of queries whatever the range, under the
 // caller's deadline.
-func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) {
+//
+// aud decides how much of it is exact (see Audience): a researcher's
+// report has every count suppressed.
+func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*Report, error) {
 	if to.Before(from) || monthsBetween(from, to) > MaxMonths {
 		return nil, kind.Field("reports", "to", "must not be before from, and at most 120 months after it")
 	}
 	b := newBuckets(from, to, s.loc)
-	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Months: make([]Figures, len(b.months))}
+	if aud != AudienceCoordinator {
+		aud = AudienceResearcher // fail closed
+	}
+	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months))}
 	for i, m := range b.months {
 		r.Months[i] = s.empty(m.String())
 	}
@@ -135,15 +141,20 @@ func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) 
 		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
 		m.Funnel = funnel(m)
 	}
-	r.Total = total(r.Months)
+	t := total(r.Months)
+	r.Total = &t
 	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
 	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
 	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
-	if err := s.breakdowns(ctx, b, r); err != nil {
+	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: aud == AudienceCoordinator}
+	if err := s.breakdowns(ctx, b, r, opt); err != nil {
 		return nil, err
+	}
+	if aud == AudienceResearcher {
+		forResearchers(r, SuppressOptions{Threshold: s.minCell})
 	}
 	return r, nil
 }
@@ -153,9 +164,9 @@ func (s *Service) MinCell() int { return s.minCell }
 
 // breakdowns adds the profile and outcome sections over the report's
 // months. A coordinator sees each module's exact monthly counts in the
-// report itself, so the profile tables treat their column totals as
-// published (outcome tables never do: see outcomes.go).
-func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report) error {
+// report itself, so for them the profile tables treat their column totals
+// as published (opt; outcome tables never do: see outcomes.go).
+func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report, opt SuppressOptions) error {
 	if s.stats == nil {
 		return nil
 	}
@@ -163,7 +174,6 @@ func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report) error {
 	for _, m := range b.months {
 		p.Labels = append(p.Labels, m.String())
 	}
-	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: true}
 	var err error
 	if r.Profile, err = s.stats.Profiles(ctx, p, opt); err != nil {
 		return fmt.Errorf("reports: profiles: %w", err)
