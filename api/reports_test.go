@@ -143,3 +143,59 @@ func TestMonthlyReportBreakdownsAPI(t *testing.T) {
 		t.Errorf("outcome comparisons: guidance %v, self-help %d", tos, len(rep.Outcomes.Selfhelp))
 	}
 }
+
+// TestMonthlyReportResearcherAPI: a researcher gets the report with no
+// exact figure: this month's one self-test is hidden in its series.
+func TestMonthlyReportResearcherAPI(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{})
+	a.staff(auth.RoleCoordinator, "coordinator", "")
+	a.staff(auth.RoleResearcher, "researcher", a.login("coordinator"))
+	token := a.login("researcher")
+	if r := a.do("POST", "/api/v1/selftest/instruments/phq9/submissions", "", phq9Body("en", 1, 1, 1, 1, 1, 1, 1, 1, 0)); r.code != 201 {
+		t.Fatalf("self-test: %d %s", r.code, r.raw)
+	}
+	r := a.do("GET", "/api/v1/reports/monthly", token, nil)
+	if r.code != 200 {
+		t.Fatalf("report: %d %s", r.code, r.raw)
+	}
+	var rep struct {
+		Audience string
+		Months   []any
+		Total    any
+		Series   struct {
+			Series []struct {
+				Module, Figure string
+				Table          struct {
+					Rows      []string
+					Cells     [][]struct{ N *int }
+					ColTotals []struct{ N *int } `json:"col_totals"`
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.raw), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Audience != "researcher" || len(rep.Months) != 0 || rep.Total != nil {
+		t.Errorf("audience %q, %d months, total %v", rep.Audience, len(rep.Months), rep.Total)
+	}
+	found := false
+	for _, s := range rep.Series.Series {
+		if s.Figure != "band:phq9" {
+			continue
+		}
+		found = true
+		last := len(s.Table.ColTotals) - 1
+		mild := slices.Index(s.Table.Rows, "mild")
+		if mild < 0 || s.Table.Cells[mild][last].N != nil || s.Table.ColTotals[last].N != nil {
+			t.Errorf("this month's mild PHQ-9 or its total is shown: %+v", s.Table)
+		}
+	}
+	if !found {
+		t.Errorf("no PHQ-9 band series: %s", r.raw)
+	}
+	csv := a.do("GET", "/api/v1/reports/monthly?format=csv", token, nil)
+	if csv.code != 200 || strings.Contains(csv.raw, ",info,page_views,,") || !strings.Contains(csv.raw, ",selftest,band:phq9,mild,suppressed\n") {
+		t.Errorf("researcher's CSV: %d\n%s", csv.code, csv.raw)
+	}
+}
