@@ -124,3 +124,52 @@ func TestReportsPage(t *testing.T) {
 		t.Error("a clinician's home links to the report")
 	}
 }
+
+// TestReportsPageResearcher: a researcher's page has no exact table: every
+// count is a suppressed series, so this month's one self-test is hidden,
+// with the explanation, in both languages.
+func TestReportsPageResearcher(t *testing.T) {
+	e := newAccountEnv(t)
+	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleResearcher, "onderzoek")
+	answers := []selftest.Answer{}
+	for i := 1; i <= 9; i++ {
+		answers = append(answers, selftest.Answer{Item: "phq9_" + string(rune('0'+i)), Value: 1})
+	}
+	if _, err := e.site.Selftest.Submit(context.Background(), selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().In(e.site.Reports.Location()).Format("2006-01")
+	tests := []struct {
+		lang, hidden string
+		wants        []string
+	}{
+		{"nl", "verborgen", []string{"Voor onderzoekers staat elk aantal er pas vanaf 10", `<caption class="table__caption">Zelftests: PHQ-9 per uitslag</caption>`,
+			`<th scope="row">Licht</th>`, "‘verborgen’: minder dan 10 mensen", "Profiel: zelftests", "Resultaten: PHQ-9 voor en na"}},
+		{"en", "hidden", []string{"For researchers every number is shown only from 10", `<caption class="table__caption">Self-tests: PHQ-9 by result</caption>`,
+			`<th scope="row">Mild</th>`, "“hidden”: fewer than 10 people", "Profile: self-tests", "Outcomes: PHQ-9 before and after"}},
+	}
+	for _, tt := range tests {
+		w := e.do("GET", "/"+tt.lang+"/reports", nil)
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tt.lang, w.Code, body)
+		}
+		for _, want := range tt.wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %q", tt.lang, want)
+			}
+		}
+		if strings.Contains(body, missingMark) || strings.Contains(body, `id="reach"`) || strings.Contains(body, "chart-") {
+			t.Errorf("%s: a missing message, or an exact table or chart", tt.lang)
+		}
+		band := body[strings.Index(body, `id="series-reach-band-phq9"`):]
+		band = band[:strings.Index(band, "</table>")]
+		if !strings.Contains(band, `<td data-label="`+month+`">`+tt.hidden+`</td>`) || strings.Contains(band, `">1</td>`) {
+			t.Errorf("%s: this month's self-test is not hidden:\n%s", tt.lang, band)
+		}
+	}
+	w := e.do("GET", "/en/reports/csv", nil)
+	if w.Code != 200 || strings.Contains(w.Body.String(), ",info,page_views,,") || !strings.Contains(w.Body.String(), ",selftest,band:phq9,mild,suppressed\n") {
+		t.Errorf("researcher's CSV: %d", w.Code)
+	}
+}
