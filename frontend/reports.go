@@ -17,9 +17,11 @@ import (
 // The monthly report for coordinators: a form for the range, then per
 // module a table of every month and the total, with bar charts drawn on
 // the server as inline SVG (each beside the table that holds its numbers),
-// a CSV download and a print stylesheet. No JavaScript.
+// a CSV download and a print stylesheet. No JavaScript. Researchers get
+// the same page built from their report: no exact table or chart, every
+// count in a suppressed series (reports_breakdowns.go).
 //
-// URLs, under /{lang} (coordinators only):
+// URLs, under /{lang} (coordinators and researchers):
 //
 //	GET /reports?from=YYYY-MM&to=YYYY-MM       the page
 //	GET /reports/csv?from=YYYY-MM&to=YYYY-MM   the CSV download

@@ -168,6 +168,9 @@ func TestReportsPageResearcher(t *testing.T) {
 			t.Errorf("%s: this month's self-test is not hidden:\n%s", tt.lang, band)
 		}
 	}
+	if body := e.do("GET", "/en/account", nil).Body.String(); !strings.Contains(body, `href="/en/reports"`) {
+		t.Error("the researcher's home does not link to the report")
+	}
 	w := e.do("GET", "/en/reports/csv", nil)
 	if w.Code != 200 || strings.Contains(w.Body.String(), ",info,page_views,,") || !strings.Contains(w.Body.String(), ",selftest,band:phq9,mild,suppressed\n") {
 		t.Errorf("researcher's CSV: %d", w.Code)
