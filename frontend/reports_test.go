@@ -34,13 +34,13 @@ func TestReportsPage(t *testing.T) {
 			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels",
 			// The self-test's profile: one PHQ-9 of "mild" this month, hidden,
 			// its month's total published; the outcomes' rows.
-			"Profiel: zelftests", `<caption class="table__caption">Ernst bij de start</caption>`, `<th scope="row">PHQ-9: Licht</th>`,
+			"Profiel: zelftests", `<caption class="table__caption" id="profile-selftest-severity_at_start-caption">Ernst bij de start</caption>`, `<th scope="row">PHQ-9: Licht</th>`,
 			`">verborgen</td>`, "‘verborgen’: minder dan 10 mensen", "Resultaten: PHQ-9 voor en na",
 			`<th scope="row">Begeleide hulp: intake tot einde</th>`, `<th scope="col">Hedges&#39; g (95 %-BI)</th>`, ">te weinig mensen</td>"}},
 		{"en", []string{"<h1>Monthly report</h1>", "Reach: visits and self-tests", "Self-tests: PHQ-9 by result", "Guided care: why people left early",
 			"Stopped responding during the trajectory", "From visit to completed care", "someone who comes back on another day counts again",
 			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels",
-			"Profile: self-tests", `<caption class="table__caption">Severity at the start</caption>`, `<th scope="row">PHQ-9: Mild</th>`,
+			"Profile: self-tests", `<caption class="table__caption" id="profile-selftest-severity_at_start-caption">Severity at the start</caption>`, `<th scope="row">PHQ-9: Mild</th>`,
 			`">hidden</td>`, "“hidden”: fewer than 10 people", "Outcomes: PHQ-9 before and after",
 			`<th scope="row">Guided care: intake to end</th>`, `<th scope="col">Hedges&#39; g (95 % CI)</th>`, ">too few people</td>"}},
 	}
@@ -143,9 +143,9 @@ func TestReportsPageResearcher(t *testing.T) {
 		lang, hidden string
 		wants        []string
 	}{
-		{"nl", "verborgen", []string{"Voor onderzoekers staat elk aantal er pas vanaf 10", `<caption class="table__caption">Zelftests: PHQ-9 per uitslag</caption>`,
+		{"nl", "verborgen", []string{"Voor onderzoekers staat elk aantal er pas vanaf 10", `<caption class="table__caption" id="series-reach-band-phq9-caption">Zelftests: PHQ-9 per uitslag</caption>`,
 			`<th scope="row">Licht</th>`, "‘verborgen’: minder dan 10 mensen", "Profiel: zelftests", "Resultaten: PHQ-9 voor en na"}},
-		{"en", "hidden", []string{"For researchers every number is shown only from 10", `<caption class="table__caption">Self-tests: PHQ-9 by result</caption>`,
+		{"en", "hidden", []string{"For researchers every number is shown only from 10", `<caption class="table__caption" id="series-reach-band-phq9-caption">Self-tests: PHQ-9 by result</caption>`,
 			`<th scope="row">Mild</th>`, "“hidden”: fewer than 10 people", "Profile: self-tests", "Outcomes: PHQ-9 before and after"}},
 	}
 	for _, tt := range tests {

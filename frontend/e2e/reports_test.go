@@ -35,7 +35,10 @@ func TestReportsPage(t *testing.T) {
 	staffSignIn(t, ctx, coordNick)
 	do(t, ctx, chromedp.Navigate(baseURL+"/en/reports"))
 	body := mainText(t, ctx)
-	for _, want := range []string{"Monthly report", "Reach: visits and self-tests", "From visit to completed care", "Total"} {
+	for _, want := range []string{"Monthly report", "Reach: visits and self-tests", "From visit to completed care", "Total",
+		// The breakdowns: three self-tests this month are hidden in the
+		// profile, and the outcomes are listed.
+		"Profile: self-tests", "“hidden”: fewer than 10 people", "Outcomes: PHQ-9 before and after", "Guided care: intake to end"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the report lacks %q:\n%s", want, body)
 		}
