@@ -52,7 +52,13 @@ image:
 		--build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg CREATED=$(BUILD_DATE) \
 		-f Containerfile -t $(IMAGE):$(VERSION) -t $(IMAGE):latest build/image
 
+# Outside CI, the browser tests skip without Chromium or their npm
+# packages (in CI they fail instead): say so in one line, since `go test`
+# shows a passing package's output only with -v.
+E2E_CHROMIUM = $(or $(HAVEN_CHROMIUM),/usr/bin/chromium)
 test:
+	@if [ -z "$$CI" ] && { [ ! -x "$(E2E_CHROMIUM)" ] || [ ! -f frontend/e2e/node_modules/axe-core/axe.min.js ]; }; then \
+		echo "e2e: browser tests SKIPPED (no Chromium at $(E2E_CHROMIUM), or no npm packages in frontend/e2e): run 'make e2e-deps', then 'make test'"; fi
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 test-short:
@@ -60,6 +66,15 @@ test-short:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# What the browser tests (frontend/e2e) need: their npm packages (axe-core,
+# pinned in package-lock.json) and Chromium, which comes from the system's
+# packages (apt-get install chromium) or HAVEN_CHROMIUM.
+e2e-deps:
+	npm ci --prefix frontend/e2e --no-audit --no-fund
+	@if [ -x "$(E2E_CHROMIUM)" ]; then echo "Chromium: $(E2E_CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "Chromium not found at $(E2E_CHROMIUM): install it (Debian/Ubuntu: sudo apt-get install chromium) or set HAVEN_CHROMIUM=/path/to/chromium"; fi
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSubmit -fuzztime 60s ./api/

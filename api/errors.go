@@ -104,6 +104,7 @@ var conflictMessages = map[string]string{
 	"caseload_full":          "This clinician's caseload is full: choose another clinician, or assign automatically.",
 	"feedback_pending":       "Your clinician's feedback on this lesson comes first.",
 	"already_extended":       "This trajectory was extended already; it can be extended once.",
+	"waiting_for_feedback":   "This step opens once your clinician has given feedback on this lesson.",
 	CodeIdempotencyKeyReused: "This Idempotency-Key was used for another request; use a new key for a new request.",
 }
 

@@ -68,6 +68,9 @@ type stepContent struct {
 	Body   string         `json:"body_markdown,omitempty"`
 	Image  *imageView     `json:"image,omitempty"`
 	Fields []fieldContent `json:"fields,omitempty"`
+	// FeedbackMoment: in guided care the client waits here for the
+	// clinician's feedback (waiting_for_feedback).
+	FeedbackMoment bool `json:"feedback_moment,omitempty"`
 }
 
 type imageView struct {
@@ -111,6 +114,26 @@ type progressView struct {
 	Nudge       *nudgeView        `json:"nudge,omitempty"`
 	NudgeEmail  bool              `json:"nudge_email"`
 	Advice      *courseAdvice     `json:"course_advice,omitempty"`
+	// Guided: the lessons open in the clinician's order (assigned_lessons).
+	Guided   bool              `json:"guided"`
+	Assigned []string          `json:"assigned_lessons,omitempty"`
+	Waiting  *feedbackWaitView `json:"waiting_for_feedback,omitempty"`
+}
+
+// feedbackWaitView is modules.Waiting on the wire: the feedback moment the
+// client waits at and when the clinician's feedback is due.
+type feedbackWaitView struct {
+	Lesson string    `json:"lesson"`
+	Step   string    `json:"step"`
+	Since  time.Time `json:"since"`
+	By     time.Time `json:"due_by"`
+}
+
+func waitingOut(w *modules.Waiting) *feedbackWaitView {
+	if w == nil {
+		return nil
+	}
+	return &feedbackWaitView{Lesson: w.LessonID, Step: w.StepID, Since: w.Since, By: w.By}
 }
 
 // courseAdvice is modules.CourseAdvice on the wire, in one language.
@@ -175,6 +198,7 @@ type lessonWork struct {
 	State           string                `json:"state"`
 	Answers         map[string]answerView `json:"answers"`
 	CarriedHomework *carriedHomework      `json:"carried_homework,omitempty"`
+	Waiting         *feedbackWaitView     `json:"waiting_for_feedback,omitempty"`
 }
 
 type carriedHomework struct {
@@ -189,12 +213,13 @@ type saveStepRequest struct {
 }
 
 type saveStepResponse struct {
-	Answer          answerView    `json:"answer"`
-	Next            *positionView `json:"next,omitempty"`
-	LessonCompleted bool          `json:"lesson_completed"`
-	CourseCompleted bool          `json:"course_completed"`
-	SafetySignal    bool          `json:"safety_signal"`
-	CrisisHelp      *crisisHelp   `json:"crisis_help,omitempty"`
+	Answer          answerView        `json:"answer"`
+	Next            *positionView     `json:"next,omitempty"`
+	LessonCompleted bool              `json:"lesson_completed"`
+	CourseCompleted bool              `json:"course_completed"`
+	SafetySignal    bool              `json:"safety_signal"`
+	CrisisHelp      *crisisHelp       `json:"crisis_help,omitempty"`
+	Waiting         *feedbackWaitView `json:"waiting_for_feedback,omitempty"`
 }
 
 type nudgeEmailRequest struct {
@@ -283,7 +308,7 @@ func (h *handlers) getProgramme(c *gin.Context) {
 }
 
 func stepView(p *modules.Programme, s *modules.Step, l string) stepContent {
-	v := stepContent{ID: s.ID, Type: s.Type, Title: s.Title.In(l), Body: s.Body.In(l)}
+	v := stepContent{ID: s.ID, Type: s.Type, Title: s.Title.In(l), Body: s.Body.In(l), FeedbackMoment: s.FeedbackMoment}
 	if s.Image != nil {
 		v.Image = &imageView{Src: "/selfhelp-images/" + p.ID + "/" + s.Image.Src, Alt: s.Image.Alt.In(l)}
 	}
@@ -376,6 +401,7 @@ func (h *handlers) progressOut(c *gin.Context, pr *modules.Progress) progressVie
 		v.Nudge = &nudgeView{AwaySince: pr.Nudge.LapseSince}
 	}
 	v.Advice = h.courseAdviceOut(pr.Advice, h.contentLanguage(c, pr.Programme))
+	v.Guided, v.Assigned, v.Waiting = pr.Guided, pr.Assigned, waitingOut(pr.Waiting)
 	return v
 }
 
@@ -430,7 +456,7 @@ func (h *handlers) openLesson(c *gin.Context) {
 		return
 	}
 	l := h.contentLanguage(c, p)
-	out := lessonWork{Content: lessonView(p, v.Lesson, l), State: v.State, Answers: map[string]answerView{}}
+	out := lessonWork{Content: lessonView(p, v.Lesson, l), State: v.State, Answers: map[string]answerView{}, Waiting: waitingOut(v.Waiting)}
 	for id, a := range v.Answers {
 		out.Answers[id] = answerOut(a)
 	}
@@ -456,7 +482,7 @@ func (h *handlers) saveStep(c *gin.Context) {
 		return
 	}
 	out := saveStepResponse{Answer: answerOut(res.Answer), LessonCompleted: res.LessonCompleted, CourseCompleted: res.CourseCompleted,
-		SafetySignal: res.ShowCrisisHelp}
+		SafetySignal: res.ShowCrisisHelp, Waiting: waitingOut(res.Waiting)}
 	if res.NextStep != "" {
 		out.Next = &positionView{Lesson: res.NextLesson, Step: res.NextStep}
 	}

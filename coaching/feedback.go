@@ -158,9 +158,10 @@ type FeedbackWait struct {
 }
 
 // FeedbackPending answers the course: inside a trajectory that runs, a
-// client who finished a feedback moment in lessonID at since continues
-// past it only once their clinician has given feedback on that lesson
-// after since. Outside a trajectory nothing waits.
+// client who finished a feedback moment in lessonID at since (during the
+// trajectory) continues past it only once their clinician has given
+// feedback on that lesson after since. Outside a trajectory, or for a
+// moment finished before it began, nothing waits.
 func (s *Service) FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (FeedbackWait, error) {
 	t, err := s.store.OpenTrajectory(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
@@ -170,6 +171,12 @@ func (s *Service) FeedbackPending(ctx context.Context, clientID, lessonID string
 		return FeedbackWait{}, err
 	}
 	if t.State != StateActive {
+		return FeedbackWait{}, nil
+	}
+	if t.StartedAt == nil || since.Before(*t.StartedAt) {
+		// Finished before the trajectory began: the self-paced course
+		// did not wait then, and no clinician is asked to answer it now
+		// (PendingFeedback leaves it out the same way).
 		return FeedbackWait{}, nil
 	}
 	var n int64

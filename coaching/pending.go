@@ -77,11 +77,28 @@ func (s *Service) PendingFeedback(ctx context.Context, p auth.Principal) ([]Pend
 	for _, d := range done {
 		finished[d.UserID+"\x00"+d.ProgrammeID+"\x00"+d.LessonID] = d.CompletedAt
 	}
+	// A feedback moment the client finished is due like a finished lesson
+	// (the client waits at it); the lesson's own completion, later, only
+	// when no feedback came after it.
+	moments, err := s.course.MomentsFinished(ctx, clients)
+	if err != nil {
+		return nil, err
+	}
+	momentAt := make(map[string]time.Time, len(moments))
+	for _, m := range moments {
+		momentAt[m.UserID+"\x00"+m.ProgrammeID+"\x00"+m.LessonID] = m.CompletedAt
+	}
 	now := s.now().UTC()
 	for _, t := range ts {
 		for _, prog := range s.course.Library().Programmes() {
 			for _, l := range prog.Lessons {
-				at, ok := finished[t.ClientID+"\x00"+prog.ID+"\x00"+l.ID]
+				key := t.ClientID + "\x00" + prog.ID + "\x00" + l.ID
+				at, ok := finished[key]
+				if m, waits := momentAt[key]; waits && !m.Before(*t.StartedAt) {
+					if last, given := given[t.ID+"\x00"+l.ID]; !given || last.Before(m) {
+						at, ok = m, true // no feedback since the moment: due from it
+					}
+				}
 				if !ok || at.Before(*t.StartedAt) {
 					continue
 				}

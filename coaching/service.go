@@ -34,6 +34,9 @@ type Course interface {
 	Diary(ctx context.Context, userID string, from, to time.Time) ([]modules.DiaryEntry, error)
 	// Completions lists the lessons several clients finished, in one query.
 	Completions(ctx context.Context, userIDs []string) ([]modules.Completion, error)
+	// MomentsFinished lists the feedback moments several clients
+	// finished, in one query.
+	MomentsFinished(ctx context.Context, userIDs []string) ([]modules.Completion, error)
 }
 
 // Directory knows the people (auth's store): clinicians with their

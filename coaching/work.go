@@ -22,7 +22,8 @@ type ClientWork struct {
 	Feedback []Feedback
 	// FeedbackDue holds, per lesson the client completed and has had no
 	// feedback on since, when that feedback is due: the response target
-	// in working days after the lesson was completed.
+	// in working days after the lesson was completed — or after the
+	// client finished the lesson's feedback moment, which they wait at.
 	FeedbackDue map[string]time.Time
 }
 
@@ -80,6 +81,11 @@ func (s *Service) Work(ctx context.Context, p auth.Principal, id, programmeID st
 		})
 		if !answered {
 			w.FeedbackDue[l.Lesson.ID] = s.addWorkingDays(*l.CompletedAt, s.cfg.ResponseDays)
+		}
+	}
+	for _, l := range pr.Lessons {
+		if l.Waiting != nil { // a feedback moment: the client waits for it
+			w.FeedbackDue[l.Lesson.ID] = l.Waiting.By
 		}
 	}
 	return w, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -152,6 +153,10 @@ type formPage struct {
 	Hidden  map[string]string
 	Fields  []field
 	Links   []linkView
+	// QR is a QR code to scan (the authenticator enrolment), with its
+	// caption.
+	QR        template.HTML
+	QRCaption string
 	// Second is a form of its own below this one (removing the e-mail
 	// address); it gets the same CSRF token.
 	Second *formPage
@@ -169,7 +174,22 @@ type messagePage struct {
 	Paragraphs []string
 	Codes      []string
 	CodesLabel string
-	Links      []linkView
+	// Keep, when set, offers to keep the codes and asks "I have saved it"
+	// before going on (account_recovery.go).
+	Keep *recoveryKeep
+	// Confirm, when set, is the second step of a destructive action.
+	Confirm *confirmForm
+	Links   []linkView
+}
+
+// confirmForm asks "are you sure?" before a destructive post.
+type confirmForm struct {
+	Action     string
+	CSRF       string
+	Hidden     map[string]string
+	Submit     string
+	CancelHref string
+	CancelText string
 }
 
 // renderForm fills in the error summary from the fields' errors.

@@ -40,7 +40,7 @@ func (s *Site) accessPage(c *gin.Context) {
 		if e.Outcome == audit.OutcomeDenied {
 			what = v.T("account.access.denied")
 		}
-		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04 UTC"), who, what})
+		t.Rows = append(t.Rows, []string{s.dateTimeText(v, e.At), who, what})
 	}
 	v.Data = t
 	s.render(c, http.StatusOK, "account_table", v)

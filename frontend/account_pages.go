@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,6 +52,7 @@ type accountHomeView struct {
 // claimedRow is a self-test kept in the account.
 type claimedRow struct {
 	Date       string
+	ISO        string // for <time datetime>
 	Instrument string
 	Band       string
 	Score      string
@@ -67,7 +69,7 @@ func (s *Site) claimedSelftests(c *gin.Context, v *view, userID string) ([]claim
 	rows := make([]claimedRow, 0, len(outs))
 	for _, o := range outs {
 		t, used := o.Instrument.Text(v.Lang)
-		r := claimedRow{Date: o.CreatedAt.Format("2006-01-02"), Instrument: t.Title, Band: t.Bands[o.Band].Label,
+		r := claimedRow{Date: s.dateText(v, o.CreatedAt), ISO: o.CreatedAt.In(s.location()).Format("2006-01-02"), Instrument: t.Title, Band: t.Bands[o.Band].Label,
 			Score: v.T("result.score", "Score", o.Score, "Max", o.MaxScore), Href: v.Href("/selftest/result/" + o.ID)}
 		if used != v.Lang {
 			r.TextLang = used
@@ -122,11 +124,8 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		return
 	}
 	s.setSession(c, res.Session)
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
 	v.Title = v.T("account.signup.done_title")
-	then := linkView{Href: v.Href("/account"), Text: v.T("account.home.title")}
-	if next != "" {
-		then = linkView{Href: v.Href(next), Text: v.T("account.continue")}
-	}
 	var claimed []string
 	if claim != "" {
 		done, msg, err := s.claim(c, v, res.Session.Actor(middleware.RequestIDFrom(c.Request.Context())), claim)
@@ -139,10 +138,11 @@ func (s *Site) signupSubmit(c *gin.Context) {
 		}
 		claimed = []string{msg}
 	}
-	v.Data = messagePage{Heading: v.T("account.signup.done_title"),
+	m := messagePage{Heading: v.T("account.signup.done_title"),
 		Paragraphs: append(claimed, v.T("account.recovery.explain"), v.T("account.recovery.keep")),
-		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{then}}
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label")}
+	s.keepCodes(c, v, &m, "client", or(next, "/account"))
+	v.Data = m
 	s.render(c, http.StatusCreated, "account_message", v)
 }
 
@@ -219,11 +219,34 @@ func (s *Site) mfaPage(v *view, challenge string) formPage {
 }
 
 func (s *Site) enrolPage(v *view, challenge string, en *auth.Enrolment) formPage {
-	return formPage{Heading: v.T("account.enrol.title"),
-		Lead:   []string{v.T("account.enrol.lead"), v.T("account.enrol.secret", "Secret", en.Secret)},
+	f := formPage{Heading: v.T("account.enrol.title"),
+		Lead:   []string{v.T("account.enrol.lead"), v.T("account.enrol.secret", "Secret", groupsOf4(en.Secret))},
 		Action: v.Href("/account/login/enrol"), Submit: v.T("account.enrol.submit"),
 		Hidden: map[string]string{"challenge": challenge, "secret": en.Secret},
-		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.field.code"), Autocomplete: "one-time-code"}}}
+		// No recovery codes exist yet: they come once the app works.
+		Fields: []field{{Name: "code", Type: "text", Label: v.T("account.enrol.code"), Autocomplete: "one-time-code"}}}
+	// The QR code carries the same key (and the issuer and account name):
+	// scan it, or type the key.
+	if u, ok := otpauthURL(en.URL, en.Secret); ok {
+		if qr, err := qrSVG(u, v.T("account.enrol.qr_label")); err == nil {
+			f.QR, f.QRCaption = qr, v.T("account.enrol.qr")
+			f.Hidden["otpauth"] = u
+		}
+	}
+	return f
+}
+
+// groupsOf4 writes a key in groups of four characters, easier to type
+// (authenticator apps ignore the spaces).
+func groupsOf4(key string) string {
+	var b strings.Builder
+	for i, r := range key {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func (s *Site) mfaSubmit(c *gin.Context) {
@@ -244,14 +267,16 @@ func (s *Site) enrolSubmit(c *gin.Context) {
 	challenge := c.PostForm("challenge")
 	res, err := s.Auth.Sessions.ConfirmEnrolment(c.Request.Context(), accountMeta(c), challenge, c.PostForm("code"))
 	if err != nil {
-		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret")})
+		f := s.enrolPage(v, challenge, &auth.Enrolment{Secret: c.PostForm("secret"), URL: c.PostForm("otpauth")})
 		s.formFailed(c, v, f, err, http.StatusUnauthorized)
 		return
 	}
 	s.setSession(c, res.Session)
-	v.Data = messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
-		Codes: res.RecoveryCodes, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
+	m := messagePage{Heading: v.T("account.enrol.done_title"), Paragraphs: []string{v.T("account.enrol.codes")},
+		Codes: res.RecoveryCodes, CodesLabel: codesLabel(v, "staff")}
+	s.keepCodes(c, v, &m, "staff", "/account")
+	v.Data = m
 	s.render(c, http.StatusOK, "account_message", v)
 }
 
@@ -264,7 +289,7 @@ func (s *Site) logoutSubmit(c *gin.Context) {
 		}
 	}
 	s.clearSession(c)
-	redirect(c, http.StatusSeeOther, v.Href("/"))
+	redirect(c, http.StatusSeeOther, v.Href("/?signed_out=1"))
 }
 
 func (s *Site) recoverPage(v *view) formPage {
@@ -293,10 +318,12 @@ func (s *Site) recoverSubmit(c *gin.Context) {
 		return
 	}
 	s.setSession(c, res.Session)
-	v.Data = messagePage{Heading: v.T("account.recover.done_title"),
+	m := messagePage{Heading: v.T("account.recover.done_title"),
 		Paragraphs: []string{v.T("account.recover.done"), v.T("account.recovery.keep")},
-		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label"),
-		Links: []linkView{{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		Codes:      []string{res.RecoveryCode}, CodesLabel: v.T("account.recovery.label")}
+	s.keepCodes(c, v, &m, "client", "/account")
+	v.Session = headerSession{State: sessionSignedIn, CSRF: csrfToken(c)}
+	v.Data = m
 	s.render(c, http.StatusOK, "account_message", v)
 }
 
@@ -412,15 +439,32 @@ type tablePage struct {
 	Rows    [][]string
 	Empty   string
 	Notice  string
+	Invite  *inviteView // a new invitation link to hand on
+}
+
+// inviteView is a new invitation link: absolute (HAVEN_PUBLIC_URL) when
+// the site knows its address.
+type inviteView struct {
+	URL      string
+	Relative bool
+	Hours    int
+}
+
+func (s *Site) staffTableInvite(c *gin.Context, v *view, in *inviteView) {
+	s.staffTableWith(c, v, "", in, http.StatusCreated)
 }
 
 func (s *Site) staffTable(c *gin.Context, v *view, notice string, status int) {
+	s.staffTableWith(c, v, notice, nil, status)
+}
+
+func (s *Site) staffTableWith(c *gin.Context, v *view, notice string, invite *inviteView, status int) {
 	users, err := s.Auth.Staff.Users(c.Request.Context(), []auth.Role{auth.RoleClinician, auth.RoleCoordinator, auth.RoleResearcher})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice,
+	t := tablePage{Heading: v.T("account.staff.title"), Caption: v.T("account.staff.caption"), Notice: notice, Invite: invite,
 		Head:  []string{v.T("account.field.nickname"), v.T("account.staff.role"), v.T("account.staff.caseload"), v.T("account.staff.mfa")},
 		Empty: v.T("account.staff.empty")}
 	for _, u := range users {
@@ -458,8 +502,8 @@ func (s *Site) inviteSubmit(c *gin.Context) {
 		s.staffTable(c, v, v.T("account.error.invalid"), http.StatusUnprocessableEntity)
 		return
 	}
-	url := v.Href("/account/invitation") + "?token=" + link.Token
-	s.staffTable(c, v, v.T("account.staff.invited", "Link", url, "Hours", 72), http.StatusCreated)
+	path := v.Href("/account/invitation") + "?token=" + link.Token
+	s.staffTableInvite(c, v, &inviteView{URL: s.PublicURL + path, Relative: s.PublicURL == "", Hours: 72})
 }
 
 func (s *Site) auditPage(c *gin.Context) {
@@ -499,7 +543,7 @@ func (s *Site) auditPage(c *gin.Context) {
 		}
 	}
 	for _, e := range entries {
-		t.Rows = append(t.Rows, []string{e.At.Format("2006-01-02 15:04:05 UTC"), deref(e.ActorID) + " (" + e.ActorRole + ")",
+		t.Rows = append(t.Rows, []string{s.dateTimeSecondsText(v, e.At), deref(e.ActorID) + " (" + e.ActorRole + ")",
 			deref(e.SubjectID), e.Action + " " + e.Object, e.Outcome})
 	}
 	v.Data = t

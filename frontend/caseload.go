@@ -127,21 +127,21 @@ type caseWhen struct {
 	Text string
 }
 
-func (s *Site) caseTime(t time.Time) caseWhen {
-	l := t.In(s.Coaching.Config().Location)
-	return caseWhen{ISO: l.Format(time.RFC3339), Text: l.Format("2006-01-02 15:04")}
+func (s *Site) caseTime(v *view, t time.Time) caseWhen {
+	l := t.In(s.location())
+	return caseWhen{ISO: l.Format(time.RFC3339), Text: s.dateTimeText(v, t)}
 }
 
-func (s *Site) caseDay(t time.Time) caseWhen {
-	l := t.In(s.Coaching.Config().Location)
-	return caseWhen{ISO: l.Format(time.DateOnly), Text: l.Format(time.DateOnly)}
+func (s *Site) caseDay(v *view, t time.Time) caseWhen {
+	l := t.In(s.location())
+	return caseWhen{ISO: l.Format(time.DateOnly), Text: s.dateText(v, t)}
 }
 
-func (s *Site) caseWhenPtr(t *time.Time) *caseWhen {
+func (s *Site) caseWhenPtr(v *view, t *time.Time) *caseWhen {
 	if t == nil {
 		return nil
 	}
-	w := s.caseTime(*t)
+	w := s.caseTime(v, *t)
 	return &w
 }
 
@@ -380,7 +380,7 @@ func (s *Site) renderDashboard(c *gin.Context, v *view, status int, failed strin
 		t := r.Trajectory
 		href := v.Href("/caseload/" + t.ID)
 		for _, a := range r.Alerts {
-			av := caseAlertView{ID: a.ID, Client: r.ClientName, Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(a.RaisedAt),
+			av := caseAlertView{ID: a.ID, Client: r.ClientName, Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(v, a.RaisedAt),
 				Action: v.Href("/caseload/" + t.ID + "/alerts/" + a.ID), Back: "dashboard", Href: href}
 			if a.ID == failed && ack != nil {
 				av.Note, av.NoteError = ack.Note, ack.NoteError
@@ -388,7 +388,7 @@ func (s *Site) renderDashboard(c *gin.Context, v *view, status int, failed strin
 			d.Alerts = append(d.Alerts, av)
 		}
 		row := caseRow{Href: href, Client: r.ClientName, State: string(t.State), StateLabel: v.T("caseload.state." + string(t.State)),
-			LastContact: s.caseWhenPtr(r.LastContact), Unread: r.Unread, WaitingSince: s.caseWhenPtr(r.WaitingSince), Overdue: r.Overdue,
+			LastContact: s.caseWhenPtr(v, r.LastContact), Unread: r.Unread, WaitingSince: s.caseWhenPtr(v, r.WaitingSince), Overdue: r.Overdue,
 			Alerts: len(r.Alerts)}
 		if t.PlannedEnd != nil {
 			row.DaysLeft = caseDaysLeft(v, r.DaysLeft)
@@ -510,7 +510,7 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 	rv := caseRecordView{Head: s.caseHead(c, v, "record"), Notice: caseNotice(v, c, "caseload", caseNotices), CSRF: csrfToken(c),
 		Ended: t.EndedAt != nil, Notify: r.Notify}
 	for _, a := range r.Alerts {
-		av := caseAlertView{ID: a.ID, Client: r.ClientName, Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(a.RaisedAt),
+		av := caseAlertView{ID: a.ID, Client: r.ClientName, Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(v, a.RaisedAt),
 			Action: v.Href("/caseload/" + t.ID + "/alerts/" + a.ID), Back: "record"}
 		if a.ID == failed && ack != nil {
 			av.Note, av.NoteError = ack.Note, ack.NoteError
@@ -524,7 +524,7 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 		}
 		d := caseTerm{Term: v.T(key), Desc: desc}
 		if at != nil {
-			w := s.caseDay(*at)
+			w := s.caseDay(v, *at)
 			d.When = &w
 		}
 		*list = append(*list, d)
@@ -574,11 +574,11 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 		for _, d := range r.Schedule {
 			row := caseDueRow{Point: v.T("caseload.point." + d.Point), Instrument: s.caseInstrument(d.Instrument), Open: d.Open(r.AsOf)}
 			if !d.DueAt.IsZero() {
-				w := s.caseDay(d.DueAt)
+				w := s.caseDay(v, d.DueAt)
 				row.Due = &w
 			}
 			if d.Taken != nil {
-				w := s.caseDay(d.Taken.TakenAt)
+				w := s.caseDay(v, d.Taken.TakenAt)
 				row.Taken, row.Score, row.Band, row.Crisis = &w, strconv.Itoa(d.Taken.Score), s.caseBand(v, d.Instrument, d.Taken.Band), d.Taken.Crisis
 			}
 			rv.Schedule = append(rv.Schedule, row)
@@ -595,10 +595,10 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 			{Term: v.T("caseload.progress.contacts"), Desc: strconv.Itoa(p.Contacts)},
 		}
 		for _, n := range r.Notifications {
-			row := caseNotificationRow{Kind: v.T("caseload.notify." + n.Kind), Queued: s.caseTime(n.QueuedAt), Attempts: n.Attempts}
+			row := caseNotificationRow{Kind: v.T("caseload.notify." + n.Kind), Queued: s.caseTime(v, n.QueuedAt), Attempts: n.Attempts}
 			switch {
 			case n.Outcome == coaching.NotificationSent && n.SentAt != nil:
-				row.Status, row.Class = v.T("caseload.notify.sent", "At", s.caseTime(*n.SentAt).Text), "tag--done"
+				row.Status, row.Class = v.T("caseload.notify.sent", "At", s.caseTime(v, *n.SentAt).Text), "tag--done"
 			case n.Outcome == coaching.NotificationNoMailServer || n.Outcome == coaching.NotificationNoAddress:
 				row.Status, row.Class = v.T("caseload.notify."+n.Outcome), "tag--urgent"
 			case n.Outcome == coaching.NotificationFailed:
@@ -614,7 +614,7 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 		if ch.From != "" {
 			from = v.T("caseload.state." + string(ch.From))
 		}
-		rv.History = append(rv.History, caseHistoryRow{At: s.caseTime(ch.At), From: from, To: v.T("caseload.state." + string(ch.To)), By: v.T("caseload.by." + ch.By)})
+		rv.History = append(rv.History, caseHistoryRow{At: s.caseTime(v, ch.At), From: from, To: v.T("caseload.state." + string(ch.To)), By: v.T("caseload.by." + ch.By)})
 	}
 	v.Data = rv
 	s.render(c, status, "staff_record", v)

@@ -57,7 +57,7 @@ func (s *Site) renderMessages(c *gin.Context, status int, key, body, bodyError s
 	mv := caseMessagesView{Head: s.caseHead(c, v, "messages"), Notice: caseNotice(v, c, "caseload", caseNotices), CSRF: csrfToken(c),
 		Key: key, Body: body, BodyError: bodyError, Max: coaching.MaxMessage}
 	for _, m := range ms {
-		row := caseMessageRow{ID: m.ID, Sender: m.SenderName, Mine: m.From == coaching.FromClinician, Body: m.Body, Sent: s.caseTime(m.SentAt), Read: s.caseWhenPtr(m.ReadAt)}
+		row := caseMessageRow{ID: m.ID, Sender: m.SenderName, Mine: m.From == coaching.FromClinician, Body: m.Body, Sent: s.caseTime(v, m.SentAt), Read: s.caseWhenPtr(v, m.ReadAt)}
 		if row.Mine {
 			row.Sender = v.T("caseload.messages.you")
 		}
@@ -141,17 +141,17 @@ func (s *Site) lessonsPage(c *gin.Context) {
 			for _, lp := range w.Progress.Lessons {
 				if lp.Lesson.ID == l.ID {
 					row.State, row.StateLabel = lp.State, v.T("selfhelp.state."+lp.State)
-					row.Completed = s.caseWhenPtr(lp.CompletedAt)
+					row.Completed = s.caseWhenPtr(v, lp.CompletedAt)
 				}
 			}
 		}
 		for _, f := range w.Feedback {
 			if f.LessonID == l.ID && row.Feedback == nil {
-				row.Feedback = s.caseWhenPtr(&f.GivenAt)
+				row.Feedback = s.caseWhenPtr(v, &f.GivenAt)
 			}
 		}
 		if due, ok := w.FeedbackDue[l.ID]; ok {
-			row.Due = s.caseWhenPtr(&due)
+			row.Due = s.caseWhenPtr(v, &due)
 		}
 		row.Order = append(row.Order, optionView{Value: "", Label: v.T("caseload.lessons.not_assigned"), Checked: row.Position == 0})
 		for i := 1; i <= len(p.Lessons); i++ {
@@ -223,6 +223,7 @@ type caseStepAnswers struct {
 	Answers  []answerView
 	Answered bool
 	Homework bool
+	Moment   bool // a feedback moment: the client waits here for feedback
 }
 
 type caseFeedbackRow struct {
@@ -262,7 +263,7 @@ func (s *Site) renderLesson(c *gin.Context, status int, body, bodyError string) 
 	if w.Progress != nil {
 		for _, lp := range w.Progress.Lessons {
 			if lp.Lesson.ID == l.ID {
-				lv.StateLabel, lv.Completed = v.T("selfhelp.state."+lp.State), s.caseWhenPtr(lp.CompletedAt)
+				lv.StateLabel, lv.Completed = v.T("selfhelp.state."+lp.State), s.caseWhenPtr(v, lp.CompletedAt)
 			}
 		}
 	}
@@ -270,7 +271,7 @@ func (s *Site) renderLesson(c *gin.Context, status int, body, bodyError string) 
 		if len(st.Fields) == 0 {
 			continue
 		}
-		sa := caseStepAnswers{Title: st.Title.In(tl), Homework: st.Type == modules.StepHomework}
+		sa := caseStepAnswers{Title: st.Title.In(tl), Homework: st.Type == modules.StepHomework, Moment: st.FeedbackMoment}
 		for _, a := range w.Answers {
 			if a.LessonID == l.ID && a.StepID == st.ID {
 				sa.Answers, sa.Answered = answerViews(st, tl, a.Values), true
@@ -280,11 +281,11 @@ func (s *Site) renderLesson(c *gin.Context, status int, body, bodyError string) 
 	}
 	for _, f := range w.Feedback {
 		if f.LessonID == l.ID {
-			lv.Feedback = append(lv.Feedback, caseFeedbackRow{By: f.ClinicianName, Body: f.Body, Given: s.caseTime(f.GivenAt), Read: s.caseWhenPtr(f.ReadAt)})
+			lv.Feedback = append(lv.Feedback, caseFeedbackRow{By: f.ClinicianName, Body: f.Body, Given: s.caseTime(v, f.GivenAt), Read: s.caseWhenPtr(v, f.ReadAt)})
 		}
 	}
 	if due, ok := w.FeedbackDue[l.ID]; ok {
-		lv.Due = s.caseWhenPtr(&due)
+		lv.Due = s.caseWhenPtr(v, &due)
 	}
 	if bodyError != "" {
 		v.Errors = append(v.Errors, errorLink{Href: "#body", Text: bodyError})
@@ -409,7 +410,7 @@ func (s *Site) renderContacts(c *gin.Context, status int, f caseContactForm) {
 		cv.Modes = append(cv.Modes, optionView{ID: "mode-" + m, Value: m, Label: v.T("caseload.mode." + m), Checked: m == f.Mode})
 	}
 	for _, ct := range cs {
-		cv.Contacts = append(cv.Contacts, caseContactRow{At: s.caseTime(ct.OccurredAt), Mode: v.T("caseload.mode." + ct.Mode), Minutes: ct.Minutes, Note: ct.Note})
+		cv.Contacts = append(cv.Contacts, caseContactRow{At: s.caseTime(v, ct.OccurredAt), Mode: v.T("caseload.mode." + ct.Mode), Minutes: ct.Minutes, Note: ct.Note})
 	}
 	caseSummary(v, f.Errors, []string{"mode", "occurred_at", "minutes", "note"}, map[string]string{"mode": "mode-" + coaching.ContactModes[0], "occurred_at": "date"})
 	v.Data = cv

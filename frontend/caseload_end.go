@@ -65,7 +65,7 @@ func (s *Site) renderEnd(c *gin.Context, status int, f caseEndForm) {
 	t := r.Trajectory
 	loc := s.Coaching.Config().Location
 	ev := caseEndView{Head: s.caseHead(c, v, "end"), Notice: caseNotice(v, c, "caseload", caseNotices), CSRF: csrfToken(c),
-		Active: t.State == coaching.StateActive, Ended: t.EndedAt != nil, PlannedEnd: s.caseWhenPtr(t.PlannedEnd), ExtendedAt: s.caseWhenPtr(t.ExtendedAt),
+		Active: t.State == coaching.StateActive, Ended: t.EndedAt != nil, PlannedEnd: s.caseWhenPtr(v, t.PlannedEnd), ExtendedAt: s.caseWhenPtr(v, t.ExtendedAt),
 		ExtensionReason: r.ExtensionReason, Months: s.Coaching.Config().Months, MaxNote: coaching.MaxNote,
 		Until: f.Until, Reason: f.Reason, Note: f.Note}
 	if t.PlannedEnd != nil {

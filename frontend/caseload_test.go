@@ -290,18 +290,20 @@ func TestCaseloadMessagesIdempotent(t *testing.T) {
 }
 
 // TestCaseloadLessonsFeedbackContacts: choosing lessons and their order,
-// feedback on a completed lesson (due until given), logging a contact.
+// feedback on lesson 1's feedback moment the client finished (due until
+// given), logging a contact.
 func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 	e := newCaseEnv(t)
 	client, tr := e.client(t, "case-work", phq9(2, 2, 2, 1, 1, 2, 1, 1, 0), &e.alice)
 	p := e.site.programme()
 	first, second, third := p.Lessons[0], p.Lessons[1], p.Lessons[2]
-	completeLesson(t, e.site, client.UserID, first)
+	moment := first.FeedbackMoment()
+	completeSteps(t, e.site, client.UserID, first, first.StepIndex(moment.ID)+1)
 	e.as(e.aliceToken)
 	lessons := "/en/caseload/" + tr.ID + "/lessons"
 	body := e.do(http.MethodGet, lessons, nil).Body.String()
 	if !strings.Contains(body, e.mustT("en", "caseload.lessons.due")) {
-		t.Errorf("feedback on the completed lesson is not shown as due:\n%s", body)
+		t.Errorf("feedback on the finished feedback moment is not shown as due:\n%s", body)
 	}
 	code, loc, _ := e.submit(lessons, lessons, url.Values{"order-" + third.ID: {"1"}, "order-" + second.ID: {"2"}, "order-" + first.ID: {""}})
 	if code != http.StatusSeeOther || loc != lessons+"?done=lessons" {
@@ -314,8 +316,8 @@ func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 	// Feedback on the lesson, from its page.
 	lesson := lessons + "/" + first.ID
 	body = e.do(http.MethodGet, lesson, nil).Body.String()
-	if !strings.Contains(body, e.mustT("en", "caseload.lesson.answers")) {
-		t.Fatalf("the lesson page:\n%s", body)
+	if !strings.Contains(body, e.mustT("en", "caseload.lesson.answers")) || !strings.Contains(body, e.mustT("en", "caseload.lesson.moment")) {
+		t.Fatalf("the lesson page (its answers, the feedback moment marked):\n%s", body)
 	}
 	code, _, body = e.submit(lesson, lesson+"/feedback", url.Values{"body": {" "}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `aria-invalid="true"`) {
@@ -353,13 +355,13 @@ func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 		t.Errorf("a contact today without a time: %d\n%s", code, body)
 	}
 	body = e.get(loc)
-	if !strings.Contains(body, "First session; goals agreed.") || !strings.Contains(body, "2026-01-05 14:30") || !strings.Contains(body, e.mustT("en", "caseload.mode.video")) {
+	if !strings.Contains(body, "First session; goals agreed.") || !strings.Contains(body, "5 January 2026, 14:30") || !strings.Contains(body, e.mustT("en", "caseload.mode.video")) {
 		t.Errorf("the contact is not listed:\n%s", body)
 	}
 }
 
-// completeLesson works through every step of lesson l as client userID.
-func completeLesson(t *testing.T, s *Site, userID string, l *modules.Lesson) {
+// completeSteps completes the first n steps of a lesson.
+func completeSteps(t *testing.T, s *Site, userID string, l *modules.Lesson, n int) {
 	t.Helper()
 	ctx := context.Background()
 	p := s.programme()
@@ -369,7 +371,7 @@ func completeLesson(t *testing.T, s *Site, userID string, l *modules.Lesson) {
 	if _, err := s.Selfhelp.OpenLesson(ctx, userID, p.ID, l.ID); err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range l.Steps {
+	for _, st := range l.Steps[:n] {
 		vals := modules.Values{}
 		for _, f := range st.Fields {
 			if f.Required {

@@ -40,6 +40,13 @@ func (s *Site) selfCheck() error {
 	s.Register(r)
 	r.NoRoute(s.NotFound)
 	var errs []error
+	for in, page := range instrumentInfo {
+		for _, l := range lang.Supported {
+			if _, ok := s.info.get(l, page); !ok {
+				errs = append(errs, fmt.Errorf("frontend: start-up check: the info page %q about %s is missing in %s", page, in, l))
+			}
+		}
+	}
 	check := func(target string, status int, body string) {
 		if !strings.Contains(body, "<html lang=") {
 			errs = append(errs, fmt.Errorf("frontend: start-up check: %s: no page rendered (status %d)", target, status))

@@ -62,8 +62,8 @@ func TestShippedInfoContentLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range []string{"en", "nl"} {
-		if len(p.list[l]) != 6 {
-			t.Errorf("%s: %d pages, want 6", l, len(p.list[l]))
+		if len(p.list[l]) != 7 {
+			t.Errorf("%s: %d pages, want 7", l, len(p.list[l]))
 		}
 		for i, pg := range p.list[l] {
 			if pg.Order != i+1 {

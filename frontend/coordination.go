@@ -90,7 +90,7 @@ func (s *Site) renderCoordination(c *gin.Context, status int, fail coordinationF
 		names[w.Trajectory.ID] = w.ClientName
 	}
 	for _, a := range o.Alerts {
-		av := caseAlertView{ID: a.ID, Client: names[a.TrajectoryID], Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(a.RaisedAt),
+		av := caseAlertView{ID: a.ID, Client: names[a.TrajectoryID], Source: v.T("caseload.source." + a.Source), Raised: s.caseTime(v, a.RaisedAt),
 			Action: v.Href("/coordination/alerts/" + a.ID), Href: "#application-" + a.TrajectoryID}
 		if a.ID == fail.Alert {
 			av.Note, av.NoteError = fail.Note, fail.Message
@@ -100,7 +100,7 @@ func (s *Site) renderCoordination(c *gin.Context, status int, fail coordinationF
 	}
 	for _, w := range o.Waiting {
 		t := w.Trajectory
-		row := coordWaitingRow{ID: t.ID, Client: w.ClientName, Applied: s.caseDay(t.AppliedAt), WaitedDays: int(w.Waited.Hours() / 24),
+		row := coordWaitingRow{ID: t.ID, Client: w.ClientName, Applied: s.caseDay(v, t.AppliedAt), WaitedDays: int(w.Waited.Hours() / 24),
 			Score: t.IntakeScore, Band: s.caseBand(v, "phq9", t.IntakeBand), Crisis: t.IntakeCrisis, Clinician: w.Clinician,
 			Action: v.Href("/coordination/applications/" + t.ID + "/assign")}
 		for _, cl := range o.Clinicians {
@@ -127,7 +127,7 @@ func (s *Site) renderCoordination(c *gin.Context, status int, fail coordinationF
 	for _, cl := range o.Clinicians {
 		row := coordClinicianRow{Name: cl.Name, Profession: cl.Profession, Caseload: cl.Caseload, Capacity: cl.Capacity, Free: cl.Free}
 		if !cl.LastAssigned.IsZero() {
-			w := s.caseDay(cl.LastAssigned)
+			w := s.caseDay(v, cl.LastAssigned)
 			row.LastAssigned = &w
 		}
 		cv.Clinicians = append(cv.Clinicians, row)
@@ -135,7 +135,7 @@ func (s *Site) renderCoordination(c *gin.Context, status int, fail coordinationF
 	for _, r := range o.Overdue {
 		if r.WaitingSince != nil {
 			// The domain names the clinician on these rows, not the client.
-			cv.Overdue = append(cv.Overdue, coordOverdueRow{Clinician: r.ClientName, Since: s.caseTime(*r.WaitingSince)})
+			cv.Overdue = append(cv.Overdue, coordOverdueRow{Clinician: r.ClientName, Since: s.caseTime(v, *r.WaitingSince)})
 		}
 	}
 	v.Data = cv

@@ -177,17 +177,12 @@ func idempotencyKey() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// guidedTime writes a moment as "3 Mar 2026, 14:05" in the deployment's
+// guidedTime writes a moment as "3 March 2026, 14:05" in the deployment's
 // time zone.
-func (s *Site) guidedTime(v *view, t time.Time) string {
-	t = t.In(s.Coaching.Config().Location)
-	return s.longDate(v, t) + ", " + t.Format("15:04")
-}
+func (s *Site) guidedTime(v *view, t time.Time) string { return s.dateTimeText(v, t) }
 
-// guidedDate writes a day as "3 Mar 2026" in the deployment's time zone.
-func (s *Site) guidedDate(v *view, t time.Time) string {
-	return s.longDate(v, t.In(s.Coaching.Config().Location))
-}
+// guidedDate writes a day as "3 March 2026" in the deployment's time zone.
+func (s *Site) guidedDate(v *view, t time.Time) string { return s.dateText(v, t) }
 
 // isoDate is a day for <time datetime>.
 func (s *Site) isoDate(t time.Time) string {

@@ -221,7 +221,7 @@ func TestGuidedFromSelftestResultThroughSignUp(t *testing.T) {
 	if w.Code != http.StatusCreated {
 		t.Fatalf("sign-up: %d\n%s", w.Code, w.Body.String())
 	}
-	has(t, "sign-up done", w.Body.String(), e.tr("en", "account.claim.done"), `href="/en/guided/apply"`)
+	has(t, "sign-up done", w.Body.String(), e.tr("en", "account.claim.done"), `name="next" value="/guided/apply"`) // after "I have saved it"
 
 	// The kept self-test is offered, and chosen.
 	w = e.do(http.MethodGet, "/en/guided/apply", nil)
@@ -284,7 +284,7 @@ func TestGuidedFromSelftestResultThroughSignUp(t *testing.T) {
 	}
 	w = e.do(http.MethodGet, "/en/guided/mine?notice=withdrawn", nil)
 	checkSelfhelpPage(t, w, 200, "en", e.tr("en", "guided.home.title"))
-	has(t, "withdrawn", w.Body.String(), e.tr("en", "guided.home.closed_title"), e.tr("en", "guided.ended.withdrawn", "Date", "2 Mar 2026"),
+	has(t, "withdrawn", w.Body.String(), e.tr("en", "guided.home.closed_title"), e.tr("en", "guided.ended.withdrawn", "Date", "2 March 2026"),
 		`id="apply" href="/en/guided/apply"`)
 	lacks(t, "withdrawn", w.Body.String(), `/withdraw"`, e.tr("en", "guided.home.summary_title"))
 	if w := e.do(http.MethodGet, "/en/guided/t/"+tr.ID+"/withdraw", nil); w.Code != http.StatusConflict {
@@ -434,7 +434,7 @@ func TestGuidedTrajectoryPages(t *testing.T) {
 		t.Errorf("h1 %q once running", h1)
 	}
 	has(t, "active", w.Body.String(), e.tr("en", "guided.notice.started"), "Your guide is Dr. An Jansen (psychologist)",
-		"Started on 2 Mar 2026.", "Planned end: 2 Jun 2026. Days left: 92.", "New messages: 1",
+		"Started on 2 March 2026.", "Planned end: 2 June 2026. Days left: 92.", "New messages: 1",
 		`href="/en/guided/t/`+tr.ID+`/messages"`, e.tr("en", "guided.point.week6")+": Depression questionnaire (PHQ-9)", e.tr("en", "guided.feedback.none"))
 	lacks(t, "active", w.Body.String(), "panel--crisis", "/withdraw")
 
@@ -472,7 +472,7 @@ func TestGuidedTrajectoryPages(t *testing.T) {
 		t.Fatalf("conversation: %d messages, %v", len(conv.Messages), err)
 	}
 	w = e.do(http.MethodGet, msgs+"?notice=sent", nil)
-	has(t, "after sending", w.Body.String(), e.tr("en", "guided.notice.sent"), "Better, thank you.", "Read on 2 Mar 2026, 10:00")
+	has(t, "after sending", w.Body.String(), e.tr("en", "guided.notice.sent"), "Better, thank you.", "Read on 2 March 2026, 10:00")
 	// The same key with another text (the back button), an empty message.
 	w = postStep(e.accountEnv, msgs, url.Values{"body": {"Something else"}, "key": {key}})
 	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), ">Something else</textarea>") ||
@@ -561,9 +561,9 @@ func TestGuidedTrajectoryPages(t *testing.T) {
 	}
 	w = e.do(http.MethodGet, "/en/guided/mine", nil)
 	checkSelfhelpPage(t, w, 200, "en", e.tr("en", "guided.home.title"))
-	has(t, "completed", w.Body.String(), e.tr("en", "guided.home.ended_title"), "You finished your guided help on 13 Apr 2026.",
+	has(t, "completed", w.Body.String(), e.tr("en", "guided.home.ended_title"), "You finished your guided help on 13 April 2026.",
 		"Messages you sent: 1", "Messages from your guide: 1", "Lessons completed: 0", `href="`+msgs+`"`,
-		e.tr("en", "guided.point.followup3")+": Depression questionnaire (PHQ-9)", "13 Jul 2026", `id="apply" href="/en/guided/apply"`)
+		e.tr("en", "guided.point.followup3")+": Depression questionnaire (PHQ-9)", "13 July 2026", `id="apply" href="/en/guided/apply"`)
 	w = e.do(http.MethodGet, msgs, nil)
 	checkSelfhelpPage(t, w, 200, "en", "Messages with Dr. An Jansen")
 	has(t, "messages after the end", w.Body.String(), "Better, thank you.", e.tr("en", "guided.messages.closed"))

@@ -15,8 +15,13 @@ import (
 func (s *Site) home(c *gin.Context) {
 	v := s.view(c, "home.title", "/")
 	v.Description = v.T("home.description")
+	// After signing out (account_pages.go) the page says so, once the
+	// session is really gone.
+	v.Data = homeView{SignedOut: c.Query("signed_out") == "1" && v.Session.State == sessionNone}
 	s.render(c, http.StatusOK, "home", v)
 }
+
+type homeView struct{ SignedOut bool }
 
 func (s *Site) infoList(c *gin.Context) {
 	v := s.view(c, "info.title", "/info")

@@ -40,15 +40,17 @@ func (s *Site) Register(r *gin.Engine) {
 		g := r.Group("/" + l)
 		get(g, "", func(c *gin.Context) { redirect(c, http.StatusMovedPermanently, "/"+l+"/") })
 
-		// Visitors: no cookie is read or set.
-		get(g, "/", s.home)
-		get(g, "/info", s.infoList)
-		get(g, "/info/:id", s.infoPage)
-		get(g, "/crisis", s.crisis)
-		get(g, "/selftest", s.selftestStart)
-		get(g, "/selftest/:instrument", s.selftestForm)
-		g.POST("/selftest/:instrument", s.selftestSubmit)
-		get(g, "/selftest/result/:id", s.selftestResult)
+		// Visitors: no cookie is set; the session cookie, if any, is only
+		// peeked at for the header (session_header.go).
+		v := g.Group("", s.peekSession)
+		get(v, "/", s.home)
+		get(v, "/info", s.infoList)
+		get(v, "/info/:id", s.infoPage)
+		get(v, "/crisis", s.crisis)
+		get(v, "/selftest", s.selftestStart)
+		get(v, "/selftest/:instrument", s.selftestForm)
+		v.POST("/selftest/:instrument", s.selftestSubmit)
+		get(v, "/selftest/result/:id", s.selftestResult)
 
 		// Signing up, in and back in, and invitations: open to all.
 		a := g.Group("", who)
@@ -59,6 +61,9 @@ func (s *Site) Register(r *gin.Engine) {
 		a.POST("/account/login/mfa", form, s.mfaSubmit)
 		a.POST("/account/login/enrol", form, s.enrolSubmit)
 		a.POST("/account/logout", form, s.logoutSubmit)
+		// Keeping a recovery code shown once (account_recovery.go).
+		a.POST("/account/recovery-codes.txt", form, s.recoveryDownload)
+		a.POST("/account/recovery-codes/saved", form, s.recoverySaved)
 		get(a, "/account/recover", s.recoverForm)
 		a.POST("/account/recover", form, s.recoverSubmit)
 		get(a, "/account/invitation", s.invitationForm)

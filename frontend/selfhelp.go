@@ -104,7 +104,11 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 	case errors.Is(err, modules.ErrNotFound):
 		s.notFound(c, http.StatusNotFound)
 	case errors.Is(err, modules.ErrLocked):
-		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{v.T("selfhelp.locked.text")},
+		text := v.T("selfhelp.locked.text")
+		if s.guidedOrder(c) { // the clinician's order, not the course's
+			text = v.T("selfhelp.locked.guided")
+		}
+		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
 			linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})
 	default:
 		s.serverError(c, err)
@@ -129,6 +133,7 @@ type lessonRow struct {
 	State      string // "" for visitors
 	StateLabel string
 	Href       string // empty when locked (or, for visitors, beyond the trial)
+	Opens      string // when a lesson locked by the course's pace opens
 	Current    bool
 	Feedback   []feedbackView // the guide's, in guided care
 }
@@ -155,26 +160,34 @@ type coursePage struct {
 	Staff      bool
 	Preview    bool // a coordinator: every lesson links to its preview
 	// Clients
-	Client       bool
-	Enrolled     bool
-	StartHref    string
-	Nudge        string
-	Notice       string
-	ResumeHref   string
-	ResumeText   string
-	Finished     bool
-	DueHref      string
-	DueText      string
-	Trend        []measureRow
-	Advice       *courseAdviceView
-	PlanTitle    string
-	CSRF         string
-	ReminderSet  bool
+	Client      bool
+	Enrolled    bool
+	StartHref   string
+	Nudge       string
+	Notice      string
+	ResumeHref  string
+	ResumeText  string
+	Finished    bool
+	DueHref     string
+	DueText     string
+	Trend       []measureRow
+	Advice      *courseAdviceView
+	PlanTitle   string
+	CSRF        string
+	ReminderSet bool
+	// CanMail: e-mail is sent (HAVEN_SMTP_URL), so a reminder address is
+	// offered; without it only an address given before can be removed.
+	CanMail      bool
 	EmailValue   string
 	EmailError   string
 	DoneCount    int
 	LessonsCount int
 	Guided       *courseGuided // clients: their guided care (guided.go)
+	// Waiting: the client waits at a feedback moment (selfhelp_guided.go);
+	// GuidedOrder: their clinician chose the lessons and their order.
+	Waiting     string
+	WaitingHref string
+	GuidedOrder bool
 }
 
 // selfhelp is the course page. Without the self-help service it is the
@@ -281,6 +294,7 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 	cp.Enrolled = true
 	cp.Finished = pr.Enrolment.CompletedAt != nil
 	cp.ReminderSet = pr.Enrolment.NudgeEmailSealed != nil
+	cp.CanMail = s.MailConfigured
 	if pr.Nudge != nil {
 		cp.Nudge = v.T("selfhelp.nudge", "Date", s.longDate(v, pr.Nudge.LapseSince))
 		if err := s.Selfhelp.AckNudge(c.Request.Context(), pr); err != nil { // shown on this page
@@ -292,6 +306,9 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		row.State = lp.State
 		if lp.State != modules.LessonLocked {
 			row.Href = v.Href("/selfhelp/lesson/" + lp.Lesson.ID)
+		}
+		if lp.OpensAt != nil {
+			row.Opens = v.T("selfhelp.opens.on", "Date", s.dateText(v, *lp.OpensAt))
 		}
 		if lp.State == modules.LessonDone {
 			cp.DoneCount++
@@ -305,6 +322,13 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 			"X", l.StepIndex(st.ID)+1, "Y", len(l.Steps))
 	}
 	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
+	cp.GuidedOrder = pr.Guided
+	if c.Query("notice") == "finished" && pr.Guided && pr.Enrolment.CompletedAt == nil {
+		cp.Notice = v.T("selfhelp.notice.guided_done") // the clinician's lessons, not the course
+	}
+	if w := pr.Waiting; w != nil {
+		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
+	}
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {
 		if m.Due && cp.DueHref == "" {
@@ -361,6 +385,11 @@ func selfhelpKeys() []string {
 func (s *Site) reminderSubmit(c *gin.Context) {
 	v := s.selfhelpView(c, "selfhelp.title", "/selfhelp")
 	who := signedIn(c)
+	if !s.MailConfigured {
+		// Not offered: nothing would send the e-mail.
+		s.notFound(c, http.StatusNotFound)
+		return
+	}
 	email := c.PostForm("email")
 	if email == "" {
 		s.renderCourse(c, http.StatusUnprocessableEntity, "", v.T("selfhelp.reminder.error_empty"))
@@ -389,7 +418,8 @@ func (s *Site) reminderRemove(c *gin.Context) {
 	redirect(c, http.StatusSeeOther, v.Href("/selfhelp")+"?notice=reminder-removed#reminder")
 }
 
-// longDate writes a day as "27 Nov 2026" in the page's language.
+// longDate writes a calendar day as "27 November 2026" in the page's
+// language (the day as given: see dates.go for moments).
 func (s *Site) longDate(v *view, t time.Time) string {
-	return strconv.Itoa(t.Day()) + " " + monthName(v, t.Month()) + " " + strconv.Itoa(t.Year())
+	return strconv.Itoa(t.Day()) + " " + longMonthName(v, t.Month()) + " " + strconv.Itoa(t.Year())
 }

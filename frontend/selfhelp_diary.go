@@ -185,6 +185,19 @@ func (s *Site) diaryDelete(c *gin.Context) {
 		s.notFound(c, http.StatusNotFound)
 		return
 	}
+	// A second step, without JavaScript: the first post asks to confirm.
+	if c.PostForm("confirm") != "yes" {
+		d, _ := time.Parse(time.DateOnly, day)
+		label := s.dayLabel(v, d)
+		v.Title = v.T("selfhelp.diary.confirm_title", "Day", label)
+		v.NoIndex = true
+		c.Header("Cache-Control", "no-store")
+		v.Data = messagePage{Heading: v.Title, Paragraphs: []string{v.T("selfhelp.diary.confirm_text")},
+			Confirm: &confirmForm{Action: v.Href("/selfhelp/diary/delete"), CSRF: csrfToken(c), Hidden: map[string]string{"day": day, "confirm": "yes"},
+				Submit: v.T("selfhelp.diary.confirm_submit"), CancelHref: v.Href("/selfhelp/diary") + "?day=" + day + "#entry", CancelText: v.T("selfhelp.diary.confirm_cancel")}}
+		s.render(c, http.StatusOK, "account_message", v)
+		return
+	}
 	if err := s.Selfhelp.DeleteDiary(c.Request.Context(), who.UserID, day); err != nil && !errors.Is(err, modules.ErrNotFound) {
 		s.selfhelpError(c, v, err)
 		return

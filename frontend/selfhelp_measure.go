@@ -216,7 +216,10 @@ type planPageView struct {
 	Sections     []modules.PlanSection
 	Enrolled     bool
 	LessonNumber int
-	LessonHref   string
+	LessonHref   string // only when the plan's lesson is open
+	// OpensText says when the plan's lesson opens, while it is locked.
+	OpensText    string
+	CourseHref   string
 	DownloadHref string
 	// The crisis lines that close the plan, as in the download.
 	CrisisTitle string
@@ -236,9 +239,7 @@ func (s *Site) planPage(c *gin.Context) {
 	if tl != v.Lang {
 		pv.TextLang = tl
 	}
-	if l := p.Lesson(p.Plan.Lesson); l != nil {
-		pv.LessonNumber, pv.LessonHref = l.Number, v.Href("/selfhelp/lesson/"+l.ID)
-	}
+	pv.CourseHref = v.Href("/selfhelp")
 	plan, err := s.Selfhelp.Plan(c.Request.Context(), who.UserID, p.ID, tl)
 	switch {
 	case errors.Is(err, modules.ErrNotFound):
@@ -250,9 +251,40 @@ func (s *Site) planPage(c *gin.Context) {
 		ch := s.crisisView(v.Lang, plan.Crisis.Help)
 		pv.CrisisTitle, pv.Crisis = plan.Crisis.Title, &ch
 	}
+	// Link only to the plan's lesson when it is open; else say when it
+	// opens.
+	if l := p.Lesson(p.Plan.Lesson); l != nil && pv.Enrolled {
+		pv.LessonNumber = l.Number
+		pr, err := s.Selfhelp.Progress(c.Request.Context(), who.UserID, p.ID)
+		if err != nil {
+			s.selfhelpError(c, v, err)
+			return
+		}
+		for _, lp := range pr.Lessons {
+			if lp.Lesson.ID != l.ID {
+				continue
+			}
+			if lp.State == modules.LessonLocked {
+				pv.OpensText = s.opensText(v, pr, lp)
+			} else {
+				pv.LessonHref = v.Href("/selfhelp/lesson/" + l.ID)
+			}
+		}
+	} else if l != nil {
+		pv.LessonNumber = l.Number
+	}
 	v.Title = pv.Title
 	v.Data = pv
 	s.render(c, http.StatusOK, "selfhelp_plan", v)
+}
+
+// opensText says when a locked lesson opens: on its day, under the
+// course's pace, else after the lesson before it.
+func (s *Site) opensText(v *view, pr *modules.Progress, lp modules.LessonProgress) string {
+	if lp.OpensAt != nil {
+		return v.T("selfhelp.opens.lesson_on", "N", lp.Lesson.Number, "Date", s.dateText(v, *lp.OpensAt))
+	}
+	return v.T("selfhelp.opens.after", "N", lp.Lesson.Number, "Previous", lp.Lesson.Number-1)
 }
 
 func (s *Site) planDownload(c *gin.Context) {

@@ -476,6 +476,10 @@ func (s *Site) stepPage(c *gin.Context) {
 		s.selfhelpError(c, v, err)
 		return
 	}
+	if lv.Waiting.Blocks(l, st.ID) { // after a feedback moment, in guided care
+		s.renderWaiting(c, v, http.StatusOK, p, lv.Waiting)
+		return
+	}
 	inputs := inputsFromValues(st, lv.Answers[st.ID].Values)
 	finished, _ := strconv.Atoi(c.Query("finished"))
 	s.renderStep(c, http.StatusOK, v, lv, st, inputs, nil, finished)
@@ -571,7 +575,7 @@ func (s *Site) renderStep(c *gin.Context, status int, v *view, lv *modules.Lesso
 		}
 		sp.Carried = cv
 	}
-	if sp.Number == 1 { // the guide's feedback on this lesson, in guided care
+	if sp.Number == 1 || afterMoment(lv.Lesson, st) { // the guide's feedback on this lesson, in guided care
 		fb, err := s.Coaching.ClientFeedback(c.Request.Context(), signedIn(c), lv.Lesson.ID)
 		if err != nil {
 			s.selfhelpError(c, v, err)
@@ -596,6 +600,15 @@ func (s *Site) stepSubmit(c *gin.Context) {
 	lv, err := s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID)
 	if err != nil {
 		s.selfhelpError(c, v, err)
+		return
+	}
+	if lv.Waiting.Blocks(l, st.ID) { // after a feedback moment, in guided care
+		if autosave {
+			c.Header("Cache-Control", "no-store")
+			c.Status(http.StatusConflict)
+			return
+		}
+		s.renderWaiting(c, v, http.StatusConflict, p, lv.Waiting)
 		return
 	}
 	complete := c.PostForm("action") != "later" && !autosave

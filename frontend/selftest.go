@@ -21,6 +21,25 @@ type instrumentCard struct {
 	Description string
 	TextLang    string // set when the texts are not in the page's language
 	Items       int
+	Info        *linkView // the info page about what it asks
+}
+
+// instrumentInfo is the info page (content/info) about what each
+// instrument asks; New checks that each exists.
+var instrumentInfo = map[string]string{"phq9": "what-is-depression", "gad7": "anxiety"}
+
+// instrumentInfoLink is the link to the info page about instrument id, in
+// the page's language, or nil.
+func (s *Site) instrumentInfoLink(v *view, id string) *linkView {
+	page, ok := instrumentInfo[id]
+	if !ok {
+		return nil
+	}
+	pg, ok := s.info.get(v.Lang, page)
+	if !ok {
+		return nil
+	}
+	return &linkView{Href: v.Href("/info/" + page), Text: pg.Title}
 }
 
 func (s *Site) selftestStart(c *gin.Context) {
@@ -29,7 +48,7 @@ func (s *Site) selftestStart(c *gin.Context) {
 	var cards []instrumentCard
 	for _, in := range s.Selftest.Catalog().Instruments() {
 		t, used := in.Text(v.Lang)
-		card := instrumentCard{ID: in.ID, Title: t.Title, Description: t.Description, Items: len(in.Items)}
+		card := instrumentCard{ID: in.ID, Title: t.Title, Description: t.Description, Items: len(in.Items), Info: s.instrumentInfoLink(v, in.ID)}
 		if used != v.Lang {
 			card.TextLang = used
 		}
@@ -42,6 +61,7 @@ func (s *Site) selftestStart(c *gin.Context) {
 // formView is the questionnaire page.
 type formView struct {
 	ID          string
+	Name        string // the instrument's own name (PHQ-9)
 	Title       string
 	Description string
 	Stem        string
@@ -57,6 +77,11 @@ type formView struct {
 	BackText string
 	CSRF     string
 	Lead     string
+	// Info is the info page about what the questionnaire asks.
+	Info *linkView
+	// Answered is how many questions have an answer (the progress bar's
+	// start when the form comes back with errors).
+	Answered int
 	// IdempotencyKey makes the anonymous self-test form's post run once
 	// (selftest_idempotency.go): a double submit, or the form sent again
 	// after an error page, shows the first result instead of storing a
@@ -117,8 +142,9 @@ func (s *Site) renderForm(c *gin.Context, status int, v *view, in *selftest.Inst
 func (s *Site) buildForm(v *view, in *selftest.Instrument, given map[string]string, fieldErrs map[string]string, profile bool) formView {
 	t, used := in.Text(v.Lang)
 	en, _ := in.Text("en")
-	f := formView{ID: in.ID, Title: t.Title, Description: t.Description, Stem: t.Stem, Notice: t.Notice,
-		Action: v.Href("/selftest/" + in.ID), BackHref: v.Href("/selftest"), BackText: v.T("selftest.form.back")}
+	f := formView{ID: in.ID, Name: in.Name, Title: t.Title, Description: t.Description, Stem: t.Stem, Notice: t.Notice,
+		Action: v.Href("/selftest/" + in.ID), BackHref: v.Href("/selftest"), BackText: v.T("selftest.form.back"),
+		Info: s.instrumentInfoLink(v, in.ID)}
 	if used != v.Lang {
 		f.TextLang = used
 	}
@@ -138,6 +164,9 @@ func (s *Site) buildForm(v *view, in *selftest.Instrument, given map[string]stri
 			q.Options = append(q.Options, optionView{
 				ID: it.ID + "-" + strconv.Itoa(j), Value: val, Label: labels[j], Checked: given[it.ID] == val,
 			})
+		}
+		if _, ok := given[it.ID]; ok && given[it.ID] != "" {
+			f.Answered++
 		}
 		if msg, bad := fieldErrs[selftest.AnswerField(it.ID)]; bad {
 			q.Error = v.T("selftest.error.answer", "N", q.Number)

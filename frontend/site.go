@@ -55,6 +55,10 @@ type Deps struct {
 	// MailConfigured says e-mail is sent (HAVEN_SMTP_URL): only then do
 	// pages offer an address for notifications.
 	MailConfigured bool
+	// PublicURL is Haven's public address (HAVEN_PUBLIC_URL, no trailing
+	// slash), for links handed on outside the site (invitations); empty,
+	// such links are shown as paths.
+	PublicURL string
 	// Idempotency, when set, stores the self-test form's post once per
 	// form (selftest_idempotency.go).
 	Idempotency *idempotency.Store
@@ -225,7 +229,7 @@ func (s *Site) langOf(c *gin.Context) string {
 // language prefix, used by the language switch ("" for error pages, which
 // switch to the other language's home page).
 func (s *Site) view(c *gin.Context, titleKey, path string) *view {
-	v := &view{Lang: s.langOf(c), Path: path, site: s}
+	v := &view{Lang: s.langOf(c), Path: path, site: s, Session: s.session(c)}
 	if path == "" {
 		v.Path = "/"
 	}
@@ -274,6 +278,8 @@ type view struct {
 	NoIndex     bool
 	// Wide pages (the staff's tables) use more of a laptop's screen.
 	Wide bool
+	// Session is whether one is signed in, for the header and footer.
+	Session headerSession
 	// Errors fill the error summary; a page with errors gets "Error: "
 	// before its title.
 	Errors  []errorLink

@@ -9,6 +9,9 @@ var (
 	ErrNotFound error = kind.NotFoundError("modules: not found")
 	// ErrLocked: the lesson does not open until the previous one is done.
 	ErrLocked error = &kind.Conflict{Domain: "modules", Code: "lesson_locked", Message: "the lesson opens when the one before is finished"}
+	// ErrWaiting: the step comes after a feedback moment the client waits
+	// at; it opens once the clinician has given feedback on the lesson.
+	ErrWaiting error = &kind.Conflict{Domain: "modules", Code: "waiting_for_feedback", Message: "the step opens once your clinician has given feedback on this lesson"}
 )
 
 // ValidationError names each invalid field of an answer or diary entry

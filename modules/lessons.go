@@ -19,6 +19,9 @@ type LessonView struct {
 	// CarriedHomework is the previous lesson's homework and the client's
 	// answer to it, shown at the start of this lesson; nil when none.
 	CarriedHomework *CarriedHomework
+	// Waiting is set when the client waits at this lesson's feedback
+	// moment: the steps after it open with the clinician's feedback.
+	Waiting *Waiting
 }
 
 // StepAnswer is a saved, decrypted answer.
@@ -81,7 +84,7 @@ func (s *Service) OpenLesson(ctx context.Context, userID, programmeID, lessonID 
 	if err != nil {
 		return nil, err
 	}
-	v := &LessonView{Programme: p, Lesson: l, State: state, Answers: map[string]StepAnswer{}}
+	v := &LessonView{Programme: p, Lesson: l, State: state, Answers: map[string]StepAnswer{}, Waiting: pr.Lessons[l.Number-1].Waiting}
 	for _, a := range answers {
 		v.Answers[a.StepID] = a
 	}
@@ -113,6 +116,9 @@ type SaveResult struct {
 	// Safety lists the safety signals the saved answer holds (options or
 	// scale values the content marks, safety.go).
 	Safety []SafetySignal
+	// Waiting is set when the client finished a feedback moment and now
+	// waits for the clinician's feedback before NextStep (guided.go).
+	Waiting *Waiting
 	// ShowCrisisHelp is set when this save chose a safety signal that the
 	// step's saved answer did not hold before: show crisis help at once,
 	// before the next step. It is recorded (EventSafetySignal, no answer
@@ -143,6 +149,9 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	case LessonOpen: // open the lesson first (OpenLesson)
 		return nil, fmt.Errorf("modules: lesson %q is not opened yet: %w", lessonID, ErrNotFound)
 	}
+	if pr.Lessons[l.Number-1].Waiting.Blocks(l, step.ID) {
+		return nil, fmt.Errorf("modules: step %s/%s: %w", lessonID, stepID, ErrWaiting)
+	}
 	values, err := NormalizeValues(step, raw, complete)
 	if err != nil {
 		return nil, err
@@ -162,7 +171,7 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		a.CompletedAt = &now
 	}
 	res := &SaveResult{Answer: StepAnswer{LessonID: l.ID, StepID: step.ID, Values: values, UpdatedAt: now, CompletedAt: a.CompletedAt}}
-	res.NextLesson, res.NextStep = nextPosition(p, l, step, complete)
+	res.NextLesson, res.NextStep = nextPosition(pr, l, step, complete)
 	if res.Safety = safetySignals(step, values); len(res.Safety) > 0 {
 		before, err := s.savedValues(ctx, e, l.ID, step.ID)
 		if err != nil {
@@ -199,6 +208,13 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	if err != nil {
 		return nil, err
 	}
+	if complete && step.FeedbackMoment {
+		waits, err := s.waits(ctx, s.store, p, e)
+		if err != nil {
+			return nil, err
+		}
+		res.Waiting = waits[l.ID]
+	}
 	return res, nil
 }
 
@@ -218,15 +234,16 @@ func (s *Service) savedValues(ctx context.Context, e *Enrolment, lessonID, stepI
 
 // nextPosition is where the client goes after saving a step: the same step
 // when it is not complete, else the next step, the next lesson's first
-// step, or nowhere ("") after the last step of the course.
-func nextPosition(p *Programme, l *Lesson, step *Step, complete bool) (lesson, stepID string) {
+// step (in a guided course, of the clinician's next lesson), or nowhere
+// ("") after the last step of the course.
+func nextPosition(pr *Progress, l *Lesson, step *Step, complete bool) (lesson, stepID string) {
 	if !complete {
 		return l.ID, step.ID
 	}
 	if idx := l.StepIndex(step.ID); idx+1 < len(l.Steps) {
 		return l.ID, l.Steps[idx+1].ID
 	}
-	if next := p.Next(l); next != nil {
+	if next := pr.nextLesson(l); next != nil {
 		return next.ID, next.Steps[0].ID
 	}
 	return l.ID, ""

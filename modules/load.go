@@ -359,6 +359,16 @@ func loadLesson(fsys fs.FS, dir, file, id string, langs []string, images map[str
 		default:
 			v.fail(fmt.Sprintf("unknown step type %q (text, exercise or homework)", s.Type), append(at, "type")...)
 		}
+		if s.FeedbackMoment {
+			switch {
+			case len(s.Fields) == 0:
+				v.fail("a feedback moment is a step with fields: the clinician gives feedback on what the client wrote", append(at, "feedback_moment")...)
+			case i == len(l.Steps)-1:
+				v.fail("a feedback moment cannot be a lesson's last step: the client waits before the step after it", append(at, "feedback_moment")...)
+			case l.FeedbackMoment() != s:
+				v.fail("a lesson has at most one feedback moment", append(at, "feedback_moment")...)
+			}
+		}
 		if s.Image != nil {
 			if s.Type != StepText {
 				v.fail("only text steps have images", append(at, "image")...)

@@ -205,6 +205,12 @@ func TestLoadBrokenContent(t *testing.T) {
 		{"extra language", "demo/lessons/two.yaml", func(s string) string {
 			return strings.Replace(s, `{nl: "Welkom terug", en: "Welcome back"}`, `{nl: "Welkom terug", en: "Welcome back", fr: "Bon retour"}`, 1)
 		}, []string{"demo/lessons/two.yaml:8", `language "fr"`}},
+		{"feedback moment on a text step", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "  - id: intro\n    type: text\n", "  - id: intro\n    type: text\n    feedback_moment: true\n", 1)
+		}, []string{"demo/lessons/one.yaml", "a feedback moment is a step with fields"}},
+		{"feedback moment as the last step", "demo/lessons/one.yaml", func(s string) string {
+			return strings.Replace(s, "  - id: homework\n    type: homework\n", "  - id: homework\n    type: homework\n    feedback_moment: true\n", 1)
+		}, []string{"demo/lessons/one.yaml", "cannot be a lesson's last step"}},
 		{"broken lesson reference", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "lessons: [one, two]", "lessons: [one, three]", 1)
 		}, []string{"demo/programme.yaml:7", `lesson "three" has no file`}},

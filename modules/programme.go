@@ -139,6 +139,10 @@ type Step struct {
 	Body   Text     `yaml:"body"`
 	Image  *Image   `yaml:"image"`
 	Fields []*Field `yaml:"fields"`
+	// FeedbackMoment marks the step after which a client in a running
+	// guided trajectory waits for their clinician's feedback on the
+	// lesson (guided.go); it has no effect on the self-paced course.
+	FeedbackMoment bool `yaml:"feedback_moment"`
 }
 
 // Image is an illustration of a text step.
@@ -204,6 +208,16 @@ func (p *Programme) Previous(l *Lesson) *Lesson {
 func (l *Lesson) Step(id string) *Step {
 	for _, s := range l.Steps {
 		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// FeedbackMoment returns the lesson's feedback moment, or nil.
+func (l *Lesson) FeedbackMoment() *Step {
+	for _, s := range l.Steps {
+		if s.FeedbackMoment {
 			return s
 		}
 	}

@@ -30,8 +30,12 @@ type Service struct {
 	scorer Scorer
 	crisis CrisisLines
 	alert  CrisisAlerter
-	now    func() time.Time
-	loc    *time.Location
+	// guidance is the guided trajectory's say over the course (guided.go).
+	guidance Guidance
+	now      func() time.Time
+	loc      *time.Location
+	// gapDays paces a sequential programme (pacing.go).
+	gapDays int
 }
 
 // Scorer scores the questionnaires a course offers; selftest.Service
@@ -63,9 +67,16 @@ type Options struct {
 	// Alerter is told of every crisis answer in the course (optional:
 	// cmd/haven/wire gives the guided trajectory's).
 	Alerter CrisisAlerter
-	Now     func() time.Time
+	// Guidance is the clinician's order and feedback moments of the
+	// guided trajectory (optional: cmd/haven/wire gives it).
+	Guidance Guidance
+	Now      func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
+	// LessonGapDays paces a sequential programme: a lesson opens this many
+	// days after the one before was finished, at midnight in Location
+	// (pacing.go); 0 opens it at once.
+	LessonGapDays int
 }
 
 // NewService returns a self-help service.
@@ -76,7 +87,11 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, now: o.Now, loc: o.Location}, nil
+	if o.LessonGapDays < 0 {
+		return nil, errors.New("modules: LessonGapDays must not be negative")
+	}
+	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, guidance: o.Guidance,
+		now: o.Now, loc: o.Location, gapDays: o.LessonGapDays}, nil
 }
 
 // Library returns the programmes on offer.
@@ -103,6 +118,12 @@ type Progress struct {
 	Advice *CourseAdvice
 	// Nudge is a "welcome back" reminder to show once, or nil.
 	Nudge *Nudge
+	// Guided is set when a clinician guides the course: the lessons open
+	// in the order of Assigned (guided.go) instead of the programme's.
+	Guided   bool
+	Assigned []string
+	// Waiting is the first feedback moment the client waits at, or nil.
+	Waiting *Waiting
 }
 
 // LessonProgress is one lesson's state.
@@ -111,6 +132,12 @@ type LessonProgress struct {
 	State       string
 	OpenedAt    *time.Time
 	CompletedAt *time.Time
+	// Waiting is set when the client finished a feedback moment of this
+	// lesson and waits for their clinician's feedback (guided.go).
+	Waiting *Waiting
+	// OpensAt is when a lesson locked by the programme's pace opens (the
+	// one before is finished); nil otherwise.
+	OpensAt *time.Time
 }
 
 // MeasureState is one questionnaire point: due now, taken, or later.
@@ -188,7 +215,13 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		byID[ls.LessonID] = ls
 	}
 	pr := &Progress{Enrolment: e, Programme: p, ResumeLesson: e.CurrentLesson, ResumeStep: e.CurrentStep}
+	waits, err := s.waits(ctx, st, p, e)
+	if err != nil {
+		return nil, err
+	}
 	prevDone := true
+	var prevCompleted *time.Time
+	now := s.now()
 	for _, l := range p.Lessons {
 		lp := LessonProgress{Lesson: l}
 		ls, opened := byID[l.ID]
@@ -197,16 +230,30 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 			lp.State = LessonDone
 		case opened:
 			lp.State = LessonInProgress
-		case prevDone || p.Unlock == UnlockOpen:
+		case p.Unlock == UnlockOpen:
 			lp.State = LessonOpen
+		case prevDone:
+			lp.State = LessonOpen
+			if at := s.paceOpens(p, prevCompleted); at != nil && now.Before(*at) {
+				lp.State, lp.OpensAt = LessonLocked, at
+			}
 		default:
 			lp.State = LessonLocked
 		}
 		if opened {
 			lp.OpenedAt, lp.CompletedAt = &ls.OpenedAt, ls.CompletedAt
 		}
-		prevDone = lp.State == LessonDone
+		if lp.Waiting = waits[l.ID]; lp.Waiting != nil && pr.Waiting == nil {
+			pr.Waiting = lp.Waiting
+		}
+		prevDone, prevCompleted = lp.State == LessonDone && lp.Waiting == nil, lp.CompletedAt
 		pr.Lessons = append(pr.Lessons, lp)
+	}
+	if pr.Assigned, pr.Guided, err = s.assigned(ctx, e.UserID, p); err != nil {
+		return nil, err
+	}
+	if pr.Guided {
+		guide(pr)
 	}
 	// A lesson removed from the content since: resume at the first
 	// unfinished lesson instead.

@@ -552,3 +552,50 @@ func (s *Store) Completions(ctx context.Context, userIDs []string) ([]Completion
 	}
 	return out, nil
 }
+
+// CompletedSteps returns when each step of an enrolment was first
+// completed, by "lesson/step" (no answer content is read).
+func (s *Store) CompletedSteps(ctx context.Context, enrolmentID string) (map[string]time.Time, error) {
+	var rows []struct {
+		LessonID    string
+		StepID      string
+		CompletedAt time.Time
+	}
+	err := s.db.WithContext(ctx).Model(&storedAnswer{}).Select("lesson_id, step_id, completed_at").
+		Where("enrolment_id = ? AND completed_at IS NOT NULL", enrolmentID).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: completed steps: %w", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.LessonID+"/"+r.StepID] = r.CompletedAt.UTC()
+	}
+	return out, nil
+}
+
+// StepCompletions lists when several clients first completed the given
+// steps (any lesson), in one query, with their programme and lesson.
+func (s *Store) StepCompletions(ctx context.Context, userIDs, stepIDs []string) ([]StepCompletion, error) {
+	if len(userIDs) == 0 || len(stepIDs) == 0 {
+		return nil, nil
+	}
+	var rows []StepCompletion
+	err := s.db.WithContext(ctx).Table("selfhelp_answers AS a").
+		Select("e.user_id, e.programme_id, a.lesson_id, a.step_id, a.completed_at").
+		Joins("JOIN selfhelp_enrolments AS e ON e.id = a.enrolment_id").
+		Where("e.user_id IN ? AND a.step_id IN ? AND a.completed_at IS NOT NULL", userIDs, stepIDs).
+		Order("e.user_id, e.programme_id, a.lesson_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("modules: step completions: %w", err)
+	}
+	return rows, nil
+}
+
+// StepCompletion is one client's first completion of a step.
+type StepCompletion struct {
+	UserID      string
+	ProgrammeID string
+	LessonID    string
+	StepID      string
+	CompletedAt time.Time
+}

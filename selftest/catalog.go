@@ -63,6 +63,13 @@ func LoadCatalogFS(fsys fs.FS) (*Catalog, error) {
 		c.byID[in.ID] = in
 		c.order = append(c.order, in.ID)
 	}
+	sort.SliceStable(c.order, func(i, j int) bool {
+		a, b := c.byID[c.order[i]].ListOrder, c.byID[c.order[j]].ListOrder
+		if (a == 0) != (b == 0) {
+			return b == 0
+		}
+		return a < b
+	})
 	return c, nil
 }
 
@@ -79,7 +86,8 @@ func parseInstrument(raw []byte) (*Instrument, error) {
 	return &in, nil
 }
 
-// Instruments returns every instrument, in a stable order.
+// Instruments returns every instrument in list order (by purpose: the
+// instruments' list_order, then id).
 func (c *Catalog) Instruments() []*Instrument {
 	out := make([]*Instrument, 0, len(c.order))
 	for _, id := range c.order {

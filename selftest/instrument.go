@@ -21,12 +21,16 @@ const FlagCrisis = "crisis"
 
 // Instrument is a validated questionnaire, loaded from a YAML file.
 type Instrument struct {
-	ID              string  `yaml:"id"`
-	Version         string  `yaml:"version"`
-	Name            string  `yaml:"name"`
-	Codes           Codes   `yaml:"codes"`
-	DefaultLanguage string  `yaml:"default_language"`
-	Scoring         Scoring `yaml:"scoring"`
+	ID              string `yaml:"id"`
+	Version         string `yaml:"version"`
+	Name            string `yaml:"name"`
+	Codes           Codes  `yaml:"codes"`
+	DefaultLanguage string `yaml:"default_language"`
+	// ListOrder places the instrument in the self-test list: by purpose,
+	// the site's main concern (low mood) first. Instruments without one
+	// come last, by id.
+	ListOrder int     `yaml:"list_order"`
+	Scoring   Scoring `yaml:"scoring"`
 	// ReliableChange is the smallest change of the total that is more than
 	// measurement error (the reliable change index): a rise this large
 	// between two questionnaires is a reliable worsening.

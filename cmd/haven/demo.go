@@ -168,6 +168,10 @@ type demoPerson struct {
 	Story      string
 	Language   string
 	selftestID string
+	// waitingAt is the lesson whose feedback moment the client waits at
+	// in their trajectory; they finish it at their next lesson action,
+	// once the clinician has given feedback.
+	waitingAt string
 }
 
 func (d *demo) person(nick string, role auth.Role) *demoPerson {

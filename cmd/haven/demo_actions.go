@@ -172,6 +172,11 @@ func (d *demo) lesson(c *demoPerson, at time.Time, lessonID string, steps int) {
 		if _, err := d.svcs.Coaching.ClientFeedback(ctx, c.P, ""); err != nil {
 			return err
 		}
+		if w := c.waitingAt; w != "" && w != lessonID { // the rest of a lesson that waited for feedback
+			if err := d.doLesson(ctx, c, w, -1); err != nil {
+				return err
+			}
+		}
 		return d.doLesson(ctx, c, lessonID, steps)
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -66,9 +67,17 @@ func (d *demo) doLesson(ctx context.Context, c *demoPerson, lessonID string, ste
 			break
 		}
 		d.clock.Add(4 * time.Minute)
-		if _, err := d.svcs.Selfhelp.SaveStep(ctx, c.ID, demoProgramme, lessonID, st.ID, d.stepValues(c, st), true); err != nil {
+		_, err := d.svcs.Selfhelp.SaveStep(ctx, c.ID, demoProgramme, lessonID, st.ID, d.stepValues(c, st), true)
+		if errors.Is(err, modules.ErrWaiting) { // a feedback moment: on after the feedback
+			c.waitingAt = lessonID
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("lesson %s step %s: %w", lessonID, st.ID, err)
 		}
+	}
+	if c.waitingAt == lessonID {
+		c.waitingAt = ""
 	}
 	return nil
 }

@@ -28,6 +28,13 @@ func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.C
 		*errs = append(*errs, fmt.Sprintf("HAVEN_TIMEZONE %q is not a time zone such as Europe/Brussels", tz))
 	}
 	w.Location = loc
+	if v := getenv("HAVEN_SELFHELP_LESSON_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 60 {
+			*errs = append(*errs, "HAVEN_SELFHELP_LESSON_DAYS must be a whole number of days from 0 to 60")
+		}
+		w.LessonGapDays = n
+	}
 	if spec := getenv("HAVEN_ENCRYPTION_KEYS"); spec != "" {
 		keys, err := seal.ParseKeys(spec)
 		if err != nil {

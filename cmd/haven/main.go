@@ -129,6 +129,8 @@ type command struct {
 	local  func(ctx context.Context) error
 	run    func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error
 	schema schemaStep
+	// check, when set, validates the flags before anything is opened.
+	check func() error
 }
 
 // schemaStep is what a command does with the schema before it runs.
@@ -196,9 +198,17 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	case "admin create":
 		nickname := fs.String("nickname", "", "nickname of the coordinator")
 		passwordFile := fs.String("password-file", "", "file whose first line is the password (default: generate one)")
-		fs.Usage = usageText("Usage: haven admin create\n\n")
+		fs.Usage = usageText("Usage: haven admin create -nickname NAME [-password-file FILE]\n\nCreates a coordinator (the first one, to invite the other staff from the web site), migrating the\ndatabase first. Prints a generated password once unless -password-file is given; the coordinator\nsets up an authenticator app (TOTP) at the first sign-in.\n\n")
 		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return adminCreate(ctx, cfg, database, log, *nickname, *passwordFile, stdout)
+		}, check: func() error {
+			// Flags first: nothing is configured, opened or migrated for
+			// a command that cannot run.
+			if *nickname == "" {
+				fs.Usage()
+				return errors.New("admin create: -nickname is required")
+			}
+			return nil
 		}}
 	case "demo":
 		fs.Usage = usageText("Usage: haven demo\n\nFills an empty database with a made-up organisation — a coordinator, two clinicians, clients in\nevery state of the guided trajectory, anonymous self-tests — and prints each role's sign-in, with\npasswords and TOTP secrets generated for this run. It refuses (exit status 3, nothing changed) a\ndatabase that holds any account, audit entry, self-test or visit: never point it at production.\n")
@@ -233,6 +243,11 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	if err := fs.Parse(rest); err != nil {
 		return nil, err
 	}
+	if cmd.check != nil {
+		if err := cmd.check(); err != nil {
+			return nil, err
+		}
+	}
 	return &cmd, nil
 }
 
@@ -262,6 +277,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency, Reports: svcs.Reports,
+		PublicURL: cfg.Wire.PublicURL,
 	})
 	if err != nil {
 		return nil, err

@@ -223,8 +223,7 @@ func TestClaimKeyboardFlow(t *testing.T) {
 	if body := evalString(t, ctx, `document.querySelector('main').innerText`); !strings.Contains(body, "Your self-test result is now kept in your account.") {
 		t.Fatalf("sign-up did not keep the result:\n%s", body)
 	}
-	tabTo(t, ctx, "Your account", func(f focused) bool { return f.Href == "/en/account" && f.Tag == "A" })
-	key(t, ctx, kb.Enter)
+	confirmSaved(t, ctx)
 	waitPath(t, ctx, "^/en/account$")
 	body := evalString(t, ctx, `document.querySelector('main').innerText`)
 	if !strings.Contains(body, "My self-tests") || !strings.Contains(body, "PHQ-9") || !strings.Contains(body, "Your score: 7 out of 27") {

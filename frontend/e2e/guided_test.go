@@ -87,8 +87,7 @@ func TestGuidedClientPath(t *testing.T) {
 	if body := evalString(t, ctx, `document.querySelector('main').innerText`); !strings.Contains(body, "Your self-test result is now kept in your account.") {
 		t.Fatalf("sign-up did not keep the result:\n%s", body)
 	}
-	tabTo(t, ctx, "Continue", func(f focused) bool { return f.Href == "/en/guided/apply" })
-	key(t, ctx, kb.Enter)
+	confirmSaved(t, ctx)
 	waitPath(t, ctx, "^/en/guided/apply$")
 	if v := evalString(t, ctx, `(document.querySelector('input[name=source]:checked') || {}).value || ''`); v == "" || v == "new" {
 		t.Fatalf("the kept self-test is not chosen: %q", v)

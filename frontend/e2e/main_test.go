@@ -55,6 +55,17 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
+	code, err := runTests(m)
+	// Outside CI a missing browser or npm package skips every test (in CI
+	// need fails them): say so in one line. (`make test` says it too, as
+	// `go test ./...` shows a passing package's output only with -v.)
+	if skipReason != "" && !testing.Short() && os.Getenv("CI") == "" {
+		fmt.Println("e2e: browser tests SKIPPED: " + skipReason + "; run `make e2e-deps`, then `make test`")
+	}
+	return code, err
+}
+
+func runTests(m *testing.M) (int, error) {
 	if testing.Short() {
 		skipReason = "-short: the browser tests are skipped"
 		return m.Run(), nil

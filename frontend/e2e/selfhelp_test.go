@@ -181,8 +181,7 @@ func TestSelfhelpCourseKeyboardFlow(t *testing.T) {
 		t.Fatalf("recovery code %q", code)
 	}
 	shot(t, ctx, "en-flow-recovery-code-375")
-	tabTo(t, ctx, "Continue", func(f focused) bool { return f.Href == "/en/selfhelp" && f.Tag == "A" })
-	key(t, ctx, kb.Enter)
+	confirmSaved(t, ctx)
 	waitPath(t, ctx, "^/en/selfhelp$")
 	tabTo(t, ctx, "Start lesson 1", func(f focused) bool { return f.ID == "start" })
 	key(t, ctx, kb.Enter)

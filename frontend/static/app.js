@@ -58,3 +58,51 @@
     }, 800);
   });
 })();
+// Questionnaires: the progress bar follows the answers (the count itself
+// is CSS, so it works without JavaScript too).
+(function () {
+  'use strict';
+  var box = document.querySelector('[data-progress]');
+  var bar = box && box.querySelector('progress');
+  var form = box && box.closest('form');
+  if (!bar || !form) { return; }
+  function update() {
+    bar.value = form.querySelectorAll('.selftest__q .radios__input:checked').length;
+  }
+  form.addEventListener('change', update);
+  update();
+  bar.hidden = false;
+})();
+// Recovery codes: a copy button, where the browser allows it (the page
+// works without: the codes can be downloaded or written down).
+(function () {
+  'use strict';
+  var button = document.querySelector('[data-copy-codes]');
+  var list = document.querySelector('[data-codes]');
+  if (!button || !list || !navigator.clipboard || !window.isSecureContext) { return; }
+  var status = button.parentNode.querySelector('[role="status"]');
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    var codes = Array.prototype.map.call(list.querySelectorAll('code'), function (c) { return c.textContent; });
+    navigator.clipboard.writeText(codes.join('\n')).then(function () {
+      if (status) { status.textContent = button.getAttribute('data-copied'); }
+    }).catch(function () {});
+  });
+})();
+// Copy buttons for a text on the page (an invitation link), shown only
+// where the clipboard works.
+(function () {
+  'use strict';
+  if (!navigator.clipboard || !window.isSecureContext) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), function (button) {
+    var source = document.getElementById(button.getAttribute('data-copy'));
+    if (!source) { return; }
+    var status = button.closest('div') && button.closest('div').querySelector('.invite__status');
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        if (status) { status.textContent = button.getAttribute('data-copied'); }
+      }).catch(function () {});
+    });
+  });
+})();

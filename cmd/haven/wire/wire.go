@@ -41,6 +41,9 @@ type Config struct {
 	DefaultCountry string
 	// Location is the deployment's time zone (HAVEN_TIMEZONE).
 	Location *time.Location
+	// LessonGapDays paces the self-help course (HAVEN_SELFHELP_LESSON_DAYS):
+	// a lesson opens this many days after the one before was finished.
+	LessonGapDays int
 	// EncryptionKeys seal sensitive content; without them SQLite keeps a
 	// generated key next to its database and PostgreSQL refuses to start.
 	EncryptionKeys []seal.Key
@@ -128,8 +131,8 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	// The course tells the guided trajectory of crisis answers; the
 	// trajectory reads the course: the relay closes the loop once both
 	// exist, without modules importing coaching.
-	crisis := &courseCrisis{}
-	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis); err != nil {
+	crisis, guidance := &courseCrisis{}, &courseGuidance{}
+	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis, guidance); err != nil {
 		return nil, err
 	}
 	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
@@ -139,7 +142,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
-	crisis.coaching = s.Coaching
+	crisis.coaching, guidance.coaching = s.Coaching, s.Coaching
 	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
 	}
@@ -264,14 +267,14 @@ func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
 	return out, nil
 }
 
-func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter) (*modules.Service, error) {
+func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter, guidance modules.Guidance) (*modules.Service, error) {
 	catalog := scorer.Catalog()
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
 	if err != nil {
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Alerter: alerter, Now: cfg.Now, Location: cfg.Location})
+		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when
@@ -456,6 +459,29 @@ func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
 	}
 	_, err := c.coaching.RaiseCrisis(ctx, userID, coaching.SourceCourse)
 	return err
+}
+
+// courseGuidance relays the guided trajectory's say over the course: the
+// lessons the clinician set, in their order, and the feedback moments
+// waiting for the clinician (coaching.Service.AssignedLessons and
+// FeedbackPending). Outside a running trajectory both answer "none".
+type courseGuidance struct{ coaching *coaching.Service }
+
+var errGuidanceUnwired = errors.New("wire: the course's guidance relay is not connected to the guided trajectory")
+
+func (g *courseGuidance) AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error) {
+	if g.coaching == nil {
+		return nil, false, errGuidanceUnwired
+	}
+	return g.coaching.AssignedLessons(ctx, clientID, programmeID)
+}
+
+func (g *courseGuidance) FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (modules.FeedbackWait, error) {
+	if g.coaching == nil {
+		return modules.FeedbackWait{}, errGuidanceUnwired
+	}
+	w, err := g.coaching.FeedbackPending(ctx, clientID, lessonID, since)
+	return modules.FeedbackWait(w), err
 }
 
 // havenMailer writes each kind of e-mail the outbox sends: the self-help
