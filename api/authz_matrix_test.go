@@ -358,7 +358,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"GET /api/v1/invitations":      {want: only(200, asCoordinator)},
 		"GET /api/v1/audit":            {want: only(200, asCoordinator)},
 		"GET /api/v1/reports/accounts": {want: only(200, asCoordinator, asResearcher)},
-		"GET /api/v1/reports/monthly":  {want: only(200, asCoordinator)},
+		"GET /api/v1/reports/monthly":  {want: only(200, asCoordinator, asResearcher)},
 
 		"GET /api/v1/selfhelp/programmes":                                {want: all(200)},
 		"GET /api/v1/selfhelp/programmes/:programme":                     {want: all(200), path: "/api/v1/selfhelp/programmes/depression"},

@@ -13,7 +13,8 @@ import (
 // monthlyReport answers the monthly report for ?from=YYYY-MM&to=YYYY-MM
 // (by default the last twelve months), as JSON or, with ?format=csv or
 // Accept: text/csv, as a CSV download. Aggregates only: exact counts for
-// coordinators; nothing in it is a person's record.
+// coordinators, every count suppressed for researchers (the domain decides
+// from the role); nothing in it is a person's record.
 func (h *handlers) monthlyReport(c *gin.Context) {
 	from, to, err := h.Reports.Range(c.Query("from"), c.Query("to"))
 	if err != nil {
@@ -28,7 +29,7 @@ func (h *handlers) monthlyReport(c *gin.Context) {
 			map[string]string{"format": "must be json or csv"})
 		return
 	}
-	r, err := h.Reports.Monthly(c.Request.Context(), from, to)
+	r, err := h.Reports.Monthly(c.Request.Context(), from, to, reports.AudienceFor(principal(c).Role))
 	if err != nil {
 		h.respondError(c, err)
 		return

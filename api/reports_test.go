@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,11 +57,145 @@ func TestMonthlyReportAPI(t *testing.T) {
 		}
 		lines := strings.Split(strings.TrimSpace(r.raw), "\n")
 		if lines[0] != "month,module,figure,key,value" || !strings.HasPrefix(lines[1], "2026-01,info,page_views,,0") ||
-			!strings.HasPrefix(lines[len(lines)-1], "total,funnel,share,completers,") {
+			!slices.Contains(lines, "total,funnel,share,completers,") ||
+			!slices.Contains(lines, "2026-02,profile_selftest,age_band,18_24,0") ||
+			lines[len(lines)-1] != "total,outcome_guidance,intake_to_followup12_hedges_g_ci_high,," {
 			t.Errorf("csv: %s … %s", lines[:2], lines[len(lines)-1])
 		}
 	}
 	if r := a.doHeaders("GET", "/api/v1/reports/monthly?from=2026-01&to=2026-02", token, nil, map[string]string{"Accept": "application/json, text/csv"}); !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 		t.Errorf("JSON first in Accept: %v", r.header)
+	}
+}
+
+// TestMonthlyReportBreakdownsAPI: one self-test with a profile this month
+// shows in the profile's self-test column total (a coordinator sees the
+// exact monthly count) while its age band, a count of 1, is hidden (null);
+// the outcome comparisons are all there, their statistics withheld.
+func TestMonthlyReportBreakdownsAPI(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{})
+	a.staff(auth.RoleCoordinator, "coordinator", "")
+	token := a.login("coordinator")
+	body := phq9Body("en", 1, 1, 1, 1, 1, 1, 1, 1, 0)
+	body["profile"] = map[string]any{"age_band": "18_24"}
+	if r := a.do("POST", "/api/v1/selftest/instruments/phq9/submissions", "", body); r.code != 201 {
+		t.Fatalf("self-test: %d %s", r.code, r.raw)
+	}
+
+	r := a.do("GET", "/api/v1/reports/monthly", token, nil)
+	if r.code != 200 {
+		t.Fatalf("report: %d %s", r.code, r.raw)
+	}
+	var rep struct {
+		Profile struct {
+			Modules []struct {
+				Module     string
+				Breakdowns []struct {
+					Question string
+					Table    struct {
+						Rows      []string
+						Cells     [][]struct{ N *int }
+						ColTotals []struct{ N *int } `json:"col_totals"`
+						Threshold int
+					}
+				}
+			}
+		}
+		Outcomes struct {
+			Selfhelp, Guidance []struct {
+				From, To      string
+				Stats         any
+				NotComputable string `json:"not_computable"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.raw), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range rep.Profile.Modules {
+		for _, b := range m.Breakdowns {
+			if m.Module != "selftest" || b.Question != "age_band" {
+				continue
+			}
+			found = true
+			last := len(b.Table.ColTotals) - 1
+			if n := b.Table.ColTotals[last].N; n == nil || *n != 1 {
+				t.Errorf("this month's self-tests: %v, want 1 (published)", n)
+			}
+			row := slices.Index(b.Table.Rows, "18_24")
+			if row < 0 || b.Table.Cells[row][last].N != nil || b.Table.Threshold != 10 {
+				t.Errorf("18_24 this month: rows %v, threshold %d, want the cell hidden", b.Table.Rows, b.Table.Threshold)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no self-test age band breakdown: %s", r.raw)
+	}
+	var tos []string
+	for _, c := range rep.Outcomes.Guidance {
+		tos = append(tos, c.From+">"+c.To)
+		if c.Stats != nil || c.NotComputable == "" {
+			t.Errorf("%s: stats %v without people", c.To, c.Stats)
+		}
+	}
+	if strings.Join(tos, ",") != "intake>end,intake>followup3,intake>followup12" || len(rep.Outcomes.Selfhelp) != 1 {
+		t.Errorf("outcome comparisons: guidance %v, self-help %d", tos, len(rep.Outcomes.Selfhelp))
+	}
+}
+
+// TestMonthlyReportResearcherAPI: a researcher gets the report with no
+// exact figure: this month's one self-test is hidden in its series.
+func TestMonthlyReportResearcherAPI(t *testing.T) {
+	a := newAcctAPI(t, auth.ThrottleConfig{})
+	a.staff(auth.RoleCoordinator, "coordinator", "")
+	a.staff(auth.RoleResearcher, "researcher", a.login("coordinator"))
+	token := a.login("researcher")
+	if r := a.do("POST", "/api/v1/selftest/instruments/phq9/submissions", "", phq9Body("en", 1, 1, 1, 1, 1, 1, 1, 1, 0)); r.code != 201 {
+		t.Fatalf("self-test: %d %s", r.code, r.raw)
+	}
+	r := a.do("GET", "/api/v1/reports/monthly", token, nil)
+	if r.code != 200 {
+		t.Fatalf("report: %d %s", r.code, r.raw)
+	}
+	var rep struct {
+		Audience string
+		Months   []any
+		Total    any
+		Series   struct {
+			Series []struct {
+				Module, Figure string
+				Table          struct {
+					Rows      []string
+					Cells     [][]struct{ N *int }
+					ColTotals []struct{ N *int } `json:"col_totals"`
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.raw), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Audience != "researcher" || len(rep.Months) != 0 || rep.Total != nil {
+		t.Errorf("audience %q, %d months, total %v", rep.Audience, len(rep.Months), rep.Total)
+	}
+	found := false
+	for _, s := range rep.Series.Series {
+		if s.Figure != "band:phq9" {
+			continue
+		}
+		found = true
+		last := len(s.Table.ColTotals) - 1
+		mild := slices.Index(s.Table.Rows, "mild")
+		if mild < 0 || s.Table.Cells[mild][last].N != nil || s.Table.ColTotals[last].N != nil {
+			t.Errorf("this month's mild PHQ-9 or its total is shown: %+v", s.Table)
+		}
+	}
+	if !found {
+		t.Errorf("no PHQ-9 band series: %s", r.raw)
+	}
+	csv := a.do("GET", "/api/v1/reports/monthly?format=csv", token, nil)
+	if csv.code != 200 || strings.Contains(csv.raw, ",info,page_views,,") || !strings.Contains(csv.raw, ",selftest,band:phq9,mild,suppressed\n") {
+		t.Errorf("researcher's CSV: %d\n%s", csv.code, csv.raw)
 	}
 }

@@ -84,9 +84,9 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 
 	// Aggregates only.
 	a.GET("/reports/accounts", reports, h.accountReport)
-	// Exact monthly counts: coordinators only, since a researcher sees
-	// only figures whose small cells are suppressed.
-	a.GET("/reports/monthly", coordinator, h.monthlyReport)
+	// Exact monthly counts for coordinators; for researchers every count
+	// suppressed (the domain decides from the role).
+	a.GET("/reports/monthly", reports, h.monthlyReport)
 
 	// Self-help: public content to try, the client's own course work, and
 	// previews for coordinators.

@@ -24,7 +24,7 @@ func (s *Site) accountHome(c *gin.Context) {
 	}
 	h := accountHomeView{Nickname: u.Name(), Client: u.Role == auth.RoleClient, Clinician: u.Role == auth.RoleClinician, Coordinator: u.Role == auth.RoleCoordinator,
 		HasEmail: u.Email != nil && *u.Email != "", CSRF: csrfToken(c)}
-	h.Reports = h.Coordinator && s.Reports != nil
+	h.Reports = (h.Coordinator || u.Role == auth.RoleResearcher) && s.Reports != nil
 	if h.Client {
 		h.Claimed = c.Query("claimed") == "1"
 		if h.Selftests, err = s.claimedSelftests(c, v, p.UserID); err != nil {

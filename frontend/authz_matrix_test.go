@@ -49,6 +49,8 @@ var (
 	// A step of lesson 2: a visitor reads only lesson 1 (the trial),
 	// coordinators preview, clients work, other staff are refused.
 	laterStep = map[string]outcome{roleVisitor: toLogin, "clinician": forbidden, "researcher": forbidden}
+	// The monthly report: coordinators exact, researchers suppressed.
+	reportReaders = map[string]outcome{roleVisitor: toLogin, "client": forbidden, "clinician": forbidden}
 )
 
 // webMatrix is the promise, per "METHOD /en/path". Unlisted roles pass.
@@ -131,8 +133,8 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/coordination":                           coordinators,
 	"POST /en/coordination/applications/:id/assign":  coordinators,
 	"POST /en/coordination/alerts/:alert":            coordinators,
-	"GET /en/reports":                                coordinators,
-	"GET /en/reports/csv":                            coordinators,
+	"GET /en/reports":                                reportReaders,
+	"GET /en/reports/csv":                            reportReaders,
 	// Guided care: the way in for all (/en/guided above), the rest for
 	// clients; another client's trajectory is a 404 (guided_test.go).
 	"GET /en/guided/apply":                                         clientsOnly,

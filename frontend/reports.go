@@ -10,15 +10,18 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haven-mh/haven/api/authz"
 	"github.com/haven-mh/haven/reports"
 )
 
 // The monthly report for coordinators: a form for the range, then per
 // module a table of every month and the total, with bar charts drawn on
 // the server as inline SVG (each beside the table that holds its numbers),
-// a CSV download and a print stylesheet. No JavaScript.
+// a CSV download and a print stylesheet. No JavaScript. Researchers get
+// the same page built from their report: no exact table or chart, every
+// count in a suppressed series (reports_breakdowns.go).
 //
-// URLs, under /{lang} (coordinators only):
+// URLs, under /{lang} (coordinators and researchers):
 //
 //	GET /reports?from=YYYY-MM&to=YYYY-MM       the page
 //	GET /reports/csv?from=YYYY-MM&to=YYYY-MM   the CSV download
@@ -29,6 +32,7 @@ func reportsKeys() []string {
 	for _, k := range reports.FunnelSteps {
 		ids = append(ids, "reports.step."+k)
 	}
+	ids = append(ids, breakdownKeys()...)
 	return append(ids, "reports.reason."+reports.ReasonUnknown)
 }
 
@@ -39,6 +43,11 @@ type reportsView struct {
 	CSV       string
 	Lead      string
 	Tables    []reportTable
+	// Breakdowns are the profile and outcome sections
+	// (reports_breakdowns.go); HiddenNote explains their hidden counts.
+	Breakdowns []breakdownSection
+	HiddenNote string
+	TotalsNote string
 }
 
 // reportTable is one module's table: a row per month, then the total.
@@ -82,7 +91,7 @@ func (s *Site) reportsPage(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, "reports", v)
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to)
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -90,7 +99,12 @@ func (s *Site) reportsPage(c *gin.Context) {
 	rv.From, rv.To = from.String(), to.String()
 	rv.CSV = v.Href("/reports/csv") + "?from=" + rv.From + "&to=" + rv.To
 	rv.Lead = v.T("reports.lead", "From", rv.From, "To", rv.To, "Zone", r.TimeZone)
+	rv.TotalsNote = v.T("reports.totals_note")
+	if r.Audience == reports.AudienceResearcher {
+		rv.TotalsNote = v.T("reports.researcher_note", "N", s.Reports.MinCell())
+	}
 	s.buildReport(v, r, &rv)
+	s.buildBreakdowns(v, r, &rv)
 	v.Data = rv
 	s.render(c, http.StatusOK, "reports", v)
 }
@@ -105,7 +119,7 @@ func (s *Site) reportsCSV(c *gin.Context) {
 		redirect(c, http.StatusSeeOther, "/"+s.langOf(c)+"/reports?"+q.Encode())
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to)
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -120,8 +134,18 @@ func (s *Site) reportsCSV(c *gin.Context) {
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
+// reportAudience is the signed-in reader's audience (the routes admit
+// coordinators and researchers only).
+func reportAudience(c *gin.Context) reports.Audience {
+	p, _ := authz.Principal(c)
+	return reports.AudienceFor(p.Role)
+}
+
 func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
-	all := append(append([]reports.Figures{}, r.Months...), r.Total)
+	if r.Total == nil {
+		return // a researcher's: the series (reports_breakdowns.go)
+	}
+	all := append(append([]reports.Figures{}, r.Months...), *r.Total)
 	label := func(i int) (string, bool) {
 		if i == len(r.Months) {
 			return v.T("reports.total"), true
@@ -219,7 +243,7 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 	}
 	byReason := func(id, title string, counts func(f reports.Figures) []reports.Count) reportTable {
 		var head []string
-		for _, c := range counts(r.Total) {
+		for _, c := range counts(*r.Total) {
 			head = append(head, reason(c.Key))
 		}
 		return table(id, title, head, func(f reports.Figures) []string {

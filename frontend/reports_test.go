@@ -31,10 +31,18 @@ func TestReportsPage(t *testing.T) {
 	}{
 		{"nl", []string{"<h1>Maandrapport</h1>", "Bereik: bezoeken en zelftests", "Zelftests: PHQ-9 per uitslag", "Begeleide hulp: waarom mensen vroeger stopten",
 			"Reageerde niet meer tijdens het traject, zonder reden", "Van bezoek tot afgeronde hulp", "Bezoekersdagen tellen de unieke bezoekers",
-			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels"}},
+			"<th scope=\"row\">Totaal</th>", "tijdzone Europe/Brussels",
+			// The self-test's profile: one PHQ-9 of "mild" this month, hidden,
+			// its month's total published; the outcomes' rows.
+			"Profiel: zelftests", `<caption class="table__caption" id="profile-selftest-severity_at_start-caption">Ernst bij de start</caption>`, `<th scope="row">PHQ-9: Licht</th>`,
+			`">verborgen</td>`, "‘verborgen’: minder dan 10 mensen", "Resultaten: PHQ-9 voor en na",
+			`<th scope="row">Begeleide hulp: intake tot einde</th>`, `<th scope="col">Hedges&#39; g (95 %-BI)</th>`, ">te weinig mensen</td>"}},
 		{"en", []string{"<h1>Monthly report</h1>", "Reach: visits and self-tests", "Self-tests: PHQ-9 by result", "Guided care: why people left early",
 			"Stopped responding during the trajectory", "From visit to completed care", "someone who comes back on another day counts again",
-			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels"}},
+			"<th scope=\"row\">Total</th>", "time zone Europe/Brussels",
+			"Profile: self-tests", `<caption class="table__caption" id="profile-selftest-severity_at_start-caption">Severity at the start</caption>`, `<th scope="row">PHQ-9: Mild</th>`,
+			`">hidden</td>`, "“hidden”: fewer than 10 people", "Outcomes: PHQ-9 before and after",
+			`<th scope="row">Guided care: intake to end</th>`, `<th scope="col">Hedges&#39; g (95 % CI)</th>`, ">too few people</td>"}},
 	}
 	for _, tt := range tests {
 		w := e.do("GET", "/"+tt.lang+"/reports", nil)
@@ -57,6 +65,20 @@ func TestReportsPage(t *testing.T) {
 		}
 		if strings.Contains(body, "<script>") || strings.Contains(body, "style=") || strings.Contains(body, "<style") {
 			t.Errorf("%s: inline script or style", tt.lang)
+		}
+		if strings.Contains(body, missingMark) {
+			t.Errorf("%s: a message is missing", tt.lang)
+		}
+		// The self-test's severity row this month: hidden (1 < 10), and
+		// the month's column total beside it published.
+		sev := body[strings.Index(body, `id="profile-selftest-severity_at_start"`):]
+		sev = sev[:strings.Index(sev, "</table>")]
+		mild := sev[strings.Index(sev, `<th scope="row">PHQ-9: `+map[string]string{"nl": "Licht", "en": "Mild"}[tt.lang]+`</th>`):]
+		mild = mild[:strings.Index(mild, "</tr>")]
+		if !strings.HasSuffix(mild, `<td data-label="`+month+`">`+map[string]string{"nl": "verborgen", "en": "hidden"}[tt.lang]+`</td><td data-label="`+
+			map[string]string{"nl": "Totaal", "en": "Total"}[tt.lang]+`">`+map[string]string{"nl": "verborgen", "en": "hidden"}[tt.lang]+`</td>`) ||
+			!strings.Contains(sev, `<td data-label="`+month+`">1</td>`) {
+			t.Errorf("%s: severity this month: %s", tt.lang, mild)
 		}
 		if !regexp.MustCompile(`<td data-label="[^"]+">1</td>`).MatchString(body) {
 			t.Errorf("%s: the self-test is not counted", tt.lang)
@@ -100,5 +122,57 @@ func TestReportsPage(t *testing.T) {
 	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleClinician, "geen-rapport")
 	if body := e.do("GET", "/en/account", nil).Body.String(); strings.Contains(body, `/reports"`) {
 		t.Error("a clinician's home links to the report")
+	}
+}
+
+// TestReportsPageResearcher: a researcher's page has no exact table: every
+// count is a suppressed series, so this month's one self-test is hidden,
+// with the explanation, in both languages.
+func TestReportsPageResearcher(t *testing.T) {
+	e := newAccountEnv(t)
+	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleResearcher, "onderzoek")
+	answers := []selftest.Answer{}
+	for i := 1; i <= 9; i++ {
+		answers = append(answers, selftest.Answer{Item: "phq9_" + string(rune('0'+i)), Value: 1})
+	}
+	if _, err := e.site.Selftest.Submit(context.Background(), selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().In(e.site.Reports.Location()).Format("2006-01")
+	tests := []struct {
+		lang, hidden string
+		wants        []string
+	}{
+		{"nl", "verborgen", []string{"Voor onderzoekers staat elk aantal er pas vanaf 10", `<caption class="table__caption" id="series-reach-band-phq9-caption">Zelftests: PHQ-9 per uitslag</caption>`,
+			`<th scope="row">Licht</th>`, "‘verborgen’: minder dan 10 mensen", "Profiel: zelftests", "Resultaten: PHQ-9 voor en na"}},
+		{"en", "hidden", []string{"For researchers every number is shown only from 10", `<caption class="table__caption" id="series-reach-band-phq9-caption">Self-tests: PHQ-9 by result</caption>`,
+			`<th scope="row">Mild</th>`, "“hidden”: fewer than 10 people", "Profile: self-tests", "Outcomes: PHQ-9 before and after"}},
+	}
+	for _, tt := range tests {
+		w := e.do("GET", "/"+tt.lang+"/reports", nil)
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tt.lang, w.Code, body)
+		}
+		for _, want := range tt.wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %q", tt.lang, want)
+			}
+		}
+		if strings.Contains(body, missingMark) || strings.Contains(body, `id="reach"`) || strings.Contains(body, "chart-") {
+			t.Errorf("%s: a missing message, or an exact table or chart", tt.lang)
+		}
+		band := body[strings.Index(body, `id="series-reach-band-phq9"`):]
+		band = band[:strings.Index(band, "</table>")]
+		if !strings.Contains(band, `<td data-label="`+month+`">`+tt.hidden+`</td>`) || strings.Contains(band, `">1</td>`) {
+			t.Errorf("%s: this month's self-test is not hidden:\n%s", tt.lang, band)
+		}
+	}
+	if body := e.do("GET", "/en/account", nil).Body.String(); !strings.Contains(body, `href="/en/reports"`) {
+		t.Error("the researcher's home does not link to the report")
+	}
+	w := e.do("GET", "/en/reports/csv", nil)
+	if w.Code != 200 || strings.Contains(w.Body.String(), ",info,page_views,,") || !strings.Contains(w.Body.String(), ",selftest,band:phq9,mild,suppressed\n") {
+		t.Errorf("researcher's CSV: %d", w.Code)
 	}
 }

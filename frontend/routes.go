@@ -25,6 +25,7 @@ func (s *Site) Register(r *gin.Engine) {
 		client      = g.RequireRole(auth.RoleClient)
 		clinician   = g.RequireRole(auth.RoleClinician)
 		coordinator = g.RequireRole(auth.RoleCoordinator)
+		reports     = g.RequireRole(auth.RoleCoordinator, auth.RoleResearcher)
 		form        = s.formCheck(maxAccountForm) // CSRF, origin and size of a form post
 		work        = s.formCheck(maxStepForm)    // the same, for exercises and the diary
 	)
@@ -131,10 +132,11 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/coordination", coordinator, s.coordinationPage)
 		a.POST("/coordination/applications/:id/assign", form, coordinator, s.assignSubmit)
 		a.POST("/coordination/alerts/:alert", form, coordinator, s.coordinationAcknowledge)
-		// The monthly report, coordinators (reports.go).
+		// The monthly report: coordinators, and researchers with every
+		// count suppressed (reports.go).
 		if s.Reports != nil {
-			get(a, "/reports", coordinator, s.reportsPage)
-			get(a, "/reports/csv", coordinator, s.reportsCSV)
+			get(a, "/reports", reports, s.reportsPage)
+			get(a, "/reports/csv", reports, s.reportsCSV)
 		}
 		// Guided care: the way in for everyone (a client sees where they
 		// stand), the rest for clients (guided*.go).

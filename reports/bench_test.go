@@ -64,7 +64,7 @@ func BenchmarkMonthly(b *testing.B) {
 	from, to := MonthOf(start, loc), MonthOf(start, loc).Add(17)
 	b.Run("report", func(b *testing.B) {
 		for b.Loop() {
-			r, err := s.Monthly(ctx, from, to)
+			r, err := s.Monthly(ctx, from, to, AudienceCoordinator)
 			if err != nil || r.Total.Reach.SelfTests != selftests {
 				b.Fatalf("%v, %d self-tests", err, r.Total.Reach.SelfTests)
 			}

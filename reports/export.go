@@ -22,6 +22,8 @@ type Row struct {
 	// Count: an additive count (a total is the sum of its months); false
 	// for medians and shares.
 	Count bool
+	// Hidden: a count suppressed to protect privacy (Value is nil).
+	Hidden bool
 }
 
 // TotalMonth is the Month of the total's rows.
@@ -34,7 +36,10 @@ func (r *Report) Rows() []Row {
 	for _, m := range r.Months {
 		out = append(out, figureRows(m.Month, m)...)
 	}
-	return append(out, figureRows(TotalMonth, r.Total)...)
+	if r.Total == nil {
+		return out
+	}
+	return append(out, figureRows(TotalMonth, *r.Total)...)
 }
 
 func figureRows(month string, f Figures) []Row {
@@ -94,6 +99,8 @@ func figureRows(month string, f Figures) []Row {
 // decimals, and nothing for a missing value.
 func formatValue(r Row) string {
 	switch {
+	case r.Hidden:
+		return Suppressed
 	case r.Value == nil:
 		return ""
 	case r.Count:
@@ -104,13 +111,15 @@ func formatValue(r Row) string {
 
 // WriteCSV writes the report as CSV, one figure a line:
 // month,module,figure,key,value (the total's month is "total"; an empty
-// value is a median or share that rests on nobody).
+// value is a median or share that rests on nobody). The profile and
+// outcome breakdowns follow the monthly figures (BreakdownRows), a hidden
+// count written "suppressed".
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"month", "module", "figure", "key", "value"}); err != nil {
 		return fmt.Errorf("reports: csv: %w", err)
 	}
-	for _, row := range r.Rows() {
+	for _, row := range append(r.Rows(), r.BreakdownRows()...) {
 		if err := cw.Write([]string{row.Month, row.Module, row.Figure, row.Key, formatValue(row)}); err != nil {
 			return fmt.Errorf("reports: csv: %w", err)
 		}
@@ -123,7 +132,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 }
 
 // WriteMarkdown writes the report as a Markdown table: a line per figure,
-// a column per month and one for the total.
+// a column per month and one for the total; then each profile and outcome
+// breakdown as its own table.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "# Haven report %s – %s\n\nMonths in %s; generated %s. Visitor-days count a person again on each day they come back. Totals are the sums of the months; a total's median is over everyone of the range.\n\n",
@@ -137,7 +147,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		sb.WriteString("---:|")
 	}
 	sb.WriteString("\n")
-	per := len(figureRows("", r.Total))
+	per := 0
+	if r.Total != nil {
+		per = len(figureRows("", *r.Total))
+	}
 	rows := r.Rows()
 	for i := range per {
 		head := rows[i]
@@ -147,6 +160,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 		sb.WriteString("\n")
 	}
+	writeBreakdownsMarkdown(&sb, r)
 	_, err := io.WriteString(w, sb.String())
 	return err
 }

@@ -29,15 +29,23 @@ type Report struct {
 	// TimeZone is where the months begin and end (HAVEN_TIMEZONE).
 	TimeZone    string    `json:"time_zone"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// Audience is who the report was built for: a researcher's has no
+	// exact figures (Months empty, Total nil) but Series.
+	Audience Audience `json:"audience"`
 	// Months are the range's months in order, empty months included.
 	Months []Figures `json:"months"`
 	// Total is computed from Months (totals are never stored).
-	Total Figures `json:"total"`
+	Total *Figures `json:"total"`
+	// Series are a researcher's counts, every one suppressed (nil for a
+	// coordinator).
+	Series *SeriesSection `json:"series"`
 
-	// The profile of help-seekers per module and the outcomes (PHQ-9
-	// before and after, Hedges' g, reliable change, recovery) are
-	// separate sections with their own cell suppression, built in
-	// profile.go and outcomes.go: fields Profile and Outcomes go here.
+	// Profile is the profile of help-seekers per module (profile.go) and
+	// Outcomes the PHQ-9 before and after (outcomes.go): breakdowns with
+	// their own small-cell suppression, by the same months. Nil when the
+	// service was built without statistics.
+	Profile  *ProfileSection `json:"profile"`
+	Outcomes *OutcomeSection `json:"outcomes"`
 }
 
 // Figures are one month's figures, or the range's total (Month empty).

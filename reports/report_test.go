@@ -251,7 +251,7 @@ func TestMonthly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Monthly(context.Background(), Month{2026, time.February}, Month{2026, time.May})
+	r, err := s.Monthly(context.Background(), Month{2026, time.February}, Month{2026, time.May}, AudienceCoordinator)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestTotalsAreSums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Monthly(context.Background(), Month{2026, time.January}, Month{2026, time.March})
+	r, err := s.Monthly(context.Background(), Month{2026, time.January}, Month{2026, time.March}, AudienceCoordinator)
 	if err != nil {
 		t.Fatal(err)
 	}

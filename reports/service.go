@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -32,6 +33,13 @@ type Options struct {
 	// Instruments are the self-tests, in the order reports show them.
 	Instruments []Instrument
 	Now         func() time.Time
+	// Stats computes the profile and outcome sections; without it the
+	// report has none.
+	Stats *StatsService
+	// MinCell is the suppression threshold of those sections: counts of
+	// 1 to MinCell−1 are hidden (HAVEN_REPORT_MIN_CELL; 0 means
+	// DefaultThreshold).
+	MinCell int
 }
 
 // Service builds the reports.
@@ -40,6 +48,8 @@ type Service struct {
 	loc         *time.Location
 	instruments []Instrument
 	now         func() time.Time
+	stats       *StatsService
+	minCell     int
 }
 
 // NewService returns a Service.
@@ -53,7 +63,13 @@ func NewService(o Options) (*Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now}, nil
+	if o.MinCell < 0 {
+		return nil, errors.New("reports: the smallest cell shown must not be negative")
+	}
+	if o.MinCell == 0 {
+		o.MinCell = DefaultThreshold
+	}
+	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell}, nil
 }
 
 // Location is the time zone of the report's months.
@@ -94,12 +110,18 @@ func (s *Service) Range(from, to string) (Month, Month, error) {
 // month's figures, empty months included, and the total computed from
 // them. It runs a fixed number of queries whatever the range, under the
 // caller's deadline.
-func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) {
+//
+// aud decides how much of it is exact (see Audience): a researcher's
+// report has every count suppressed.
+func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*Report, error) {
 	if to.Before(from) || monthsBetween(from, to) > MaxMonths {
 		return nil, kind.Field("reports", "to", "must not be before from, and at most 120 months after it")
 	}
 	b := newBuckets(from, to, s.loc)
-	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Months: make([]Figures, len(b.months))}
+	if aud != AudienceCoordinator {
+		aud = AudienceResearcher // fail closed
+	}
+	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months))}
 	for i, m := range b.months {
 		r.Months[i] = s.empty(m.String())
 	}
@@ -119,14 +141,47 @@ func (s *Service) Monthly(ctx context.Context, from, to Month) (*Report, error) 
 		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
 		m.Funnel = funnel(m)
 	}
-	r.Total = total(r.Months)
+	t := total(r.Months)
+	r.Total = &t
 	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
 	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
 	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
+	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: aud == AudienceCoordinator}
+	if err := s.breakdowns(ctx, b, r, opt); err != nil {
+		return nil, err
+	}
+	if aud == AudienceResearcher {
+		forResearchers(r, SuppressOptions{Threshold: s.minCell})
+	}
 	return r, nil
+}
+
+// MinCell is the smallest count the breakdowns show.
+func (s *Service) MinCell() int { return s.minCell }
+
+// breakdowns adds the profile and outcome sections over the report's
+// months. A coordinator sees each module's exact monthly counts in the
+// report itself, so for them the profile tables treat their column totals
+// as published (opt; outcome tables never do: see outcomes.go).
+func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report, opt SuppressOptions) error {
+	if s.stats == nil {
+		return nil
+	}
+	p := Periods{Bounds: b.bounds}
+	for _, m := range b.months {
+		p.Labels = append(p.Labels, m.String())
+	}
+	var err error
+	if r.Profile, err = s.stats.Profiles(ctx, p, opt); err != nil {
+		return fmt.Errorf("reports: profiles: %w", err)
+	}
+	if r.Outcomes, err = s.stats.Outcomes(ctx, p, opt); err != nil {
+		return fmt.Errorf("reports: outcomes: %w", err)
+	}
+	return nil
 }
 
 // pools are each month's per-person values behind the medians.

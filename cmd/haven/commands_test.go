@@ -93,3 +93,31 @@ func TestAuthConfig(t *testing.T) {
 		t.Errorf("cfg.Wire = %+v, %v", cfg.Wire, err)
 	}
 }
+
+func TestReportMinCellConfig(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    int
+		wantErr bool
+	}{
+		{"", 0, false}, // reports.DefaultThreshold
+		{"5", 5, false},
+		{"1", 1, false},
+		{"0", 0, true},
+		{"-3", 0, true},
+		{"ten", 0, true},
+		{"1001", 0, true},
+	}
+	for _, tt := range tests {
+		cfg, err := loadConfig(env(t, "HAVEN_REPORT_MIN_CELL", tt.value))
+		if tt.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "HAVEN_REPORT_MIN_CELL") {
+				t.Errorf("%q: err = %v", tt.value, err)
+			}
+			continue
+		}
+		if err != nil || cfg.Wire.ReportMinCell != tt.want {
+			t.Errorf("%q: min cell %d, err %v; want %d", tt.value, cfg.Wire.ReportMinCell, err, tt.want)
+		}
+	}
+}

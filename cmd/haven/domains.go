@@ -59,6 +59,13 @@ func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.C
 	w.AccessTokenTTL = dur("HAVEN_ACCESS_TOKEN_TTL", "10m", time.Minute, auth.MaxAccessTTL)
 	w.RefreshTokenTTL = dur("HAVEN_REFRESH_TOKEN_TTL", "336h", time.Hour, 90*24*time.Hour)
 	w.SessionMaxAge = dur("HAVEN_SESSION_MAX_AGE", "720h", time.Hour, 365*24*time.Hour)
+	if v := getenv("HAVEN_REPORT_MIN_CELL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			*errs = append(*errs, "HAVEN_REPORT_MIN_CELL must be a whole number from 1 to 1000")
+		}
+		w.ReportMinCell = n
+	}
 	loadAuditConfig(getenv, &w, errs)
 	if w.SMTPURL != "" && w.MailFrom == "" {
 		*errs = append(*errs, "HAVEN_MAIL_FROM is required with HAVEN_SMTP_URL")

@@ -39,7 +39,7 @@ func reportCmd(ctx context.Context, cfg config, database *db.DB, log *slog.Logge
 		ctx, cancel = context.WithTimeout(ctx, cfg.Faults.RequestTimeout)
 		defer cancel()
 	}
-	r, err := svcs.Reports.Monthly(ctx, f, t)
+	r, err := svcs.Reports.Monthly(ctx, f, t, reports.AudienceCoordinator)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestReportsPage(t *testing.T) {
 	need(t)
 	g := openGuidedCare(t)
-	coordNick, _ := g.coordinator(t)
+	coordNick, coord := g.coordinator(t)
 	for i := range 3 {
 		var answers []selftest.Answer
 		for item := 1; item <= 9; item++ {
@@ -35,7 +36,10 @@ func TestReportsPage(t *testing.T) {
 	staffSignIn(t, ctx, coordNick)
 	do(t, ctx, chromedp.Navigate(baseURL+"/en/reports"))
 	body := mainText(t, ctx)
-	for _, want := range []string{"Monthly report", "Reach: visits and self-tests", "From visit to completed care", "Total"} {
+	for _, want := range []string{"Monthly report", "Reach: visits and self-tests", "From visit to completed care", "Total",
+		// The breakdowns: three self-tests this month are hidden in the
+		// profile, and the outcomes are listed.
+		"Profile: self-tests", "“hidden”: fewer than 10 people", "Outcomes: PHQ-9 before and after", "Guided care: intake to end"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the report lacks %q:\n%s", want, body)
 		}
@@ -49,5 +53,36 @@ func TestReportsPage(t *testing.T) {
 			{name: "reports", url: u},
 			{name: "reports-error", url: u + "?from=2026-13&to=2026-01"},
 		})
+	}
+
+	// A researcher's page: no exact table or chart, every count hidden
+	// below 10 (the three self-tests too), audited likewise.
+	link, err := g.svcs.Auth.Staff.Invite(context.Background(), coord, auth.RoleResearcher, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resNick := uniqueNick("res")
+	if _, err := g.svcs.Auth.Staff.AcceptInvitation(context.Background(), guidedMeta, link.Token, resNick, guidedPassword, auth.StaffProfile{DisplayName: "Onderzoeker"}); err != nil {
+		t.Fatal(err)
+	}
+	rctx := staffTab(t)
+	recordCSP(t, rctx)
+	fromSource(t, rctx, "192.0.2.44")
+	// Researchers are not asked for a second factor.
+	do(t, rctx, chromedp.Navigate(baseURL+"/en/account/login"))
+	if err := fill(rctx, [][2]string{{"#nickname", resNick}, {"#password", guidedPassword}}, `button[type="submit"]`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, rctx, `location.pathname === '/en/account'`)
+	do(t, rctx, chromedp.Navigate(baseURL+"/en/reports"))
+	body = mainText(t, rctx)
+	if !strings.Contains(body, "For researchers every number is shown only from 10") || !strings.Contains(body, "Self-tests: PHQ-9 by result") {
+		t.Errorf("the researcher's report:\n%s", body)
+	}
+	if n := evalString(t, rctx, `String(document.querySelectorAll('svg[role=img]').length)`); n != "0" {
+		t.Errorf("%s charts of exact counts for a researcher", n)
+	}
+	for _, lang := range []string{"en", "nl"} {
+		audit(t, rctx, lang, []auditPage{{name: "reports-researcher", url: baseURL + "/" + lang + "/reports"}})
 	}
 }

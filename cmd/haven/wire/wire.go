@@ -63,6 +63,9 @@ type Config struct {
 	SMTPURL, MailFrom, PublicURL string
 	// Now is the clock (time.Now by default); tests move it.
 	Now func() time.Time
+	// ReportMinCell is the report's suppression threshold
+	// (HAVEN_REPORT_MIN_CELL; 0 is reports.DefaultThreshold).
+	ReportMinCell int
 }
 
 // Services are the domains, built on one database.
@@ -161,15 +164,21 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 // time zone and its self-tests in the catalogue's order.
 func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Service, error) {
 	var instruments []reports.Instrument
+	var scales []reports.SeverityScale
 	for _, in := range st.Catalog().Instruments() {
 		ri := reports.Instrument{ID: in.ID}
 		for _, b := range in.Bands {
 			ri.Bands = append(ri.Bands, b.ID)
 		}
 		instruments = append(instruments, ri)
+		scales = append(scales, reports.SeverityScale{Instrument: ri.ID, Bands: ri.Bands})
+	}
+	stats, err := reports.NewStatsService(reports.StatsOptions{DB: database.DB, Location: cfg.Location, Now: cfg.Now, Severity: scales})
+	if err != nil {
+		return nil, err
 	}
 	return reports.NewService(reports.Options{Store: reports.NewStore(database.DB), Location: cfg.Location,
-		Instruments: instruments, Now: cfg.Now})
+		Instruments: instruments, Now: cfg.Now, Stats: stats, MinCell: cfg.ReportMinCell})
 }
 
 func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *audit.Log) (*selftest.Service, error) {
