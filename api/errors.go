@@ -34,6 +34,9 @@ const (
 	CodeConflict             = "conflict"
 	CodeRateLimited          = "rate_limited"
 	CodeLessonLocked         = "lesson_locked"
+	// CodeMailNotConfigured: this deployment sends no e-mail, so it takes
+	// no address to send to (modules.ErrMailNotConfigured).
+	CodeMailNotConfigured = "mail_not_configured"
 	// CodeInvalidIdempotencyKey: the Idempotency-Key header is malformed.
 	CodeInvalidIdempotencyKey = "invalid_idempotency_key"
 	// CodeIdempotencyKeyReused: the key was used for another request.
@@ -105,6 +108,7 @@ var conflictMessages = map[string]string{
 	"feedback_pending":       "Your clinician's feedback on this lesson comes first.",
 	"already_extended":       "This trajectory was extended already; it can be extended once.",
 	"waiting_for_feedback":   "This step opens once your clinician has given feedback on this lesson.",
+	CodeMailNotConfigured:    "This service sends no e-mail, so it cannot take an address for reminders.",
 	CodeIdempotencyKeyReused: "This Idempotency-Key was used for another request; use a new key for a new request.",
 }
 

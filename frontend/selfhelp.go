@@ -398,6 +398,10 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email, v.Lang)
 	var verr *modules.ValidationError
 	switch {
+	case errors.Is(err, modules.ErrMailNotConfigured):
+		// The domain's rule, should the page and the service disagree.
+		s.notFound(c, http.StatusNotFound)
+		return
 	case errors.As(err, &verr):
 		s.renderCourse(c, http.StatusUnprocessableEntity, email, v.T("selfhelp.reminder.error_invalid"))
 		return

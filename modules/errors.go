@@ -12,6 +12,10 @@ var (
 	// ErrWaiting: the step comes after a feedback moment the client waits
 	// at; it opens once the clinician has given feedback on the lesson.
 	ErrWaiting error = &kind.Conflict{Domain: "modules", Code: "waiting_for_feedback", Message: "the step opens once your clinician has given feedback on this lesson"}
+	// ErrMailNotConfigured: a reminder address is refused when this
+	// deployment sends no e-mail (no HAVEN_SMTP_URL): nothing would ever
+	// be sent to it. Removing an address is always allowed.
+	ErrMailNotConfigured error = &kind.Conflict{Domain: "modules", Code: "mail_not_configured", Message: "this service sends no e-mail, so it takes no reminder address"}
 )
 
 // ValidationError names each invalid field of an answer or diary entry
