@@ -67,7 +67,7 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	if r := a.do("POST", base, token, nil); r.code != 200 || r.obj("resume")["lesson"] != "understanding" {
 		t.Fatalf("start: %d %s", r.code, r.raw)
 	}
-	if r := a.do("GET", base+"/lessons/activation", token, nil); r.code != 409 || r.errorCode() != "lesson_locked" {
+	if r := a.do("GET", base+"/lessons/activation", token, nil); r.code != 409 || r.errorCode() != "lesson_locked" || r.obj("error")["reason"] != "sequential" {
 		t.Errorf("locked lesson: %d %s", r.code, r.raw)
 	}
 	if r := a.do("GET", base+"/lessons/understanding", token, nil); r.code != 200 || r.body["state"] != "in_progress" {

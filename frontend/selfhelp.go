@@ -105,7 +105,8 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 		s.notFound(c, http.StatusNotFound)
 	case errors.Is(err, modules.ErrLocked):
 		text := v.T("selfhelp.locked.text")
-		if s.guidedOrder(c) { // the clinician's order, not the course's
+		var le *modules.LockedError
+		if errors.As(err, &le) && le.Reason == modules.LockGuided { // the clinician's order, not the course's
 			text = v.T("selfhelp.locked.guided")
 		}
 		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
