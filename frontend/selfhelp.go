@@ -186,8 +186,7 @@ type coursePage struct {
 	Guided       *courseGuided // clients: their guided care (guided.go)
 	// Waiting: the client waits at a feedback moment (selfhelp_guided.go);
 	// GuidedOrder: their clinician chose the lessons and their order.
-	Waiting     string
-	WaitingHref string
+	Waiting     *waitingPanel
 	GuidedOrder bool
 }
 
@@ -328,7 +327,7 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		cp.Notice = v.T("selfhelp.notice.guided_done") // the clinician's lessons, not the course
 	}
 	if w := pr.Waiting; w != nil {
-		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
+		cp.Waiting = s.waitingPanel(v, p, w)
 	}
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {

@@ -21,6 +21,18 @@ func (s *Site) waitingText(v *view, p *modules.Programme, w *modules.Waiting) st
 	return v.T("selfhelp.waiting.text", "Step", step, "Date", s.guidedDate(v, w.By))
 }
 
+// waitingPanel is the notice that the client waits for their clinician's
+// feedback at a feedback moment ("feedback-waiting" in guided_parts.html),
+// on the course page and on the guided home page alike.
+type waitingPanel struct {
+	Text string
+	Href string // back to the exercise they finished
+}
+
+func (s *Site) waitingPanel(v *view, p *modules.Programme, w *modules.Waiting) *waitingPanel {
+	return &waitingPanel{Text: s.waitingText(v, p, w), Href: v.Href("/selfhelp/lesson/" + w.LessonID + "/" + w.StepID)}
+}
+
 // renderWaiting is the page shown instead of a step after a feedback
 // moment, until the clinician has given feedback on the lesson.
 func (s *Site) renderWaiting(c *gin.Context, v *view, status int, p *modules.Programme, w *modules.Waiting) {
