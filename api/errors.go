@@ -172,9 +172,10 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 			break
 		}
 		reason, at := lk.LockReason()
-		if m, ok := lockedMessages[reason]; ok && at != nil {
+		switch m, ok := lockedMessages[reason]; {
+		case ok && reason == "paced" && at != nil:
 			msg = fmt.Sprintf(m, at.Format("Monday 2 January 2006"))
-		} else if ok {
+		case ok && reason != "paced":
 			msg = m
 		}
 		c.AbortWithStatusJSON(http.StatusConflict, ErrorBody{Error: ErrorDetail{Code: cf.ConflictCode(), Message: msg,
