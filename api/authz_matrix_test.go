@@ -61,10 +61,10 @@ type acctAPI struct {
 	secrets  map[string]string // TOTP secret by staff nickname
 }
 
-func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig) *acctAPI {
+func newAcctAPI(t testing.TB, throttle auth.ThrottleConfig, opts ...wiretest.Option) *acctAPI {
 	t.Helper()
 	clock := &acctClock{now: time.Now().UTC()}
-	svcs := wiretest.New(t, wiretest.WithClock(clock.Now), wiretest.WithThrottle(throttle))
+	svcs := wiretest.New(t, append([]wiretest.Option{wiretest.WithClock(clock.Now), wiretest.WithThrottle(throttle)}, opts...)...)
 	d, st, svc, log := svcs.DB, svcs.Selftest, svcs.Auth, svcs.Audit
 	engine, err := api.NewEngine(api.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,6 +35,9 @@ const (
 	CodeConflict             = "conflict"
 	CodeRateLimited          = "rate_limited"
 	CodeLessonLocked         = "lesson_locked"
+	// CodeMailNotConfigured: this deployment sends no e-mail, so it takes
+	// no address to send to (modules.ErrMailNotConfigured).
+	CodeMailNotConfigured = "mail_not_configured"
 	// CodeInvalidIdempotencyKey: the Idempotency-Key header is malformed.
 	CodeInvalidIdempotencyKey = "invalid_idempotency_key"
 	// CodeIdempotencyKeyReused: the key was used for another request.
@@ -51,6 +55,10 @@ type ErrorDetail struct {
 	Message   string            `json:"message"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// Reason and OpensAt say why a lesson is locked (lesson_locked):
+	// sequential, guided or paced, and when a paced lesson opens.
+	Reason  string     `json:"reason,omitempty"`
+	OpensAt *time.Time `json:"opens_at,omitempty"`
 }
 
 // abortWith writes the error body and stops the handler chain.
@@ -95,7 +103,19 @@ type (
 	retryAfter  interface{ RetryAfter() int }
 	// A conflict between states (an impossible transition) names both.
 	stateConflict interface{ States() (from, to string) }
+	// A locked lesson says why, and when it opens if paced.
+	lockReason interface {
+		LockReason() (reason string, opensAt *time.Time)
+	}
 )
+
+// lockedMessages are the API's words for each reason a lesson is locked
+// (modules.LockSequential, LockGuided, LockPaced).
+var lockedMessages = map[string]string{
+	"sequential": "This lesson opens when you have finished the one before.",
+	"guided":     "Your clinician opens the lessons in the order they chose for you; this one is not next yet.",
+	"paced":      "This lesson opens on %s: the programme leaves a few days between lessons to practise.",
+}
 
 // conflictMessages are the API's words for each conflict code.
 var conflictMessages = map[string]string{
@@ -105,6 +125,7 @@ var conflictMessages = map[string]string{
 	"feedback_pending":       "Your clinician's feedback on this lesson comes first.",
 	"already_extended":       "This trajectory was extended already; it can be extended once.",
 	"waiting_for_feedback":   "This step opens once your clinician has given feedback on this lesson.",
+	CodeMailNotConfigured:    "This service sends no e-mail, so it cannot take an address for reminders.",
 	CodeIdempotencyKeyReused: "This Idempotency-Key was used for another request; use a new key for a new request.",
 }
 
@@ -145,7 +166,20 @@ func (h *handlers) respondError(c *gin.Context, err error) {
 		if errors.As(err, &kc) && kc.Field != "" {
 			fields = map[string]string{kc.Field: kc.Message}
 		}
-		abortWith(c, http.StatusConflict, cf.ConflictCode(), msg, fields)
+		var lk lockReason
+		if !errors.As(err, &lk) {
+			abortWith(c, http.StatusConflict, cf.ConflictCode(), msg, fields)
+			break
+		}
+		reason, at := lk.LockReason()
+		switch m, ok := lockedMessages[reason]; {
+		case ok && reason == "paced" && at != nil:
+			msg = fmt.Sprintf(m, at.Format("Monday 2 January 2006"))
+		case ok && reason != "paced":
+			msg = m
+		}
+		c.AbortWithStatusJSON(http.StatusConflict, ErrorBody{Error: ErrorDetail{Code: cf.ConflictCode(), Message: msg,
+			RequestID: middleware.RequestIDFrom(c.Request.Context()), Reason: reason, OpensAt: at}})
 	case errors.As(err, &ra):
 		c.Header("Retry-After", strconv.Itoa(ra.RetryAfter()))
 		abortWith(c, http.StatusTooManyRequests, CodeRateLimited, "Too many attempts. Please wait a while and try again.", nil)

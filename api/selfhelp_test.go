@@ -6,10 +6,46 @@ import (
 	"testing"
 
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 )
 
+// TestNudgeEmailNeedsMail: without a mail server the API refuses a
+// reminder address (409 mail_not_configured, as the web pages do not
+// offer it) and stores nothing; removing one is still allowed.
+func TestNudgeEmailNeedsMail(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []wiretest.Option
+		status   int
+		code     string
+		recorded bool
+	}{
+		{"no mail server", nil, 409, "mail_not_configured", false},
+		{"a mail server", []wiretest.Option{wiretest.WithMail()}, 204, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newAcctAPI(t, auth.ThrottleConfig{}, tc.opts...)
+			_, token := a.signUp("lotte")
+			base := "/api/v1/me/selfhelp/depression"
+			if r := a.do("POST", base, token, nil); r.code != 200 {
+				t.Fatalf("start: %d %s", r.code, r.raw)
+			}
+			r := a.do("PUT", base+"/nudge-email", token, map[string]any{"email": "me@example.org"})
+			if r.code != tc.status || r.errorCode() != tc.code {
+				t.Errorf("set: %d %q, want %d %q (%s)", r.code, r.errorCode(), tc.status, tc.code, r.raw)
+			}
+			if r := a.do("GET", base, token, nil); r.body["nudge_email"] != tc.recorded {
+				t.Errorf("nudge_email %v, want %v", r.body["nudge_email"], tc.recorded)
+			}
+			if r := a.do("DELETE", base+"/nudge-email", token, nil); r.code != 204 {
+				t.Errorf("remove: %d %s", r.code, r.raw)
+			}
+		})
+	}
+}
+
 func TestSelfhelpOverHTTP(t *testing.T) {
-	a := newAcctAPI(t, auth.ThrottleConfig{})
+	a := newAcctAPI(t, auth.ThrottleConfig{}, wiretest.WithMail()) // reminder e-mail is taken only with mail
 	_, token := a.signUp("lotte")
 	_, other := a.signUp("pieter")
 	base := "/api/v1/me/selfhelp/depression"
@@ -31,7 +67,7 @@ func TestSelfhelpOverHTTP(t *testing.T) {
 	if r := a.do("POST", base, token, nil); r.code != 200 || r.obj("resume")["lesson"] != "understanding" {
 		t.Fatalf("start: %d %s", r.code, r.raw)
 	}
-	if r := a.do("GET", base+"/lessons/activation", token, nil); r.code != 409 || r.errorCode() != "lesson_locked" {
+	if r := a.do("GET", base+"/lessons/activation", token, nil); r.code != 409 || r.errorCode() != "lesson_locked" || r.obj("error")["reason"] != "sequential" {
 		t.Errorf("locked lesson: %d %s", r.code, r.raw)
 	}
 	if r := a.do("GET", base+"/lessons/understanding", token, nil); r.code != 200 || r.body["state"] != "in_progress" {

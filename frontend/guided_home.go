@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/coaching"
+	"github.com/haven-mh/haven/modules"
 )
 
 // The client's guided care on one page, true in every state: not applied
@@ -53,6 +54,9 @@ type homePage struct {
 	DueLater []dueView
 	Taken    []dueView
 	Feedback []feedbackView
+	// FeedbackWait: the client waits for their guide's feedback at a
+	// feedback moment of the course (the course page's notice).
+	FeedbackWait *waitingPanel
 	// Ended.
 	EndedOn  string
 	EndText  string
@@ -129,6 +133,10 @@ func (s *Site) guidedHome(c *gin.Context) {
 		pg.DaysLeft = int(math.Ceil(t.PlannedEnd.Sub(h.Now).Hours() / 24))
 		pg.PastEnd = pg.DaysLeft < 0
 		pg.Extended = t.ExtendedAt != nil
+		if pg.FeedbackWait, err = s.feedbackWait(c, v); err != nil {
+			s.guidedError(c, v, err)
+			return
+		}
 	default:
 		pg.Heading = v.T("guided.home.ended_title")
 		if t.State == coaching.StateWithdrawn || t.State == coaching.StateNoContact {
@@ -152,6 +160,26 @@ func (s *Site) guidedHome(c *gin.Context) {
 	s.dueViews(v, t, h, &pg)
 	v.Data = pg
 	s.render(c, http.StatusOK, "guided_home", v)
+}
+
+// feedbackWait is the notice that the client waits for their guide's
+// feedback at a feedback moment (modules Progress.Waiting), or nil — also
+// when they have not started the course.
+func (s *Site) feedbackWait(c *gin.Context, v *view) (*waitingPanel, error) {
+	if s.Selfhelp == nil {
+		return nil, nil
+	}
+	p := s.programme()
+	pr, err := s.Selfhelp.Progress(c.Request.Context(), signedIn(c).UserID, p.ID)
+	switch {
+	case errors.Is(err, modules.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case pr.Waiting == nil:
+		return nil, nil
+	}
+	return s.waitingPanel(v, p, pr.Waiting), nil
 }
 
 // dueViews sorts the monitoring into due now, later and taken. After the

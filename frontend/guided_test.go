@@ -41,7 +41,11 @@ func newGuidedEnv(t *testing.T, mail bool) *guidedEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	clock := wiretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	svcs := wiretest.New(t, wiretest.WithClock(clock.Now))
+	opts := []wiretest.Option{wiretest.WithClock(clock.Now)}
+	if mail {
+		opts = append(opts, wiretest.WithMail())
+	}
+	svcs := wiretest.New(t, opts...)
 	s, err := New(Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: "nl", MailConfigured: mail})
 	if err != nil {

@@ -45,7 +45,9 @@ func newTestEnv(t *testing.T) *testEnv {
 // calls wire.New) on a fresh database.
 func testDeps(t *testing.T) (Deps, *db.DB) {
 	t.Helper()
-	svcs := wiretest.New(t)
+	// The services can send mail; whether a page offers it is
+	// Deps.MailConfigured, which tests set.
+	svcs := wiretest.New(t, wiretest.WithMail())
 	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, DefaultLanguage: "nl"}, svcs.DB
 }
 

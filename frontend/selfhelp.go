@@ -105,7 +105,8 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 		s.notFound(c, http.StatusNotFound)
 	case errors.Is(err, modules.ErrLocked):
 		text := v.T("selfhelp.locked.text")
-		if s.guidedOrder(c) { // the clinician's order, not the course's
+		var le *modules.LockedError
+		if errors.As(err, &le) && le.Reason == modules.LockGuided { // the clinician's order, not the course's
 			text = v.T("selfhelp.locked.guided")
 		}
 		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
@@ -185,8 +186,7 @@ type coursePage struct {
 	Guided       *courseGuided // clients: their guided care (guided.go)
 	// Waiting: the client waits at a feedback moment (selfhelp_guided.go);
 	// GuidedOrder: their clinician chose the lessons and their order.
-	Waiting     string
-	WaitingHref string
+	Waiting     *waitingPanel
 	GuidedOrder bool
 }
 
@@ -327,7 +327,7 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		cp.Notice = v.T("selfhelp.notice.guided_done") // the clinician's lessons, not the course
 	}
 	if w := pr.Waiting; w != nil {
-		cp.Waiting, cp.WaitingHref = s.waitingText(v, p, w), v.Href("/selfhelp/lesson/"+w.LessonID+"/"+w.StepID)
+		cp.Waiting = s.waitingPanel(v, p, w)
 	}
 	in := s.measureInstrument(p)
 	for _, m := range pr.Measures {
@@ -398,6 +398,10 @@ func (s *Site) reminderSubmit(c *gin.Context) {
 	err := s.Selfhelp.SetNudgeEmail(c.Request.Context(), who.UserID, s.programme().ID, email, v.Lang)
 	var verr *modules.ValidationError
 	switch {
+	case errors.Is(err, modules.ErrMailNotConfigured):
+		// The domain's rule, should the page and the service disagree.
+		s.notFound(c, http.StatusNotFound)
+		return
 	case errors.As(err, &verr):
 		s.renderCourse(c, http.StatusUnprocessableEntity, email, v.T("selfhelp.reminder.error_invalid"))
 		return

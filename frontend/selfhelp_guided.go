@@ -3,8 +3,6 @@ package frontend
 import (
 	"github.com/gin-gonic/gin"
 
-	"github.com/haven-mh/haven/api/authz"
-	"github.com/haven-mh/haven/auth"
 	"github.com/haven-mh/haven/modules"
 )
 
@@ -23,6 +21,18 @@ func (s *Site) waitingText(v *view, p *modules.Programme, w *modules.Waiting) st
 	return v.T("selfhelp.waiting.text", "Step", step, "Date", s.guidedDate(v, w.By))
 }
 
+// waitingPanel is the notice that the client waits for their clinician's
+// feedback at a feedback moment ("feedback-waiting" in guided_parts.html),
+// on the course page and on the guided home page alike.
+type waitingPanel struct {
+	Text string
+	Href string // back to the exercise they finished
+}
+
+func (s *Site) waitingPanel(v *view, p *modules.Programme, w *modules.Waiting) *waitingPanel {
+	return &waitingPanel{Text: s.waitingText(v, p, w), Href: v.Href("/selfhelp/lesson/" + w.LessonID + "/" + w.StepID)}
+}
+
 // renderWaiting is the page shown instead of a step after a feedback
 // moment, until the clinician has given feedback on the lesson.
 func (s *Site) renderWaiting(c *gin.Context, v *view, status int, p *modules.Programme, w *modules.Waiting) {
@@ -30,17 +40,6 @@ func (s *Site) renderWaiting(c *gin.Context, v *view, status int, p *modules.Pro
 		[]string{s.waitingText(v, p, w), v.T("selfhelp.waiting.then")},
 		linkView{Href: v.Href("/selfhelp/lesson/" + w.LessonID + "/" + w.StepID), Text: v.T("selfhelp.waiting.back")},
 		linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})
-}
-
-// guidedOrder reports whether the signed-in client's course follows their
-// clinician's lesson order (for the words of the locked-lesson page).
-func (s *Site) guidedOrder(c *gin.Context) bool {
-	who, in := authz.Principal(c)
-	if !in || who.Role != auth.RoleClient {
-		return false
-	}
-	pr, err := s.Selfhelp.Progress(c.Request.Context(), who.UserID, s.programme().ID)
-	return err == nil && pr.Guided
 }
 
 // afterMoment reports whether st is the step right after the lesson's

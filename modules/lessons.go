@@ -57,7 +57,7 @@ func (s *Service) OpenLesson(ctx context.Context, userID, programmeID, lessonID 
 	}
 	state := pr.Lessons[l.Number-1].State
 	if state == LessonLocked {
-		return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrLocked)
+		return nil, pr.locked(&pr.Lessons[l.Number-1])
 	}
 	now := s.now().UTC()
 	e := pr.Enrolment
@@ -145,7 +145,7 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 	}
 	switch pr.Lessons[l.Number-1].State {
 	case LessonLocked:
-		return nil, fmt.Errorf("modules: lesson %q: %w", lessonID, ErrLocked)
+		return nil, pr.locked(&pr.Lessons[l.Number-1])
 	case LessonOpen: // open the lesson first (OpenLesson)
 		return nil, fmt.Errorf("modules: lesson %q is not opened yet: %w", lessonID, ErrNotFound)
 	}

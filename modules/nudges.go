@@ -32,7 +32,9 @@ type NudgeMail struct {
 // SetNudgeEmail stores the address the client opted in with (sealed, used
 // for nudges alone) and the language they did it in, which the e-mail —
 // crisis lines included — is written in (the programme's first language
-// when it has not lang); an empty address removes both.
+// when it has not lang); an empty address removes both. Without mail
+// (Options.MailConfigured) an address is refused with ErrMailNotConfigured:
+// it would never be used.
 func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, address, lang string) error {
 	p, err := s.lib.Programme(programmeID)
 	if err != nil {
@@ -51,6 +53,9 @@ func (s *Service) SetNudgeEmail(ctx context.Context, userID, programmeID, addres
 	}
 	if !strings.Contains(address, "@") || len(address) > 254 || strings.ContainsAny(address, " \r\n<>") {
 		return kind.Field("modules", "email", "is not an e-mail address")
+	}
+	if !s.mail {
+		return fmt.Errorf("modules: nudge e-mail: %w", ErrMailNotConfigured)
 	}
 	sealed, err := s.sealer.Seal([]byte(address), nudgeEmailContext(e.ID))
 	if err != nil {

@@ -36,6 +36,8 @@ type Service struct {
 	loc      *time.Location
 	// gapDays paces a sequential programme (pacing.go).
 	gapDays int
+	// mail says e-mail can be sent (Options.MailConfigured).
+	mail bool
 }
 
 // Scorer scores the questionnaires a course offers; selftest.Service
@@ -77,6 +79,10 @@ type Options struct {
 	// days after the one before was finished, at midnight in Location
 	// (pacing.go); 0 opens it at once.
 	LessonGapDays int
+	// MailConfigured says e-mail can be sent (cmd/haven/wire sets it when
+	// a mailer exists, HAVEN_SMTP_URL): without it no reminder address is
+	// taken (SetNudgeEmail, ErrMailNotConfigured).
+	MailConfigured bool
 }
 
 // NewService returns a self-help service.
@@ -91,7 +97,7 @@ func NewService(o Options) (*Service, error) {
 		return nil, errors.New("modules: LessonGapDays must not be negative")
 	}
 	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, guidance: o.Guidance,
-		now: o.Now, loc: o.Location, gapDays: o.LessonGapDays}, nil
+		now: o.Now, loc: o.Location, gapDays: o.LessonGapDays, mail: o.MailConfigured}, nil
 }
 
 // Library returns the programmes on offer.

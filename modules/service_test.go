@@ -36,7 +36,11 @@ type fixture struct {
 	clock *clock
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { t.Helper(); return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with its options changed by opt; the
+// fixture's deployment sends e-mail unless opt says otherwise.
+func newFixtureWith(t *testing.T, opt func(*Options)) *fixture {
 	t.Helper()
 	lib, err := LoadLibraryFS(fixtureFS(), knownPHQ)
 	if err != nil {
@@ -50,7 +54,11 @@ func newFixture(t *testing.T) *fixture {
 	store := NewStore(database.DB)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	scorer := newScorer(t, database.DB, c.now)
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t)})
+	o := Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t), MailConfigured: true}
+	if opt != nil {
+		opt(&o)
+	}
+	svc, err := NewService(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,6 +432,50 @@ func TestNudgesOncePerLapse(t *testing.T) {
 	}
 	if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); e.NudgeEmailSealed != nil || e.NudgeLanguage != nil {
 		t.Error("address (or its language) not removed")
+	}
+}
+
+// TestNudgeEmailNeedsMail: a deployment that sends no e-mail takes no
+// reminder address (nothing would ever use it), whichever transport asks;
+// removing one stays allowed.
+func TestNudgeEmailNeedsMail(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		mail    bool
+		address string
+		want    string // "", "invalid" or "no mail"
+		stored  bool
+	}{
+		{"mail, an address", true, "me@example.org", "", true},
+		{"mail, removed", true, "", "", false},
+		{"no mail, an address", false, "me@example.org", "no mail", false},
+		{"no mail, a bad address", false, "not-an-address", "invalid", false},
+		{"no mail, removed", false, "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixtureWith(t, func(o *Options) { o.MailConfigured = tc.mail })
+			if _, err := f.svc.Start(ctx, "mailme", "demo"); err != nil {
+				t.Fatal(err)
+			}
+			err := f.svc.SetNudgeEmail(ctx, "mailme", "demo", tc.address, "en")
+			var verr *ValidationError
+			got := ""
+			switch {
+			case errors.Is(err, ErrMailNotConfigured):
+				got = "no mail"
+			case errors.As(err, &verr):
+				got = "invalid"
+			case err != nil:
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("SetNudgeEmail: %v, want %q", err, tc.want)
+			}
+			if e, _ := f.store.Enrolment(ctx, "mailme", "demo"); (e.NudgeEmailSealed != nil) != tc.stored {
+				t.Errorf("address stored: %v, want %v", e.NudgeEmailSealed != nil, tc.stored)
+			}
+		})
 	}
 }
 

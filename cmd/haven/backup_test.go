@@ -44,6 +44,7 @@ const backupPassword = "lange zin als wachtwoord"
 func newBackupSite(t *testing.T, d *db.DB, cfg wire.Config, clock *wiretest.Clock) *backupSite {
 	t.Helper()
 	ctx := context.Background()
+	wiretest.SetMail(&cfg) // its clients opt in to reminder e-mail: a deployment that sends mail
 	svcs, err := wire.New(ctx, cfg, d, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -128,11 +128,20 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Selftest, err = newSelftest(cfg, database, s.Sealer, s.Audit); err != nil {
 		return nil, err
 	}
+	// The mailer exists only with HAVEN_SMTP_URL; the course takes a
+	// reminder address only then (modules.Options.MailConfigured).
+	if cfg.SMTPURL != "" {
+		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		s.Mailer = havenMailer{content: outbox.ContentFree{SMTP: transport, Now: cfg.Now}, crisis: s.Selftest}
+	}
 	// The course tells the guided trajectory of crisis answers; the
 	// trajectory reads the course: the relay closes the loop once both
 	// exist, without modules importing coaching.
 	crisis, guidance := &courseCrisis{}, &courseGuidance{}
-	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis, guidance); err != nil {
+	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis, guidance, s.Mailer != nil); err != nil {
 		return nil, err
 	}
 	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
@@ -145,13 +154,6 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	crisis.coaching, guidance.coaching = s.Coaching, s.Coaching
 	if s.Auth, err = newIdentity(cfg, users, s.Audit, s.Sealer, s.Coaching, log, s.Selftest, s.Selfhelp, s.Coaching, outbox.Holder{DB: database.DB}, s.Idempotency); err != nil {
 		return nil, err
-	}
-	if cfg.SMTPURL != "" {
-		transport, err := outbox.NewSMTP(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
-		if err != nil {
-			return nil, err
-		}
-		s.Mailer = havenMailer{content: outbox.ContentFree{SMTP: transport, Now: cfg.Now}, crisis: s.Selftest}
 	}
 	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
 	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
@@ -267,14 +269,15 @@ func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
 	return out, nil
 }
 
-func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter, guidance modules.Guidance) (*modules.Service, error) {
+func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter, guidance modules.Guidance, mail bool) (*modules.Service, error) {
 	catalog := scorer.Catalog()
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
 	if err != nil {
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays})
+		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays,
+		MailConfigured: mail})
 }
 
 // newAuditLog opens the audit log with its keys and refuses to go on when

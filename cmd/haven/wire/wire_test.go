@@ -150,6 +150,7 @@ func TestEverySealedColumnNamesItsKey(t *testing.T) {
 	sealAll := func(keys []seal.Key, suffix string) {
 		cfg := wiretest.Config(t)
 		cfg.EncryptionKeys = keys
+		wiretest.SetMail(&cfg) // a reminder address is taken only with mail
 		svcs, err := newOn(t, d, cfg)
 		if err != nil {
 			t.Fatal(err)

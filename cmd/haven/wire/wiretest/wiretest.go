@@ -32,6 +32,16 @@ func WithClock(now func() time.Time) Option { return func(c *wire.Config) { c.No
 // WithThrottle sets the attempt limits.
 func WithThrottle(t auth.ThrottleConfig) Option { return func(c *wire.Config) { c.Throttle = t } }
 
+// WithMail configures a mail server (HAVEN_SMTP_URL) that nothing in the
+// test reaches unless it runs the outbox: the services then take reminder
+// addresses, as a deployment that sends e-mail does.
+func WithMail() Option { return func(c *wire.Config) { SetMail(c) } }
+
+// SetMail gives c a mail server nothing reaches (WithMail).
+func SetMail(c *wire.Config) {
+	c.SMTPURL, c.MailFrom = "smtp://mail.invalid:587", "haven@example.org"
+}
+
 // WithConfig edits the configuration freely.
 func WithConfig(f func(*wire.Config)) Option { return Option(f) }
 
