@@ -106,8 +106,13 @@ func (s *Site) selfhelpError(c *gin.Context, v *view, err error) {
 	case errors.Is(err, modules.ErrLocked):
 		text := v.T("selfhelp.locked.text")
 		var le *modules.LockedError
-		if errors.As(err, &le) && le.Reason == modules.LockGuided { // the clinician's order, not the course's
-			text = v.T("selfhelp.locked.guided")
+		if errors.As(err, &le) {
+			switch {
+			case le.Reason == modules.LockGuided: // the clinician's order, not the course's
+				text = v.T("selfhelp.locked.guided")
+			case le.Reason == modules.LockPaced && le.OpensAt != nil:
+				text = v.T("selfhelp.locked.paced", "Date", s.dateText(v, *le.OpensAt))
+			}
 		}
 		s.selfhelpMessage(c, v, http.StatusConflict, "selfhelp.locked.title", []string{text},
 			linkView{Href: v.Href("/selfhelp"), Text: v.T("selfhelp.back_to_course")})

@@ -42,8 +42,9 @@ func TestSelfhelpPacingShowsTheDayTheNextLessonOpens(t *testing.T) {
 	if !strings.Contains(body, "Gaat open op 9 december 2026.") || strings.Contains(body, second) {
 		t.Errorf("course page: want 'opens on 9 December' and no link to lesson 2\n%s", body)
 	}
-	if w := e.do(http.MethodGet, "/nl/selfhelp/lesson/"+p.Lessons[1].ID+"/"+p.Lessons[1].Steps[0].ID, nil); w.Code != http.StatusConflict {
-		t.Errorf("lesson 2 before its day: %d", w.Code)
+	if w := e.do(http.MethodGet, "/nl/selfhelp/lesson/"+p.Lessons[1].ID+"/"+p.Lessons[1].Steps[0].ID, nil); w.Code != http.StatusConflict ||
+		!strings.Contains(w.Body.String(), "Deze les gaat open op 9 december 2026") {
+		t.Errorf("lesson 2 before its day: %d, want 409 saying the day it opens\n%s", w.Code, w.Body.String())
 	}
 	clock.Set(time.Date(2026, 12, 8, 23, 0, 0, 0, time.UTC)) // 9 December, midnight in Brussels
 	body = e.do(http.MethodGet, "/nl/selfhelp", nil).Body.String()
