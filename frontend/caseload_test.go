@@ -63,19 +63,28 @@ func phq9(values ...int) []selftest.Answer {
 // clinician set, the coordinator assigns them and the client agrees.
 func (e *caseEnv) client(t *testing.T, nick string, answers []selftest.Answer, clinician *auth.Principal) (auth.Principal, *coaching.Trajectory) {
 	t.Helper()
+	p, tr, _ := e.clientSession(t, nick, answers, clinician)
+	return p, tr
+}
+
+// clientSession is client, also returning the client's access token (for
+// e.as, to see the client's pages).
+func (e *caseEnv) clientSession(t *testing.T, nick string, answers []selftest.Answer, clinician *auth.Principal) (auth.Principal, *coaching.Trajectory, string) {
+	t.Helper()
 	ctx := context.Background()
 	res, err := e.auth.Sessions.SignUp(ctx, matrixMeta, nick, matrixPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := sessionPrincipal(t, e.auth, res.Session.AccessToken)
+	token := res.Session.AccessToken
+	p := sessionPrincipal(t, e.auth, token)
 	tr, _, err := e.site.Coaching.Apply(ctx, p, coaching.Application{Language: "en", PHQ9: answers,
 		Hopes: "Sleep better\nand go back to work", Reachable: "Weekday evenings", CareElsewhere: []string{coaching.CareGP}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if clinician == nil {
-		return p, tr
+		return p, tr, token
 	}
 	if _, err := e.site.Coaching.Assign(ctx, e.coordinator, tr.ID, clinician.UserID); err != nil {
 		t.Fatal(err)
@@ -83,7 +92,7 @@ func (e *caseEnv) client(t *testing.T, nick string, answers []selftest.Answer, c
 	if tr, err = e.site.Coaching.Consent(ctx, p, tr.ID); err != nil {
 		t.Fatal(err)
 	}
-	return p, tr
+	return p, tr, token
 }
 
 // as makes the next requests as the staff member with token.

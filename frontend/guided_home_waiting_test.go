@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/haven-mh/haven/coaching"
 )
 
 // TestGuidedHomeShowsFeedbackWait: the client's guided home page says,
@@ -17,23 +15,8 @@ import (
 func TestGuidedHomeShowsFeedbackWait(t *testing.T) {
 	e := newCaseEnv(t)
 	ctx := context.Background()
-	res, err := e.auth.Sessions.SignUp(ctx, matrixMeta, "guided-home-wait", matrixPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := res.Session.AccessToken
-	client := sessionPrincipal(t, e.auth, token)
+	client, tr, token := e.clientSession(t, "guided-home-wait", phq9(1, 1, 1, 1, 1, 1, 1, 1, 0), &e.alice)
 	cs := e.site.Coaching
-	tr, _, err := cs.Apply(ctx, client, coaching.Application{Language: "en", PHQ9: phq9(1, 1, 1, 1, 1, 1, 1, 1, 0), Hopes: "Rest", Reachable: "Noon"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Assign(ctx, e.coordinator, tr.ID, e.alice.UserID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Consent(ctx, client, tr.ID); err != nil {
-		t.Fatal(err)
-	}
 	p := e.site.programme()
 	first := p.Lessons[0]
 	moment := first.FeedbackMoment()

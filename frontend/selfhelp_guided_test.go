@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/haven-mh/haven/coaching"
 )
 
 // TestGuidedCoursePages: a client in a running trajectory follows their
@@ -19,23 +17,8 @@ import (
 func TestGuidedCoursePages(t *testing.T) {
 	e := newCaseEnv(t)
 	ctx := context.Background()
-	res, err := e.auth.Sessions.SignUp(ctx, matrixMeta, "guided-course", matrixPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := res.Session.AccessToken
-	client := sessionPrincipal(t, e.auth, token)
+	client, tr, token := e.clientSession(t, "guided-course", phq9(1, 1, 1, 1, 1, 1, 1, 1, 0), &e.alice)
 	cs := e.site.Coaching
-	tr, _, err := cs.Apply(ctx, client, coaching.Application{Language: "en", PHQ9: phq9(1, 1, 1, 1, 1, 1, 1, 1, 0), Hopes: "Rest", Reachable: "Noon"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Assign(ctx, e.coordinator, tr.ID, e.alice.UserID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.Consent(ctx, client, tr.ID); err != nil {
-		t.Fatal(err)
-	}
 	p := e.site.programme()
 	first, second, third := p.Lessons[0], p.Lessons[1], p.Lessons[2]
 	if err := cs.AssignLessons(ctx, e.alice, tr.ID, p.ID, []string{first.ID, third.ID}); err != nil {
