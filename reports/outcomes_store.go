@@ -3,8 +3,6 @@ package reports
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,15 +25,7 @@ func (s *statsStore) q(ctx context.Context) *gorm.DB { return s.db.WithContext(c
 // parameters: the same on SQLite and PostgreSQL, and the time column's
 // index serves the range. col is a constant of this file, never input.
 func periodCase(col string, p Periods) (string, []any) {
-	var sb strings.Builder
-	args := make([]any, 0, len(p.Labels))
-	sb.WriteString("CASE")
-	for i := range p.Labels {
-		sb.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(i))
-		args = append(args, p.Bounds[i+1])
-	}
-	sb.WriteString(" END")
-	return sb.String(), args
+	return boundsCase(col, p.Bounds[:len(p.Labels)+1])
 }
 
 // valueCount is a count of one value (nil: not answered) in one period.

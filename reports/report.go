@@ -193,16 +193,10 @@ func ratio(a, b int64) *float64 {
 // median of xs (days), rounded to one decimal; xs is sorted in place.
 func median(xs []float64) Median {
 	m := Median{N: int64(len(xs))}
-	if len(xs) == 0 {
-		return m
+	if v, ok := MedianOf(xs); ok {
+		v = float64(int64(v*10+0.5)) / 10
+		m.Value = &v
 	}
-	slices.Sort(xs)
-	v := xs[len(xs)/2]
-	if len(xs)%2 == 0 {
-		v = (xs[len(xs)/2-1] + v) / 2
-	}
-	v = float64(int64(v*10+0.5)) / 10
-	m.Value = &v
 	return m
 }
 

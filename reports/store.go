@@ -36,13 +36,18 @@ func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 // monthCase is a CASE expression giving the index of the month col falls in
 // (rows outside the range are filtered by the WHERE), and its parameters.
 // col is a constant of this file, never input.
-func monthCase(col string, b buckets) (string, []any) {
+func monthCase(col string, b buckets) (string, []any) { return boundsCase(col, b.bounds) }
+
+// boundsCase numbers col's period among the consecutive periods that
+// bounds delimit (n periods: n+1 bounds), in one CASE that reads the same
+// on SQLite and PostgreSQL.
+func boundsCase(col string, bounds []time.Time) (string, []any) {
 	var sb strings.Builder
-	args := make([]any, 0, len(b.months))
+	args := make([]any, 0, len(bounds)-1)
 	sb.WriteString("CASE")
-	for i := range b.months {
-		sb.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(i))
-		args = append(args, b.bounds[i+1])
+	for i := 1; i < len(bounds); i++ {
+		sb.WriteString(" WHEN " + col + " < ? THEN " + strconv.Itoa(i-1))
+		args = append(args, bounds[i])
 	}
 	sb.WriteString(" END")
 	return sb.String(), args
