@@ -42,18 +42,9 @@ var demoTables = []struct{ table, one, many string }{
 // runs twice on one database. It only reads (row counts) before the demo
 // writes anything.
 func demoGuard(ctx context.Context, database *db.DB, svcs *wire.Services) error {
-	var found []string
-	for _, t := range demoTables {
-		var n int64
-		if err := database.WithContext(ctx).Table(t.table).Count(&n).Error; err != nil {
-			return fmt.Errorf("demo: check whether the database is empty (%s): %w", t.table, err)
-		}
-		switch {
-		case n == 1:
-			found = append(found, "1 "+t.one)
-		case n > 1:
-			found = append(found, fmt.Sprintf("%d %s", n, t.many))
-		}
+	found, err := databaseInUse(ctx, database)
+	if err != nil {
+		return err
 	}
 	if len(found) == 0 {
 		return nil
@@ -76,6 +67,26 @@ func demoGuard(ctx context.Context, database *db.DB, svcs *wire.Services) error 
 	return &demoRefused{fmt.Sprintf("demo: refusing to run: this database is in use (%s); nothing was changed.\n"+
 		"The demonstration fills only an empty database, so it never mixes made-up people with real ones: never run it\n"+
 		"against a production database. Use an empty one: %s", strings.Join(found, ", "), demoFresh)}
+}
+
+// databaseInUse says what the database holds of demoTables ("3
+// accounts"), nothing when it is empty: `haven demo` and `haven demo-data`
+// fill only an empty database.
+func databaseInUse(ctx context.Context, database *db.DB) ([]string, error) {
+	var found []string
+	for _, t := range demoTables {
+		var n int64
+		if err := database.WithContext(ctx).Table(t.table).Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("demo: check whether the database is empty (%s): %w", t.table, err)
+		}
+		switch {
+		case n == 1:
+			found = append(found, "1 "+t.one)
+		case n > 1:
+			found = append(found, fmt.Sprintf("%d %s", n, t.many))
+		}
+	}
+	return found, nil
 }
 
 // demoFresh says how to get an empty database for the demo.

@@ -215,6 +215,20 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return demoCommand(ctx, cfg, database, log, stdout)
 		}}
+	case "demo-data":
+		var o demoDataOptions
+		fs.IntVar(&o.Months, "months", defaultDataMonths, "how many months, ending with -to")
+		fs.StringVar(&o.To, "to", "", "last month, YYYY-MM (default: the current month, filled until now)")
+		fs.IntVar(&o.PageViews, "page-views", defaultDataPageViews, "page views over the months (before -scale)")
+		fs.IntVar(&o.SelfTests, "self-tests", defaultDataSelfTests, "anonymous self-tests over the months (before -scale)")
+		fs.IntVar(&o.Starters, "starters", defaultDataStarters, "self-help starters over the months (before -scale)")
+		fs.IntVar(&o.Trajectories, "trajectories", defaultDataTrajectories, "guided-care applications over the months (before -scale)")
+		fs.Float64Var(&o.Scale, "scale", 1, "multiply every volume by this (0.01 for a small run)")
+		fs.Uint64Var(&o.Seed, "seed", 1, "the same seed, flags and day make the same data")
+		fs.Usage = usageText("Usage: haven demo-data [flags]\n\nFills an empty database with a national service's volumes for the monthly report (by default 18 months\nof 5,000,000 page views, 500,000 self-tests, 100,000 self-help starters and 50,000 guided trajectories),\nwritten in bulk (PostgreSQL COPY, SQLite batched inserts). Its people cannot sign in. It refuses (exit\nstatus 3, nothing changed) a database that holds any account, audit entry, self-test or visit.\n\n")
+		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
+			return demoDataCommand(ctx, cfg, database, log, o, stdout)
+		}, check: func() error { return o.check() }}
 	case "audit verify":
 		var anchors anchorFiles
 		fs.Var(&anchors, "anchor", "file of anchors (the audit-anchor job's file, or its log lines); repeatable (default: HAVEN_AUDIT_ANCHOR_FILE if it exists)")
