@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
