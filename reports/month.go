@@ -70,11 +70,13 @@ func monthsBetween(from, to Month) int { return to.index() - from.index() + 1 }
 type buckets struct {
 	months []Month
 	bounds []time.Time
+	// zone names the time zone of the months (whose rollups fit them).
+	zone string
 }
 
 func newBuckets(from, to Month, loc *time.Location) buckets {
 	n := monthsBetween(from, to)
-	b := buckets{months: make([]Month, n), bounds: make([]time.Time, n+1)}
+	b := buckets{months: make([]Month, n), bounds: make([]time.Time, n+1), zone: loc.String()}
 	for i := 0; i <= n; i++ {
 		m := from.Add(i)
 		if i < n {
@@ -83,6 +85,11 @@ func newBuckets(from, to Month, loc *time.Location) buckets {
 		b.bounds[i] = m.Start(loc).UTC()
 	}
 	return b
+}
+
+// sub are the months from..to-1 of b.
+func (b buckets) sub(sp span) buckets {
+	return buckets{months: b.months[sp.from:sp.to], bounds: b.bounds[sp.from : sp.to+1], zone: b.zone}
 }
 
 // from and to are the range's first instant and the instant after it.

@@ -16,6 +16,8 @@ import (
 // answer: only bands, scores and the coarse profile answers.
 type statsStore struct {
 	db *gorm.DB
+	// raw ignores the rollups (tests: the recount they must equal).
+	raw bool
 }
 
 func (s *statsStore) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
@@ -46,11 +48,85 @@ type profileRow struct {
 	SoughtHelpBefore *string
 	Severity         *string
 	N                int
+	// Only, when set, is the one question the row counts for (a rollup
+	// row); the row is none of the others' answers.
+	Only string `gorm:"-"`
 }
 
 // selftestProfiles counts the self-tests of the periods by their profile
-// answers and their instrument and band, in one pass over the range.
-func (s *statsStore) selftestProfiles(ctx context.Context, p Periods) ([]profileRow, error) {
+// answers and their instrument and band. Periods that are whole months in
+// loc come from the rollup where it covers them: one row per question and
+// answer (Only), since the rollup keeps each question's counts, not their
+// combinations. The others are counted from the raw rows, in one pass
+// over each run of them.
+func (s *statsStore) selftestProfiles(ctx context.Context, p Periods, loc *time.Location) ([]profileRow, error) {
+	months := make([]Month, len(p.Labels))
+	whole := make([]bool, len(p.Labels))
+	for i, label := range p.Labels {
+		m, err := ParseMonth(label)
+		whole[i] = err == nil && m.Start(loc).UTC().Equal(p.Bounds[i]) && m.Add(1).Start(loc).UTC().Equal(p.Bounds[i+1])
+		months[i] = m
+	}
+	rolled, answers, err := rolledUp(ctx, s.db, months, loc.String(), sourceSelftests, metricProfile)
+	if err != nil {
+		return nil, err
+	}
+	_, bands, err := rolledUp(ctx, s.db, months, loc.String(), sourceSelftests, metricSelftests)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rolled {
+		rolled[i] = rolled[i] && whole[i] && !s.raw
+	}
+	var rows []profileRow
+	for _, c := range answers {
+		k, ok := splitKey(c.Key, 2)
+		if !ok || !rolled[c.Bucket] {
+			continue
+		}
+		row := profileRow{Period: c.Bucket, Only: k[0], N: int(c.N)}
+		var v *string
+		if k[1] != "" {
+			v = &k[1]
+		}
+		switch k[0] {
+		case QuestionAgeBand:
+			row.AgeBand = v
+		case QuestionGender:
+			row.Gender = v
+		case QuestionRegion:
+			row.Region = v
+		case QuestionSoughtHelpBefore:
+			row.SoughtHelpBefore = v
+		default:
+			continue
+		}
+		rows = append(rows, row)
+	}
+	for _, c := range bands {
+		k, ok := splitKey(c.Key, 3)
+		if !ok || !rolled[c.Bucket] {
+			continue
+		}
+		rows = append(rows, profileRow{Period: c.Bucket, Only: QuestionSeverity, Severity: strPtr(k[0] + ":" + k[1]), N: int(c.N)})
+	}
+	for _, sp := range liveSpans(rolled) {
+		sub := Periods{Labels: p.Labels[sp.from:sp.to], Bounds: p.Bounds[sp.from : sp.to+1]}
+		live, err := s.rawSelftestProfiles(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range live {
+			r.Period += sp.from
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+func strPtr(s string) *string { return &s }
+
+func (s *statsStore) rawSelftestProfiles(ctx context.Context, p Periods) ([]profileRow, error) {
 	period, args := periodCase("sub.created_at", p)
 	var rows []profileRow
 	err := s.q(ctx).Raw("SELECT "+period+` AS period, sub.age_band, sub.gender, sub.region, sub.sought_help_before,

@@ -217,7 +217,7 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 		id, unit string
 		rows     func() ([]profileRow, error)
 	}{
-		{ProfileSelftest, "self_tests", func() ([]profileRow, error) { return s.store.selftestProfiles(ctx, p) }},
+		{ProfileSelftest, "self_tests", func() ([]profileRow, error) { return s.store.selftestProfiles(ctx, p, s.loc) }},
 		{ProfileSelfhelp, "enrolments", func() ([]profileRow, error) { return s.store.selfhelpProfiles(ctx, p, s.start) }},
 		{ProfileGuidance, "applications", func() ([]profileRow, error) { return s.store.guidanceProfiles(ctx, p) }},
 	}
@@ -246,6 +246,9 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 func countsOf(rows []profileRow, question string) []valueCount {
 	out := make([]valueCount, 0, len(rows))
 	for _, r := range rows {
+		if r.Only != "" && r.Only != question {
+			continue
+		}
 		v := map[string]*string{QuestionAgeBand: r.AgeBand, QuestionGender: r.Gender, QuestionRegion: r.Region,
 			QuestionSoughtHelpBefore: r.SoughtHelpBefore, QuestionSeverity: r.Severity}[question]
 		out = append(out, valueCount{Period: r.Period, Value: v, N: r.N})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ import (
 // trajectory or starter) and are bucketed in Go.
 type Store struct {
 	db *gorm.DB
+	// raw ignores the rollups (tests: the recount they must equal).
+	raw bool
 }
 
 // NewStore returns a store on db.
@@ -79,8 +82,44 @@ type selftestRow struct {
 	Crisis       int64
 }
 
-// selftests counts the anonymous self-tests per month, instrument and band.
+// selftests counts the anonymous self-tests per month, instrument and
+// band: from the rollup for the months it covers, from the raw rows for
+// the others (rollup.go). A (month, instrument, band) may come in two
+// rows (with and without crisis); the caller adds them up.
 func (s *Store) selftests(ctx context.Context, b buckets) ([]selftestRow, error) {
+	rolled, counts, err := rolledUp(ctx, s.db, b.months, b.zone, sourceSelftests, metricSelftests)
+	if err != nil {
+		return nil, err
+	}
+	if s.raw {
+		rolled, counts = make([]bool, len(b.months)), nil
+	}
+	var rows []selftestRow
+	for _, c := range counts {
+		k, ok := splitKey(c.Key, 3)
+		if !ok {
+			continue
+		}
+		row := selftestRow{Bucket: c.Bucket, InstrumentID: k[0], Band: k[1], N: c.N}
+		if k[2] == "1" {
+			row.Crisis = c.N
+		}
+		rows = append(rows, row)
+	}
+	for _, sp := range liveSpans(rolled) {
+		live, err := s.rawSelftests(ctx, b.sub(sp))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range live {
+			r.Bucket += sp.from
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+func (s *Store) rawSelftests(ctx context.Context, b buckets) ([]selftestRow, error) {
 	bucket, args := monthCase("created_at", b)
 	var rows []selftestRow
 	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, instrument_id, band, COUNT(*) AS n,
@@ -99,16 +138,38 @@ type eventRow struct {
 	N      int64
 }
 
-// events counts the self-help events that reports use, per month and kind.
+// events counts the self-help events that reports use, per month and
+// kind: from the rollup for the months it covers, from the raw rows for
+// the others (rollup.go).
 func (s *Store) events(ctx context.Context, b buckets) ([]eventRow, error) {
-	bucket, args := monthCase("occurred_at", b)
 	kinds := []string{modules.EventStarted, modules.EventLessonCompleted, modules.EventCourseCompleted}
-	var rows []eventRow
-	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, kind, COUNT(*) AS n
-		FROM selfhelp_events WHERE kind IN ? AND occurred_at >= ? AND occurred_at < ?
-		GROUP BY 1, 2`, append(args, kinds, b.from(), b.to())...).Scan(&rows).Error
+	rolled, counts, err := rolledUp(ctx, s.db, b.months, b.zone, sourceEvents, metricEvents)
 	if err != nil {
-		return nil, fmt.Errorf("reports: self-help events: %w", err)
+		return nil, err
+	}
+	if s.raw {
+		rolled, counts = make([]bool, len(b.months)), nil
+	}
+	var rows []eventRow
+	for _, c := range counts {
+		if slices.Contains(kinds, c.Key) {
+			rows = append(rows, eventRow{Bucket: c.Bucket, Kind: c.Key, N: c.N})
+		}
+	}
+	for _, sp := range liveSpans(rolled) {
+		sb := b.sub(sp)
+		bucket, args := monthCase("occurred_at", sb)
+		var live []eventRow
+		err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, kind, COUNT(*) AS n
+			FROM selfhelp_events WHERE kind IN ? AND occurred_at >= ? AND occurred_at < ?
+			GROUP BY 1, 2`, append(args, kinds, sb.from(), sb.to())...).Scan(&live).Error
+		if err != nil {
+			return nil, fmt.Errorf("reports: self-help events: %w", err)
+		}
+		for _, r := range live {
+			r.Bucket += sp.from
+			rows = append(rows, r)
+		}
 	}
 	return rows, nil
 }

@@ -85,6 +85,9 @@ type Services struct {
 	Coaching *coaching.Service
 	// Reports are the monthly figures across the modules.
 	Reports *reports.Service
+	// Rollup keeps the report's closed months counted (the
+	// reports-rollup job).
+	Rollup *reports.Rollup
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
@@ -156,6 +159,9 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		return nil, err
 	}
 	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
+	if s.Rollup, err = reports.NewRollup(database.DB, cfg.Location); err != nil {
+		return nil, err
+	}
 	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
 		return nil, err
 	}
@@ -411,6 +417,14 @@ func (s *Services) Jobs(log *slog.Logger) (*jobs.Runner, error) {
 		Schedule: "* * * * *", // every minute: notifications due, with retries and back-off
 		Run: func(ctx context.Context, now time.Time) error {
 			_, err := s.Outbox.Run(ctx, now)
+			return err
+		},
+	}, {
+		Name:     "reports-rollup",
+		Schedule: "25 * * * *", // hourly: the monthly report's closed months, rolled up once they are over and again when a late row changes one
+		Run: func(ctx context.Context, now time.Time) error {
+			n, err := s.Rollup.Run(ctx, now)
+			log.InfoContext(ctx, "report rollup", "months_rolled_up", n)
 			return err
 		},
 	}, {

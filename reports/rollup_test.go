@@ -1,0 +1,177 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/modules"
+)
+
+// rollupServices are a report service that reads the rollups and one that
+// recounts everything from the raw rows, on the same database, zone and
+// clock.
+func rollupServices(t *testing.T, gdb *gorm.DB, loc *time.Location, now time.Time) (rolled, raw *Service) {
+	t.Helper()
+	build := func(ignore bool) *Service {
+		stats, err := NewStatsService(StatsOptions{DB: gdb, Location: loc, Now: func() time.Time { return now },
+			Severity: []SeverityScale{{"phq9", testInstruments[0].Bands}, {"gad7", testInstruments[1].Bands}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats.store.raw = ignore
+		st := NewStore(gdb)
+		st.raw = ignore
+		s, err := NewService(Options{Store: st, Location: loc, Instruments: testInstruments, Now: func() time.Time { return now }, Stats: stats})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return build(false), build(true)
+}
+
+// reportJSON is the coordinator's report for from..to as JSON.
+func reportJSON(t *testing.T, s *Service, from, to Month) string {
+	t.Helper()
+	r, err := s.Monthly(context.Background(), from, to, AudienceCoordinator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestRollupEqualsRecount: the report read from the rollups of closed
+// months (and the raw rows of the current one) is the report recounted
+// from the raw rows — after the first run, after a second run (which
+// rolls nothing up again), after rows arrive late in a closed month or
+// leave it, and for months whose boundaries fall on either side of
+// Brussels' changes to and from summer time (rows a second before and at
+// midnight on 1 March, 1 April, 1 November). A report in another zone
+// ignores the Brussels rollups. SQLite, or PostgreSQL with
+// TEST_DATABASE_URL.
+func TestRollupEqualsRecount(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	loc := brussels(t)
+	f := &fixture{t: t, db: d.DB}
+	now := utc("2026-11-10T12:00:00Z")
+	from, to := Month{2026, time.February}, Month{2026, time.November}
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func(vs ...string) any {
+		if i := rng.IntN(len(vs) + 1); i < len(vs) {
+			return vs[i]
+		}
+		return nil // not answered
+	}
+	bands := map[string][]string{"phq9": testInstruments[0].Bands, "gad7": testInstruments[1].Bands}
+	selftest := func(at time.Time) {
+		in := []string{"phq9", "gad7"}[rng.IntN(2)]
+		f.insert("selftest_submissions", map[string]any{"id": f.id(), "instrument_id": in, "instrument_version": "1",
+			"language": "nl", "answers": "[]", "score": 5, "band": bands[in][rng.IntN(len(bands[in]))], "crisis": rng.IntN(9) == 0,
+			"age_band": pick("18_24", "25_34", "65_plus"), "gender": pick("woman", "man"), "region": pick("be_antwerp", "other"),
+			"sought_help_before": pick("yes", "no"), "created_at": at})
+	}
+	kinds := []string{modules.EventStarted, modules.EventLessonCompleted, modules.EventCourseCompleted, modules.EventMeasurement}
+	event := func(at time.Time) {
+		e := fmt.Sprintf("e%03d", rng.IntN(40))
+		f.insert("selfhelp_events", map[string]any{"kind": kinds[rng.IntN(len(kinds))], "programme_id": "depression",
+			"lesson_id": "understanding", "enrolment_id": e, "occurred_at": at})
+	}
+	span := now.Sub(from.Start(loc))
+	for range 400 {
+		at := from.Start(loc).Add(time.Duration(rng.Int64N(int64(span)))).UTC()
+		selftest(at)
+		event(at)
+	}
+	// Either side of midnight at the months' boundaries, in winter and
+	// summer time.
+	for _, b := range []string{"2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z", "2026-10-31T23:00:00Z"} {
+		for _, at := range []time.Time{utc(b).Add(-time.Second), utc(b)} {
+			selftest(at)
+			event(at)
+		}
+	}
+
+	rolledSvc, rawSvc := rollupServices(t, d.DB, loc, now)
+	r := &Rollup{db: d.DB, loc: loc}
+	same := func(when string) {
+		t.Helper()
+		if got, want := reportJSON(t, rolledSvc, from, to), reportJSON(t, rawSvc, from, to); got != want {
+			t.Errorf("%s: the report from the rollups differs from the recount:\n got %s\nwant %s", when, got, want)
+		}
+	}
+	run := func(want int) {
+		t.Helper()
+		n, err := r.Run(ctx, now)
+		if err != nil || n != want {
+			t.Errorf("rollup run: %d months rolled up, %v; want %d", n, err, want)
+		}
+	}
+	var counts int64
+	d.DB.Table("report_month_counts").Count(&counts)
+	if counts != 0 {
+		t.Fatalf("%d rollup rows before the first run", counts)
+	}
+	run(2 * 9) // February to October, for both sources; November is the current month
+	var marks []rollupMark
+	if err := d.DB.Order("month, source").Find(&marks).Error; err != nil || len(marks) != 18 || marks[0].Month != "2026-02" || marks[17].Month != "2026-10" {
+		t.Fatalf("marks: %v %+v", err, marks)
+	}
+	same("after the first run")
+
+	var before int64
+	d.DB.Table("report_month_counts").Count(&before)
+	run(0)
+	var after int64
+	d.DB.Table("report_month_counts").Count(&after)
+	if before == 0 || after != before {
+		t.Errorf("rollup rows: %d after the first run, %d after the second", before, after)
+	}
+	same("after a second run")
+
+	// A late self-test and event in March (closed), one in November
+	// (current): the report reads the rollup, stale for March until the
+	// job runs, which rolls March up again.
+	selftest(utc("2026-03-15T10:00:00Z"))
+	event(utc("2026-03-15T10:00:00Z"))
+	selftest(utc("2026-11-02T10:00:00Z"))
+	if reportJSON(t, rolledSvc, from, to) == reportJSON(t, rawSvc, from, to) {
+		t.Error("a late row in a closed month shows before the job ran: the report does not read the rollup")
+	}
+	run(2)
+	same("after late rows")
+
+	// A row leaves a closed month (erasure, say).
+	if err := d.DB.Exec("DELETE FROM selftest_submissions WHERE id = (SELECT MIN(id) FROM selftest_submissions WHERE created_at >= ? AND created_at < ?)",
+		utc("2026-06-01T00:00:00Z"), utc("2026-06-30T00:00:00Z")).Error; err != nil {
+		t.Fatal(err)
+	}
+	run(1)
+	same("after a row left June")
+
+	// A range starting and ending inside the rolled-up months, and one
+	// past them.
+	for _, rg := range [][2]Month{{{2026, time.March}, {2026, time.April}}, {{2026, time.September}, {2026, time.December}}} {
+		if got, want := reportJSON(t, rolledSvc, rg[0], rg[1]), reportJSON(t, rawSvc, rg[0], rg[1]); got != want {
+			t.Errorf("%v–%v: rollups differ from the recount", rg[0], rg[1])
+		}
+	}
+
+	// In another zone the Brussels rollups do not fit the months.
+	utcRolled, utcRaw := rollupServices(t, d.DB, time.UTC, now)
+	if got, want := reportJSON(t, utcRolled, from, to), reportJSON(t, utcRaw, from, to); got != want {
+		t.Error("a report in UTC used the Brussels rollups")
+	}
+}
