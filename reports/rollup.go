@@ -171,10 +171,10 @@ func (r *Rollup) month(ctx context.Context, src rollupSource, m Month) (bool, er
 
 func readSelftestMonth(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
 	var rows []struct {
-		InstrumentID, Band                      string
-		Crisis                                  bool
+		InstrumentID, Band                        string
+		Crisis                                    bool
 		AgeBand, Gender, Region, SoughtHelpBefore *string
-		N                                       int64
+		N                                         int64
 	}
 	err := q.Raw(`SELECT instrument_id, band, crisis, age_band, gender, region, sought_help_before, COUNT(*) AS n
 		FROM selftest_submissions WHERE created_at >= ? AND created_at < ?
