@@ -3,9 +3,11 @@ package reports
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/haven-mh/haven/db"
 	"github.com/haven-mh/haven/db/dbtest"
 )
 
@@ -74,6 +76,97 @@ func BenchmarkMonthly(b *testing.B) {
 		for b.Loop() {
 			var n int64
 			if err := d.DB.Table("selftest_submissions").Where("created_at >= ? AND created_at < ?", from.Start(loc).UTC(), to.Add(1).Start(loc).UTC()).Count(&n).Error; err != nil || n != selftests {
+				b.Fatalf("%v, %d", err, n)
+			}
+		}
+	})
+}
+
+// BenchmarkMonthlyNational is the full 18-month report over a national
+// service's volumes: the database HAVEN_BENCH_REPORT_DATABASE_URL names,
+// filled once by `haven demo-data` (5,000,000 page views, 500,000
+// self-tests, 100,000 self-help starters, 50,000 trajectories) and rolled
+// up by `haven run-job reports-rollup`. Skipped without it, so `make test`
+// and `make bench` never build the data set. Sub-benchmarks: the report
+// as deployed (rollups for the closed months), the report recounted from
+// the raw rows, and the baseline measured in the same run, a bare COUNT(*)
+// of the self-tests (the largest table); the first two also report their
+// time as a multiple of that baseline (x-count).
+func BenchmarkMonthlyNational(b *testing.B) {
+	url := os.Getenv("HAVEN_BENCH_REPORT_DATABASE_URL")
+	if url == "" {
+		b.Skip("HAVEN_BENCH_REPORT_DATABASE_URL is not set (a database filled by haven demo-data)")
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Config{URL: url})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = d.Close() })
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var last struct{ M *instant }
+	if err := d.DB.Raw("SELECT MAX(created_at) AS m FROM selftest_submissions").Scan(&last).Error; err != nil || last.M == nil {
+		b.Fatalf("no self-tests in the benchmark database (%v): fill it with haven demo-data", err)
+	}
+	to := MonthOf(last.M.Time, loc)
+	from := to.Add(-17)
+	var total int64
+	if err := d.DB.Table("selftest_submissions").Count(&total).Error; err != nil {
+		b.Fatal(err)
+	}
+	baseline := func() time.Duration {
+		var best time.Duration
+		for range 5 {
+			t0 := time.Now()
+			var n int64
+			if err := d.DB.WithContext(ctx).Raw("SELECT COUNT(*) FROM selftest_submissions").Scan(&n).Error; err != nil {
+				b.Fatal(err)
+			}
+			if el := time.Since(t0); best == 0 || el < best {
+				best = el
+			}
+		}
+		return best
+	}
+	service := func(raw bool) *Service {
+		stats, err := NewStatsService(StatsOptions{DB: d.DB, Location: loc,
+			Severity: []SeverityScale{{"phq9", testInstruments[0].Bands}, {"gad7", testInstruments[1].Bands}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stats.store.raw = raw
+		st := NewStore(d.DB)
+		st.raw = raw
+		s, err := NewService(Options{Store: st, Location: loc, Instruments: testInstruments, Stats: stats})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name string
+		raw  bool
+	}{{"report", false}, {"report-raw", true}} {
+		s := service(c.raw)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				r, err := s.Monthly(ctx, from, to, AudienceCoordinator)
+				if err != nil || r.Total.Reach.SelfTests == 0 {
+					b.Fatalf("%v", err)
+				}
+			}
+			b.StopTimer()
+			per := float64(b.Elapsed()) / float64(b.N)
+			b.ReportMetric(per/float64(baseline()), "x-count")
+		})
+	}
+	b.Run("baseline-count", func(b *testing.B) {
+		for b.Loop() {
+			var n int64
+			if err := d.DB.WithContext(ctx).Raw("SELECT COUNT(*) FROM selftest_submissions").Scan(&n).Error; err != nil || n != total {
 				b.Fatalf("%v, %d", err, n)
 			}
 		}
