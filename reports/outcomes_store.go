@@ -60,6 +60,17 @@ type profileRow struct {
 // combinations. The others are counted from the raw rows, in one pass
 // over each run of them.
 func (s *statsStore) selftestProfiles(ctx context.Context, p Periods, loc *time.Location) ([]profileRow, error) {
+	return s.rolledProfiles(ctx, p, loc, sourceSelftests, metricProfile, true, s.rawSelftestProfiles)
+}
+
+// rolledProfiles are the profile rows of the periods: for the periods that
+// are whole months in loc and that source's rollup covers, one row per
+// question and answer (Only) from metric — and, for the self-tests
+// (bands), the severity from their instrument and band rows — since the
+// rollup keeps each question's counts, not their combinations; for the
+// others, raw's rows, in one pass over each run of them.
+func (s *statsStore) rolledProfiles(ctx context.Context, p Periods, loc *time.Location, source, metric string, bands bool,
+	raw func(context.Context, Periods) ([]profileRow, error)) ([]profileRow, error) {
 	months := make([]Month, len(p.Labels))
 	whole := make([]bool, len(p.Labels))
 	for i, label := range p.Labels {
@@ -67,11 +78,7 @@ func (s *statsStore) selftestProfiles(ctx context.Context, p Periods, loc *time.
 		whole[i] = err == nil && m.Start(loc).UTC().Equal(p.Bounds[i]) && m.Add(1).Start(loc).UTC().Equal(p.Bounds[i+1])
 		months[i] = m
 	}
-	rolled, answers, err := rolledUp(ctx, s.db, months, loc.String(), sourceSelftests, metricProfile)
-	if err != nil {
-		return nil, err
-	}
-	_, bands, err := rolledUp(ctx, s.db, months, loc.String(), sourceSelftests, metricSelftests)
+	rolled, answers, err := rolledUp(ctx, s.db, months, loc.String(), source, metric)
 	if err != nil {
 		return nil, err
 	}
@@ -98,21 +105,29 @@ func (s *statsStore) selftestProfiles(ctx context.Context, p Periods, loc *time.
 			row.Region = v
 		case QuestionSoughtHelpBefore:
 			row.SoughtHelpBefore = v
+		case QuestionSeverity:
+			row.Severity = v
 		default:
 			continue
 		}
 		rows = append(rows, row)
 	}
-	for _, c := range bands {
-		k, ok := splitKey(c.Key, 3)
-		if !ok || !rolled[c.Bucket] {
-			continue
+	if bands {
+		_, counts, err := rolledUp(ctx, s.db, months, loc.String(), source, metricSelftests)
+		if err != nil {
+			return nil, err
 		}
-		rows = append(rows, profileRow{Period: c.Bucket, Only: QuestionSeverity, Severity: strPtr(k[0] + ":" + k[1]), N: int(c.N)})
+		for _, c := range counts {
+			k, ok := splitKey(c.Key, 3)
+			if !ok || !rolled[c.Bucket] {
+				continue
+			}
+			rows = append(rows, profileRow{Period: c.Bucket, Only: QuestionSeverity, Severity: strPtr(k[0] + ":" + k[1]), N: int(c.N)})
+		}
 	}
 	for _, sp := range liveSpans(rolled) {
 		sub := Periods{Labels: p.Labels[sp.from:sp.to], Bounds: p.Bounds[sp.from : sp.to+1]}
-		live, err := s.rawSelftestProfiles(ctx, sub)
+		live, err := raw(ctx, sub)
 		if err != nil {
 			return nil, err
 		}

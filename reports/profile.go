@@ -218,8 +218,16 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 		rows     func() ([]profileRow, error)
 	}{
 		{ProfileSelftest, "self_tests", func() ([]profileRow, error) { return s.store.selftestProfiles(ctx, p, s.loc) }},
-		{ProfileSelfhelp, "enrolments", func() ([]profileRow, error) { return s.store.selfhelpProfiles(ctx, p, s.start) }},
-		{ProfileGuidance, "applications", func() ([]profileRow, error) { return s.store.guidanceProfiles(ctx, p) }},
+		{ProfileSelfhelp, "enrolments", func() ([]profileRow, error) {
+			raw := func(ctx context.Context, p Periods) ([]profileRow, error) { return s.store.selfhelpProfiles(ctx, p, s.start) }
+			if s.start != selfhelpStartPoint { // the rollup's severity is the default point's
+				return raw(ctx, p)
+			}
+			return s.store.rolledProfiles(ctx, p, s.loc, sourceSelfhelpPeople, metricSelfhelpProfile, false, raw)
+		}},
+		{ProfileGuidance, "applications", func() ([]profileRow, error) {
+			return s.store.rolledProfiles(ctx, p, s.loc, sourceGuidancePeople, metricGuidanceProfile, false, s.store.guidanceProfiles)
+		}},
 	}
 	for _, m := range modules {
 		rows, err := m.rows()

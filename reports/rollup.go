@@ -53,6 +53,13 @@ const (
 	metricProfile = "selftest_profile"
 	// metricEvents: key the event kind.
 	metricEvents = "selfhelp_events"
+
+	// The profiles of the people who started self-help and who applied
+	// for guided care: key "question|answer" (severity included).
+	sourceSelfhelpPeople  = "selfhelp_people"
+	sourceGuidancePeople  = "guidance_people"
+	metricSelfhelpProfile = "selfhelp_profile"
+	metricGuidanceProfile = "guidance_profile"
 )
 
 type monthCount struct {
@@ -78,14 +85,71 @@ func (rollupMark) TableName() string { return "report_rollups" }
 type rollupSource struct {
 	name, table, col string
 	metrics          []string
+	// recount: the month's counts may change without its rows changing
+	// (a person's profile comes from self-tests they claim later), so
+	// every run recounts the month and rewrites it when its counts
+	// differ.
+	recount bool
 	// read counts one month's rows: the rollup's rows and the raw rows
 	// they count.
 	read func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error)
 }
 
-var rollupSources = []rollupSource{
-	{name: sourceSelftests, table: "selftest_submissions", col: "created_at", metrics: []string{metricSelftests, metricProfile}, read: readSelftestMonth},
-	{name: sourceEvents, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricEvents}, read: readEventMonth},
+func rollupSources() []rollupSource {
+	return []rollupSource{
+		{name: sourceSelftests, table: "selftest_submissions", col: "created_at", metrics: []string{metricSelftests, metricProfile}, read: readSelftestMonth},
+		{name: sourceEvents, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricEvents}, read: readEventMonth},
+		{name: sourceSelfhelpPeople, table: "selfhelp_enrolments", col: "started_at", metrics: []string{metricSelfhelpProfile}, recount: true,
+			read: func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
+				return readPeopleMonth(month, metricSelfhelpProfile, func(st *statsStore, p Periods) ([]profileRow, error) {
+					return st.selfhelpProfiles(ctx, p, selfhelpStartPoint)
+				}, q, from, to)
+			}},
+		{name: sourceGuidancePeople, table: "coaching_trajectories", col: "applied_at", metrics: []string{metricGuidanceProfile}, recount: true,
+			read: func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
+				return readPeopleMonth(month, metricGuidanceProfile, func(st *statsStore, p Periods) ([]profileRow, error) {
+					return st.guidanceProfiles(ctx, p)
+				}, q, from, to)
+			}},
+	}
+}
+
+// selfhelpStartPoint is the course questionnaire whose band is a
+// starter's severity (StatsOptions.SelfhelpStart's default).
+const selfhelpStartPoint = "start"
+
+// readPeopleMonth counts one month's people by each profile question's
+// answer.
+func readPeopleMonth(month, metric string, profiles func(*statsStore, Periods) ([]profileRow, error), q *gorm.DB, from, to time.Time) ([]monthCount, int64, error) {
+	rows, err := profiles(&statsStore{db: q}, Periods{Labels: []string{month}, Bounds: []time.Time{from, to}})
+	if err != nil {
+		return nil, 0, err
+	}
+	sums := map[string]int64{}
+	var order []string
+	var total int64
+	for _, r := range rows {
+		for _, a := range []struct {
+			q string
+			v *string
+		}{{QuestionAgeBand, r.AgeBand}, {QuestionGender, r.Gender}, {QuestionRegion, r.Region},
+			{QuestionSoughtHelpBefore, r.SoughtHelpBefore}, {QuestionSeverity, r.Severity}} {
+			k := a.q + "|"
+			if a.v != nil {
+				k += *a.v
+			}
+			if _, ok := sums[k]; !ok {
+				order = append(order, k)
+			}
+			sums[k] += int64(r.N)
+		}
+		total += int64(r.N)
+	}
+	out := make([]monthCount, 0, len(order))
+	for _, k := range order {
+		out = append(out, monthCount{Month: month, Metric: metric, Key: k, N: sums[k]})
+	}
+	return out, total, nil
 }
 
 // Rollup keeps the closed months' counts (the `reports-rollup` job).
@@ -109,7 +173,7 @@ func NewRollup(db *gorm.DB, loc *time.Location) (*Rollup, error) {
 func (r *Rollup) Run(ctx context.Context, now time.Time) (int, error) {
 	current := MonthOf(now, r.loc)
 	done := 0
-	for _, src := range rollupSources {
+	for _, src := range rollupSources() {
 		var first struct{ M *instant }
 		if err := r.db.WithContext(ctx).Raw("SELECT MIN(" + src.col + ") AS m FROM " + src.table).Scan(&first).Error; err != nil {
 			return done, fmt.Errorf("reports: rollup %s: first month: %w", src.name, err)
@@ -142,13 +206,34 @@ func (r *Rollup) month(ctx context.Context, src rollupSource, m Month) (bool, er
 	if err := q.Where("month = ? AND source = ?", m.String(), src.name).Find(&marks).Error; err != nil {
 		return false, fmt.Errorf("reports: rollup %s %s: %w", src.name, m, err)
 	}
-	if len(marks) == 1 && marks[0].Zone == r.loc.String() && marks[0].RawRows == raw {
+	current := len(marks) == 1 && marks[0].Zone == r.loc.String() && marks[0].RawRows == raw
+	if current && !src.recount {
 		return false, nil
 	}
+	var counted []monthCount
+	var rows int64
+	if src.recount {
+		var err error
+		if counted, rows, err = src.read(ctx, q, m.String(), from, to); err != nil {
+			return false, fmt.Errorf("reports: rollup %s %s: %w", src.name, m, err)
+		}
+		if current {
+			var stored []monthCount
+			if err := q.Where("month = ? AND metric IN ?", m.String(), src.metrics).Find(&stored).Error; err != nil {
+				return false, fmt.Errorf("reports: rollup %s %s: %w", src.name, m, err)
+			}
+			if sameCounts(stored, counted) {
+				return false, nil
+			}
+		}
+	}
 	err := q.Transaction(func(tx *gorm.DB) error {
-		counts, rows, err := src.read(ctx, tx, m.String(), from, to)
-		if err != nil {
-			return err
+		counts := counted
+		if !src.recount {
+			var err error
+			if counts, rows, err = src.read(ctx, tx, m.String(), from, to); err != nil {
+				return err
+			}
 		}
 		if err := tx.Where("month = ? AND metric IN ?", m.String(), src.metrics).Delete(&monthCount{}).Error; err != nil {
 			return err
@@ -233,6 +318,23 @@ func readEventMonth(ctx context.Context, q *gorm.DB, month string, from, to time
 		total += r.N
 	}
 	return out, total, nil
+}
+
+// sameCounts reports whether two sets of a month's rollup rows are equal.
+func sameCounts(a, b []monthCount) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := make(map[[2]string]int64, len(a))
+	for _, c := range a {
+		m[[2]string{c.Metric, c.Key}] = c.N
+	}
+	for _, c := range b {
+		if n, ok := m[[2]string{c.Metric, c.Key}]; !ok || n != c.N {
+			return false
+		}
+	}
+	return true
 }
 
 // rolledCount is one rollup row of a month of the report's range.

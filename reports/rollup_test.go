@@ -104,6 +104,46 @@ func TestRollupEqualsRecount(t *testing.T) {
 		}
 	}
 
+	// People: self-help starters and applicants for guided care, whose
+	// profile comes from the self-tests they claimed before they started.
+	claim := func(user string, at time.Time) {
+		id := f.id()
+		f.insert("selftest_submissions", map[string]any{"id": id, "instrument_id": "phq9", "instrument_version": "1",
+			"language": "nl", "answers": "", "score": 9, "band": "mild", "crisis": false,
+			"age_band": pick("18_24", "25_34", "65_plus"), "gender": pick("woman", "man"), "region": pick("be_antwerp", "other"),
+			"sought_help_before": pick("yes", "no"), "created_at": at})
+		f.insert("selftest_claims", map[string]any{"submission_id": id, "token_hash": id, "expires_at": at.Add(time.Hour),
+			"user_id": user, "claimed_at": at.Add(time.Minute)})
+	}
+	enrol := func(user string, at time.Time) {
+		e := f.id()
+		f.insert("selfhelp_enrolments", map[string]any{"id": e, "user_id": user, "programme_id": "depression", "programme_version": 1,
+			"started_at": at, "last_active_at": at, "current_lesson": "understanding", "current_step": "intro"})
+		if rng.IntN(4) > 0 {
+			f.insert("selfhelp_measurements", map[string]any{"enrolment_id": e, "point_id": "start", "submission_id": "", "score": 12,
+				"band": bands["phq9"][rng.IntN(5)], "taken_at": at.Add(time.Minute), "instrument": "phq9", "language": "nl", "crisis": false})
+		}
+	}
+	for i := range 120 {
+		user := fmt.Sprintf("user-%03d", i)
+		at := from.Start(loc).Add(time.Duration(rng.Int64N(int64(span)))).UTC()
+		if rng.IntN(3) > 0 {
+			taken := at.Add(-time.Duration(rng.IntN(72)) * time.Hour)
+			if taken.Before(from.Start(loc)) {
+				taken = at
+			}
+			claim(user, taken)
+		}
+		if i%2 == 0 {
+			enrol(user, at)
+		} else {
+			f.insert("coaching_trajectories", map[string]any{"id": f.id(), "client_id": user, "state": "applied", "applied_at": at,
+				"intake_band": bands["phq9"][rng.IntN(5)], "last_client_activity_at": at, "updated_at": at})
+		}
+	}
+	late := "user-late"
+	enrol(late, utc("2026-04-10T10:00:00Z"))
+
 	rolledSvc, rawSvc := rollupServices(t, d.DB, loc, now)
 	r := &Rollup{db: d.DB, loc: loc}
 	same := func(when string) {
@@ -124,9 +164,9 @@ func TestRollupEqualsRecount(t *testing.T) {
 	if counts != 0 {
 		t.Fatalf("%d rollup rows before the first run", counts)
 	}
-	run(2 * 9) // February to October, for both sources; November is the current month
+	run(4 * 9) // February to October, for the four sources; November is the current month
 	var marks []rollupMark
-	if err := d.DB.Order("month, source").Find(&marks).Error; err != nil || len(marks) != 18 || marks[0].Month != "2026-02" || marks[17].Month != "2026-10" {
+	if err := d.DB.Order("month, source").Find(&marks).Error; err != nil || len(marks) != 36 || marks[0].Month != "2026-02" || marks[35].Month != "2026-10" {
 		t.Fatalf("marks: %v %+v", err, marks)
 	}
 	same("after the first run")
@@ -152,6 +192,12 @@ func TestRollupEqualsRecount(t *testing.T) {
 	}
 	run(2)
 	same("after late rows")
+	// A starter of April claims, late, a self-test they took in March
+	// before starting: March's self-tests and April's starters' profile
+	// change, without a new starter in April.
+	claim(late, utc("2026-03-20T10:00:00Z"))
+	run(2)
+	same("after a late claim")
 
 	// A row leaves a closed month (erasure, say).
 	if err := d.DB.Exec("DELETE FROM selftest_submissions WHERE id = (SELECT MIN(id) FROM selftest_submissions WHERE created_at >= ? AND created_at < ?)",
