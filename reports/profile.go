@@ -219,7 +219,9 @@ func (s *StatsService) Profiles(ctx context.Context, p Periods, opt SuppressOpti
 	}{
 		{ProfileSelftest, "self_tests", func() ([]profileRow, error) { return s.store.selftestProfiles(ctx, p, s.loc) }},
 		{ProfileSelfhelp, "enrolments", func() ([]profileRow, error) {
-			raw := func(ctx context.Context, p Periods) ([]profileRow, error) { return s.store.selfhelpProfiles(ctx, p, s.start) }
+			raw := func(ctx context.Context, p Periods) ([]profileRow, error) {
+				return s.store.selfhelpProfiles(ctx, p, s.start)
+			}
 			if s.start != selfhelpStartPoint { // the rollup's severity is the default point's
 				return raw(ctx, p)
 			}
