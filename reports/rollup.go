@@ -36,6 +36,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,11 @@ const (
 	sourceGuidancePeople  = "guidance_people"
 	metricSelfhelpProfile = "selfhelp_profile"
 	metricGuidanceProfile = "guidance_profile"
+
+	// The lessons each starter of the month has completed so far: key the
+	// number of lessons, n the starters (the median's distribution).
+	sourceStarterLessons = "selfhelp_starters"
+	metricStarterLessons = "starter_lessons"
 )
 
 type monthCount struct {
@@ -90,6 +96,9 @@ type rollupSource struct {
 	// every run recounts the month and rewrites it when its counts
 	// differ.
 	recount bool
+	// where narrows the raw rows counted (the rows the rollup counts).
+	where     string
+	whereArgs []any
 	// read counts one month's rows: the rollup's rows and the raw rows
 	// they count.
 	read func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error)
@@ -99,6 +108,8 @@ func rollupSources() []rollupSource {
 	return []rollupSource{
 		{name: sourceSelftests, table: "selftest_submissions", col: "created_at", metrics: []string{metricSelftests, metricProfile}, read: readSelftestMonth},
 		{name: sourceEvents, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricEvents}, read: readEventMonth},
+		{name: sourceStarterLessons, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricStarterLessons}, recount: true,
+			where: "kind = ? AND enrolment_id IS NOT NULL", whereArgs: []any{eventStarted}, read: readStarterLessons},
 		{name: sourceSelfhelpPeople, table: "selfhelp_enrolments", col: "started_at", metrics: []string{metricSelfhelpProfile}, recount: true,
 			read: func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
 				return readPeopleMonth(month, metricSelfhelpProfile, func(st *statsStore, p Periods) ([]profileRow, error) {
@@ -112,6 +123,30 @@ func rollupSources() []rollupSource {
 				}, q, from, to)
 			}},
 	}
+}
+
+// readStarterLessons counts the month's starters by the distinct lessons
+// each has completed so far.
+func readStarterLessons(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
+	var rows []struct {
+		Lessons int64
+		N       int64
+	}
+	err := q.Raw(`SELECT lessons, COUNT(*) AS n FROM (
+			SELECT s.id, COUNT(DISTINCT l.lesson_id) AS lessons FROM selfhelp_events s
+			LEFT JOIN selfhelp_events l ON l.enrolment_id = s.enrolment_id AND l.kind = ?
+			WHERE s.kind = ? AND s.enrolment_id IS NOT NULL AND s.occurred_at >= ? AND s.occurred_at < ?
+			GROUP BY s.id) per GROUP BY lessons`, eventLesson, eventStarted, from, to).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("lessons per starter: %w", err)
+	}
+	out := make([]monthCount, 0, len(rows))
+	var total int64
+	for _, r := range rows {
+		out = append(out, monthCount{Month: month, Metric: metricStarterLessons, Key: strconv.FormatInt(r.Lessons, 10), N: r.N})
+		total += r.N
+	}
+	return out, total, nil
 }
 
 // selfhelpStartPoint is the course questionnaire whose band is a
@@ -199,7 +234,11 @@ func (r *Rollup) month(ctx context.Context, src rollupSource, m Month) (bool, er
 	from, to := m.Start(r.loc).UTC(), m.Add(1).Start(r.loc).UTC()
 	q := r.db.WithContext(ctx)
 	var raw int64
-	if err := q.Table(src.table).Where(src.col+" >= ? AND "+src.col+" < ?", from, to).Count(&raw).Error; err != nil {
+	count := q.Table(src.table).Where(src.col+" >= ? AND "+src.col+" < ?", from, to)
+	if src.where != "" {
+		count = count.Where(src.where, src.whereArgs...)
+	}
+	if err := count.Count(&raw).Error; err != nil {
 		return false, fmt.Errorf("reports: rollup %s %s: count: %w", src.name, m, err)
 	}
 	var marks []rollupMark

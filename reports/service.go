@@ -326,21 +326,45 @@ func (s *Service) selfhelp(ctx context.Context, b buckets, r *Report, p *pools) 
 			}
 		}
 	}
-	starters, err := s.store.starters(ctx, b)
-	if err != nil {
-		return err
+	// Lessons per starter: a starter's lessons completed in the range.
+	// When the range reaches now, that is every lesson so far, which the
+	// rollup keeps per closed month of start (recounted every run); for
+	// the other months, or a range that ended before now, from the raw
+	// events.
+	var rolled []bool
+	if !b.to().Before(s.now()) {
+		hist, err := s.store.lessonsRolled(ctx, b)
+		if err != nil {
+			return err
+		}
+		rolled = hist.rolled
+		for _, h := range hist.counts {
+			for range h.N {
+				p.lessons[h.Bucket] = append(p.lessons[h.Bucket], float64(h.Lessons))
+			}
+		}
 	}
-	done, err := s.store.lessonsDone(ctx, b)
-	if err != nil {
-		return err
+	if rolled == nil {
+		rolled = make([]bool, len(b.months))
 	}
-	lessons := make(map[string]int64, len(done))
-	for _, d := range done {
-		lessons[d.EnrolmentID] = d.Lessons
-	}
-	for _, row := range starters {
-		if row.Bucket >= 0 && row.Bucket < len(r.Months) {
-			p.lessons[row.Bucket] = append(p.lessons[row.Bucket], float64(lessons[row.EnrolmentID]))
+	for _, sp := range liveSpans(rolled) {
+		sb := b.sub(sp)
+		starters, err := s.store.starters(ctx, sb)
+		if err != nil {
+			return err
+		}
+		done, err := s.store.lessonsDone(ctx, b.sub(span{sp.from, len(b.months)}))
+		if err != nil {
+			return err
+		}
+		lessons := make(map[string]int64, len(done))
+		for _, d := range done {
+			lessons[d.EnrolmentID] = d.Lessons
+		}
+		for _, row := range starters {
+			if i := row.Bucket + sp.from; row.Bucket >= 0 && i < len(r.Months) {
+				p.lessons[i] = append(p.lessons[i], float64(lessons[row.EnrolmentID]))
+			}
 		}
 	}
 	return nil

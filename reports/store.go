@@ -213,6 +213,38 @@ func (s *Store) lessonsDone(ctx context.Context, b buckets) ([]lessonCountRow, e
 	return rows, nil
 }
 
+// lessonHist is, per month rolled up, how many starters completed how
+// many lessons so far.
+type lessonHist struct {
+	rolled []bool
+	counts []struct {
+		Bucket  int
+		Lessons int64
+		N       int64
+	}
+}
+
+// lessonsRolled reads the rollup of lessons per starter for b's months.
+func (s *Store) lessonsRolled(ctx context.Context, b buckets) (lessonHist, error) {
+	rolled, counts, err := rolledUp(ctx, s.db, b.months, b.zone, sourceStarterLessons, metricStarterLessons)
+	if err != nil || s.raw {
+		return lessonHist{}, err
+	}
+	h := lessonHist{rolled: rolled}
+	for _, c := range counts {
+		n, err := strconv.ParseInt(c.Key, 10, 64)
+		if err != nil {
+			continue
+		}
+		h.counts = append(h.counts, struct {
+			Bucket  int
+			Lessons int64
+			N       int64
+		}{c.Bucket, n, c.N})
+	}
+	return h, nil
+}
+
 // Nudge instants the report counts by month: a lapse nudged, and the
 // client's return to see it.
 const (
