@@ -122,7 +122,8 @@ func demoDataCommand(ctx context.Context, cfg config, database *db.DB, log *slog
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Its people cannot sign in. See the report: haven report -from %s -to %s\n", g.months[0], g.months[len(g.months)-1])
+	fmt.Fprintf(stdout, "Its people cannot sign in. Roll up its closed months: haven run-job reports-rollup\nSee the report: haven report -from %s -to %s\n",
+		g.months[0], g.months[len(g.months)-1])
 	return nil
 }
 

@@ -68,6 +68,10 @@ Commands:
   demo      fill an EMPTY database with a made-up organisation (staff,
             clients in every state of guided care) and print everyone's
             sign-in; refuses any database that holds data (never production)
+  demo-data [-scale F] [-months N] [-to YYYY-MM] ...
+            fill an EMPTY database with a national service's volumes for
+            the monthly report (5,000,000 page views, 500,000 self-tests,
+            100,000 self-help starters, 50,000 trajectories over 18 months)
   report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md]
             write the monthly report (visits, self-tests, self-help, guided
             care, the funnel; per month and in total) to standard output
@@ -191,7 +195,7 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 			return healthcheck(ctx, target, *timeout, stdout)
 		}}
 	case "run-job":
-		fs.Usage = usageText("Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush.\n")
+		fs.Usage = usageText("Usage: haven run-job NAME\n\nRuns a scheduled job once, now (jobs are idempotent). Jobs: selfhelp-nudges, audit-anchor, visits-close-days, visits-flush, reports-rollup.\n")
 		cmd = command{schema: schemaPrepare, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
 			return runJob(ctx, cfg, database, log, fs.Arg(0))
 		}}
