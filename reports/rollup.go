@@ -62,6 +62,15 @@ const (
 	metricSelfhelpProfile = "selfhelp_profile"
 	metricGuidanceProfile = "guidance_profile"
 
+	// Trajectories by the month of an instant: applications and
+	// extensions (key ""), ends (key "state|reason", reason "" for none).
+	sourceApplied  = "trajectories_applied"
+	sourceExtended = "trajectories_extended"
+	sourceEnded    = "trajectories_ended"
+	metricApplied  = "applications"
+	metricExtended = "extensions"
+	metricEnded    = "ends"
+
 	// The lessons each starter of the month has completed so far: key the
 	// number of lessons, n the starters (the median's distribution).
 	sourceStarterLessons = "selfhelp_starters"
@@ -108,6 +117,9 @@ func rollupSources() []rollupSource {
 	return []rollupSource{
 		{name: sourceSelftests, table: "selftest_submissions", col: "created_at", metrics: []string{metricSelftests, metricProfile}, read: readSelftestMonth},
 		{name: sourceEvents, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricEvents}, read: readEventMonth},
+		{name: sourceApplied, table: "coaching_trajectories", col: colApplied, metrics: []string{metricApplied}, read: readTrajectoryCount(colApplied, metricApplied)},
+		{name: sourceExtended, table: "coaching_trajectories", col: colExtended, metrics: []string{metricExtended}, read: readTrajectoryCount(colExtended, metricExtended)},
+		{name: sourceEnded, table: "coaching_trajectories", col: "ended_at", metrics: []string{metricEnded}, read: readEnds},
 		{name: sourceStarterLessons, table: "selfhelp_events", col: "occurred_at", metrics: []string{metricStarterLessons}, recount: true,
 			where: "kind = ? AND enrolment_id IS NOT NULL", whereArgs: []any{eventStarted}, read: readStarterLessons},
 		{name: sourceSelfhelpPeople, table: "selfhelp_enrolments", col: "started_at", metrics: []string{metricSelfhelpProfile}, recount: true,
@@ -123,6 +135,53 @@ func rollupSources() []rollupSource {
 				}, q, from, to)
 			}},
 	}
+}
+
+// readTrajectoryCount counts the trajectories whose col falls in the month.
+func readTrajectoryCount(col, metric string) func(context.Context, *gorm.DB, string, time.Time, time.Time) ([]monthCount, int64, error) {
+	return func(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
+		var n int64
+		if err := q.Table("coaching_trajectories").Where(col+" >= ? AND "+col+" < ?", from, to).Count(&n).Error; err != nil {
+			return nil, 0, fmt.Errorf("trajectories by %s: %w", col, err)
+		}
+		if n == 0 {
+			return nil, 0, nil
+		}
+		return []monthCount{{Month: month, Metric: metric, Key: "", N: n}}, n, nil
+	}
+}
+
+// readEnds counts the trajectories that ended in the month by state and
+// reason.
+func readEnds(ctx context.Context, q *gorm.DB, month string, from, to time.Time) ([]monthCount, int64, error) {
+	var rows []struct {
+		State     string
+		EndReason *string
+		N         int64
+	}
+	if err := q.Raw(`SELECT state, end_reason, COUNT(*) AS n FROM coaching_trajectories
+		WHERE ended_at >= ? AND ended_at < ? GROUP BY state, end_reason`, from, to).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("trajectory ends: %w", err)
+	}
+	sums := map[string]int64{}
+	var order []string
+	var total int64
+	for _, r := range rows {
+		k := r.State + "|"
+		if r.EndReason != nil {
+			k += *r.EndReason
+		}
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += r.N
+		total += r.N
+	}
+	out := make([]monthCount, 0, len(order))
+	for _, k := range order {
+		out = append(out, monthCount{Month: month, Metric: metricEnded, Key: k, N: sums[k]})
+	}
+	return out, total, nil
 }
 
 // readStarterLessons counts the month's starters by the distinct lessons

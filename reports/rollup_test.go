@@ -147,8 +147,21 @@ func TestRollupEqualsRecount(t *testing.T) {
 		if i%2 == 0 {
 			enrol(user, at)
 		} else {
-			f.insert("coaching_trajectories", map[string]any{"id": f.id(), "client_id": user, "state": "applied", "applied_at": at,
-				"intake_band": bands["phq9"][rng.IntN(5)], "last_client_activity_at": at, "updated_at": at})
+			row := map[string]any{"id": f.id(), "client_id": user, "state": "applied", "applied_at": at,
+				"intake_band": bands["phq9"][rng.IntN(5)], "last_client_activity_at": at, "updated_at": at}
+			if rng.IntN(4) == 0 {
+				row["extended_at"] = at.Add(time.Duration(rng.IntN(40*24)) * time.Hour)
+			}
+			if end := at.Add(time.Duration(rng.IntN(60*24)) * time.Hour); end.Before(now) && rng.IntN(3) > 0 {
+				ends := [][2]string{{"completed", ""}, {"dropped_out", "disappeared"}, {"dropped_out", "helped_enough"},
+					{"referred", "referred_crisis"}, {"no_contact", "no_contact_after_signup"}, {"withdrawn", ""}}
+				e := ends[rng.IntN(len(ends))]
+				row["state"], row["ended_at"] = e[0], end
+				if e[1] != "" {
+					row["end_reason"] = e[1]
+				}
+			}
+			f.insert("coaching_trajectories", row)
 		}
 	}
 	late := "user-late"
@@ -174,10 +187,27 @@ func TestRollupEqualsRecount(t *testing.T) {
 	if counts != 0 {
 		t.Fatalf("%d rollup rows before the first run", counts)
 	}
-	run(5 * 9) // February to October, for the five sources; November is the current month
+	n, err := r.Run(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// February to October for every source with rows then (those of the
+	// ends and extensions may begin later); November is the current month.
 	var marks []rollupMark
-	if err := d.DB.Order("month, source").Find(&marks).Error; err != nil || len(marks) != 45 || marks[0].Month != "2026-02" || marks[44].Month != "2026-10" {
-		t.Fatalf("marks: %v %+v", err, marks)
+	if err := d.DB.Order("month, source").Find(&marks).Error; err != nil || len(marks) != n {
+		t.Fatalf("%d rolled up, marks: %v %+v", n, err, marks)
+	}
+	perSource := map[string]int{}
+	for _, m := range marks {
+		perSource[m.Source]++
+		if m.Month < "2026-02" || m.Month > "2026-10" {
+			t.Errorf("rolled up %s of %s", m.Month, m.Source)
+		}
+	}
+	for _, src := range rollupSources() {
+		if want := 9; perSource[src.name] < 7 || (src.name == sourceSelftests || src.name == sourceApplied) && perSource[src.name] != want {
+			t.Errorf("%d months of %s rolled up", perSource[src.name], src.name)
+		}
 	}
 	same("after the first run")
 
@@ -217,6 +247,16 @@ func TestRollupEqualsRecount(t *testing.T) {
 	}
 	run(-1)
 	same("after lessons completed in the current month")
+
+	// A trajectory recorded late: applied in May, ended in June.
+	f.insert("coaching_trajectories", map[string]any{"id": f.id(), "client_id": "user-traj", "state": "dropped_out",
+		"applied_at": utc("2026-05-03T10:00:00Z"), "ended_at": utc("2026-06-20T10:00:00Z"), "end_reason": "not_ready",
+		"intake_band": "mild", "last_client_activity_at": utc("2026-05-03T10:00:00Z"), "updated_at": utc("2026-05-03T10:00:00Z")})
+	if reportJSON(t, rolledSvc, from, to) == reportJSON(t, rawSvc, from, to) {
+		t.Error("a late trajectory in closed months shows before the job ran: the report does not read the rollup")
+	}
+	run(3) // its application, its end, and May's applicants' profile
+	same("after a late trajectory")
 
 	// A row leaves a closed month (erasure, say).
 	if err := d.DB.Exec("DELETE FROM selftest_submissions WHERE id = (SELECT MIN(id) FROM selftest_submissions WHERE created_at >= ? AND created_at < ?)",

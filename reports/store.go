@@ -275,8 +275,20 @@ const (
 	colExtended = "extended_at"
 )
 
-// trajectories counts trajectories per month of col.
+// trajectories counts trajectories per month of col: from the rollup for
+// the months it covers, from the raw rows for the others.
 func (s *Store) trajectories(ctx context.Context, col string, b buckets) ([]countRow, error) {
+	source, metric := sourceApplied, metricApplied
+	if col == colExtended {
+		source, metric = sourceExtended, metricExtended
+	}
+	return mixed(ctx, s, b, source, metric,
+		func(c rolledCount) (countRow, bool) { return countRow{Bucket: c.Bucket, N: c.N}, true },
+		func(sb buckets) ([]countRow, error) { return s.rawTrajectories(ctx, col, sb) },
+		func(r *countRow, off int) { r.Bucket += off })
+}
+
+func (s *Store) rawTrajectories(ctx context.Context, col string, b buckets) ([]countRow, error) {
 	bucket, args := monthCase(col, b)
 	var rows []countRow
 	err := s.q(ctx).Raw("SELECT "+bucket+" AS bucket, COUNT(*) AS n FROM coaching_trajectories WHERE "+
@@ -287,6 +299,37 @@ func (s *Store) trajectories(ctx context.Context, col string, b buckets) ([]coun
 	return rows, nil
 }
 
+// mixed reads source's rows for b: metric's rollup rows (as) for the
+// months it covers, and raw's rows for each run of the others (shift
+// moves a row of a run to its place in b).
+func mixed[T any](ctx context.Context, s *Store, b buckets, source, metric string, as func(rolledCount) (T, bool),
+	raw func(buckets) ([]T, error), shift func(*T, int)) ([]T, error) {
+	rolled, counts, err := rolledUp(ctx, s.db, b.months, b.zone, source, metric)
+	if err != nil {
+		return nil, err
+	}
+	if s.raw {
+		rolled, counts = make([]bool, len(b.months)), nil
+	}
+	var out []T
+	for _, c := range counts {
+		if row, ok := as(c); ok {
+			out = append(out, row)
+		}
+	}
+	for _, sp := range liveSpans(rolled) {
+		live, err := raw(b.sub(sp))
+		if err != nil {
+			return nil, err
+		}
+		for i := range live {
+			shift(&live[i], sp.from)
+		}
+		out = append(out, live...)
+	}
+	return out, nil
+}
+
 type endRow struct {
 	Bucket    int
 	State     string
@@ -294,8 +337,27 @@ type endRow struct {
 	N         int64
 }
 
-// ends counts the trajectories that ended, per month, state and reason.
+// ends counts the trajectories that ended, per month, state and reason:
+// from the rollup for the months it covers, from the raw rows for the
+// others.
 func (s *Store) ends(ctx context.Context, b buckets) ([]endRow, error) {
+	return mixed(ctx, s, b, sourceEnded, metricEnded,
+		func(c rolledCount) (endRow, bool) {
+			k, ok := splitKey(c.Key, 2)
+			if !ok {
+				return endRow{}, false
+			}
+			row := endRow{Bucket: c.Bucket, State: k[0], N: c.N}
+			if k[1] != "" {
+				row.EndReason = &k[1]
+			}
+			return row, true
+		},
+		func(sb buckets) ([]endRow, error) { return s.rawEnds(ctx, sb) },
+		func(r *endRow, off int) { r.Bucket += off })
+}
+
+func (s *Store) rawEnds(ctx context.Context, b buckets) ([]endRow, error) {
 	bucket, args := monthCase("ended_at", b)
 	var rows []endRow
 	err := s.q(ctx).Raw("SELECT "+bucket+` AS bucket, state, end_reason, COUNT(*) AS n
