@@ -465,26 +465,17 @@ func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
 }
 
 // courseGuidance relays the guided trajectory's say over the course: the
-// lessons the clinician set, in their order, and the feedback moments
-// waiting for the clinician (coaching.Service.AssignedLessons and
-// FeedbackPending). Outside a running trajectory both answer "none".
+// lessons the clinician set, in their order, and the feedback given on
+// each (coaching.Service.CourseGuidance), in one call per course read.
+// Outside a running trajectory it answers "none".
 type courseGuidance struct{ coaching *coaching.Service }
 
-var errGuidanceUnwired = errors.New("wire: the course's guidance relay is not connected to the guided trajectory")
-
-func (g *courseGuidance) AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error) {
+func (g *courseGuidance) Course(ctx context.Context, clientID, programmeID string) (modules.CourseGuidance, error) {
 	if g.coaching == nil {
-		return nil, false, errGuidanceUnwired
+		return modules.CourseGuidance{}, errors.New("wire: the course's guidance relay is not connected to the guided trajectory")
 	}
-	return g.coaching.AssignedLessons(ctx, clientID, programmeID)
-}
-
-func (g *courseGuidance) FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (modules.FeedbackWait, error) {
-	if g.coaching == nil {
-		return modules.FeedbackWait{}, errGuidanceUnwired
-	}
-	w, err := g.coaching.FeedbackPending(ctx, clientID, lessonID, since)
-	return modules.FeedbackWait(w), err
+	c, err := g.coaching.CourseGuidance(ctx, clientID, programmeID)
+	return modules.CourseGuidance(c), err
 }
 
 // havenMailer writes each kind of e-mail the outbox sends: the self-help
