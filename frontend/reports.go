@@ -38,6 +38,7 @@ func reportsKeys() []string {
 
 type reportsView struct {
 	From, To  string
+	Hint      string // the form fields' hint
 	FromError string
 	ToError   string
 	CSV       string
@@ -75,23 +76,28 @@ type reportCell struct {
 
 func (s *Site) reportsPage(c *gin.Context) {
 	v := s.staffView(c, "reports.title", "/reports")
-	from, to, err := s.Reports.Range(c.Query("from"), c.Query("to"))
-	rv := reportsView{From: c.Query("from"), To: c.Query("to")}
+	aud := reportAudience(c)
+	from, to, err := s.Reports.Range(aud, c.Query("from"), c.Query("to"))
+	rv := reportsView{From: c.Query("from"), To: c.Query("to"), Hint: v.T("reports.form.hint")}
+	fromError, toError := "reports.error.from", "reports.error.to"
+	if aud == reports.AudienceResearcher {
+		rv.Hint, fromError, toError = v.T("reports.form.hint_researcher"), "reports.error.quarter_from", "reports.error.quarter_to"
+	}
 	var fe fieldErrors
 	if errors.As(err, &fe) {
 		if _, bad := fe.FieldErrors()["from"]; bad {
-			rv.FromError = v.T("reports.error.from")
+			rv.FromError = v.T(fromError)
 			v.Errors = append(v.Errors, errorLink{Href: "#from", Text: rv.FromError})
 		}
 		if _, bad := fe.FieldErrors()["to"]; bad {
-			rv.ToError = v.T("reports.error.to")
+			rv.ToError = v.T(toError)
 			v.Errors = append(v.Errors, errorLink{Href: "#to", Text: rv.ToError})
 		}
 		v.Data = rv
 		s.render(c, http.StatusUnprocessableEntity, "reports", v)
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, aud)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -112,14 +118,15 @@ func (s *Site) reportsPage(c *gin.Context) {
 // reportsCSV is the report as a CSV download (reports.WriteCSV's format,
 // the same as the API's).
 func (s *Site) reportsCSV(c *gin.Context) {
-	from, to, err := s.Reports.Range(c.Query("from"), c.Query("to"))
+	aud := reportAudience(c)
+	from, to, err := s.Reports.Range(aud, c.Query("from"), c.Query("to"))
 	if err != nil {
 		// The page says what is wrong with the range.
 		q := url.Values{"from": {c.Query("from")}, "to": {c.Query("to")}}
 		redirect(c, http.StatusSeeOther, "/"+s.langOf(c)+"/reports?"+q.Encode())
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, aud)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -136,8 +136,15 @@ func WriteCSV(w io.Writer, r *Report) error {
 // breakdown as its own table.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "# Haven report %s – %s\n\nMonths in %s; generated %s. Visitor-days count a person again on each day they come back. Totals are the sums of the months; a total's median is over everyone of the range.\n\n",
+	fmt.Fprintf(&sb, "# Haven report %s – %s\n\nMonths in %s; generated %s. Visitor-days count a person again on each day they come back. Totals are the sums of the months; a total's median is over everyone of the range.\n",
 		r.From, r.To, r.TimeZone, r.GeneratedAt.Format("2006-01-02 15:04 MST"))
+	if r.Total == nil { // a researcher's: every count in a suppressed series
+		fmt.Fprintf(&sb, "\nFor researchers: one closed calendar quarter; a count below the threshold, and what would give it away, is written %q; no medians or shares.\n", Suppressed)
+		writeBreakdownsMarkdown(&sb, r)
+		_, err := io.WriteString(w, sb.String())
+		return err
+	}
+	sb.WriteString("\n")
 	sb.WriteString("| module | figure | key |")
 	for _, m := range r.Months {
 		sb.WriteString(" " + m.Month + " |")

@@ -79,8 +79,13 @@ func (s *Service) Location() *time.Location { return s.loc }
 // transports and the command: an empty to is the current month, an empty
 // from the twelfth month before to. A month that is not YYYY-MM, a range
 // that ends before it begins or one longer than MaxMonths is a field
-// error (kind.Invalid).
-func (s *Service) Range(from, to string) (Month, Month, error) {
+// error (kind.Invalid). For a researcher the range is one closed calendar
+// quarter (ResearchPeriod), by default the last one.
+func (s *Service) Range(aud Audience, from, to string) (Month, Month, error) {
+	if aud != AudienceCoordinator && from == "" && to == "" {
+		f, t := s.LastClosedQuarter()
+		return f, t, nil
+	}
 	verr := kind.NewInvalid("reports")
 	var f, t Month
 	var err error
@@ -103,7 +108,10 @@ func (s *Service) Range(from, to string) (Month, Month, error) {
 	case monthsBetween(f, t) > MaxMonths:
 		verr.Add("to", "a report covers at most 120 months")
 	}
-	return f, t, verr.OrNil()
+	if err := verr.OrNil(); err != nil || aud == AudienceCoordinator {
+		return f, t, err
+	}
+	return f, t, s.ResearchPeriod(f, t)
 }
 
 // Monthly is the report for the months from..to (both included): each
@@ -117,10 +125,13 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 	if to.Before(from) || monthsBetween(from, to) > MaxMonths {
 		return nil, kind.Field("reports", "to", "must not be before from, and at most 120 months after it")
 	}
-	b := newBuckets(from, to, s.loc)
 	if aud != AudienceCoordinator {
 		aud = AudienceResearcher // fail closed
+		if err := s.ResearchPeriod(from, to); err != nil {
+			return nil, err
+		}
 	}
+	b := newBuckets(from, to, s.loc)
 	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months))}
 	for i, m := range b.months {
 		r.Months[i] = s.empty(m.String())

@@ -226,9 +226,10 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		from := fs.String("from", "", "first month, YYYY-MM (default: eleven months before -to)")
 		to := fs.String("to", "", "last month, YYYY-MM, included (default: the current month)")
 		format := fs.String("format", "md", "json, csv or md")
-		fs.Usage = usageText("Usage: haven report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md]\n\nWrites the monthly report (months in HAVEN_TIMEZONE, and their total) to standard output.\n\n")
+		audience := fs.String("for", "coordinator", "coordinator (exact counts) or researcher (one closed quarter, every count suppressed)")
+		fs.Usage = usageText("Usage: haven report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md] [-for coordinator|researcher]\n\nWrites the monthly report (months in HAVEN_TIMEZONE, and their total) to standard output.\n\n")
 		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
-			return reportCmd(ctx, cfg, database, log, *from, *to, *format, stdout)
+			return reportCmd(ctx, cfg, database, log, reportArgs{from: *from, to: *to, format: *format, audience: *audience}, stdout)
 		}}
 	case "backup":
 		keys := fs.String("keys", "", "also write the encryption keys to this new file (keep it apart from the backup)")
