@@ -241,6 +241,13 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 	})
 	care.Notes = []string{v.T("reports.care.note")}
 	rv.Tables = append(rv.Tables, care)
+	replies := table("guidance-replies", v.T("reports.replies.title"), []string{v.T("reports.col.reply_waits"), v.T("reports.replies.in_target"),
+		v.T("reports.replies.late"), v.T("reports.replies.overdue"), v.T("reports.replies.open"), v.T("reports.col.hours_to_reply")}, func(f reports.Figures) []string {
+		rp := f.Guidance.Replies
+		return []string{n(rp.Waits), n(rp.InTarget), n(rp.Late), n(rp.Overdue), n(rp.Open), med(rp.HoursToReply)}
+	})
+	replies.Notes = []string{v.T("reports.replies.note", "Days", r.ReplyTargetDays)}
+	rv.Tables = append(rv.Tables, replies)
 
 	reason := func(key string) string {
 		if key == reports.ReasonUnknown {

@@ -212,7 +212,7 @@ var seriesLabels = map[string]string{
 	"lapses": "reports.col.lapses", "returns": "reports.col.returns", "applications": "reports.col.applications",
 	"entrants": "reports.col.entrants", "completed": "reports.col.completed_trajectories", "early_exits": "reports.exits.title",
 	"referrals": "reports.referrals.title", "withdrawn": "reports.col.withdrawn", "extensions": "reports.col.extensions",
-	"steps": "reports.funnel.title",
+	"steps": "reports.funnel.title", "replies": "reports.replies.title",
 }
 
 // buildSeries lays a researcher's series out: a section per module, a
@@ -252,6 +252,8 @@ func (s *Site) buildSeries(v *view, ss *reports.SeriesSection, matrix matrixFunc
 				rowLabel = reason
 			case "steps":
 				rowLabel = func(step string) string { return v.T("reports.step." + step) }
+			case "replies":
+				rowLabel = func(key string) string { return v.T("reports.replies." + key) }
 			}
 		}
 		rv.Breakdowns[i].Tables = append(rv.Breakdowns[i].Tables,

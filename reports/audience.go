@@ -144,6 +144,10 @@ func forResearchers(r *Report, opt SuppressOptions) {
 	many("guidance", "referrals", func(f *Figures) []Count { return f.Guidance.ReferralsByReason })
 	one("guidance", "withdrawn", func(f *Figures) int64 { return f.Guidance.Withdrawn })
 	one("guidance", "extensions", func(f *Figures) int64 { return f.Guidance.Extensions })
+	many("guidance", "replies", func(f *Figures) []Count {
+		rp := f.Guidance.Replies
+		return []Count{{Key: "in_target", N: rp.InTarget}, {Key: "late", N: rp.Late}, {Key: "overdue", N: rp.Overdue}, {Key: "open", N: rp.Open}}
+	})
 	many("funnel", "steps", func(f *Figures) []Count {
 		cs := make([]Count, len(f.Funnel))
 		for i, st := range f.Funnel {

@@ -88,6 +88,12 @@ func figureRows(month string, f Figures) []Row {
 	med("guidance", "median_days_in_care", g.DaysInCare)
 	med("guidance", "median_messages_from_client", g.MessagesFromClient)
 	med("guidance", "median_messages_from_clinician", g.MessagesFromClinician)
+	n("guidance", "reply_waits", "", g.Replies.Waits)
+	n("guidance", "reply_waits", "in_target", g.Replies.InTarget)
+	n("guidance", "reply_waits", "late", g.Replies.Late)
+	n("guidance", "reply_waits", "overdue", g.Replies.Overdue)
+	n("guidance", "reply_waits", "open", g.Replies.Open)
+	med("guidance", "median_hours_to_reply", g.Replies.HoursToReply)
 	for _, s := range f.Funnel {
 		n("funnel", "n", s.Step, s.N)
 		out = append(out, Row{Month: month, Module: "funnel", Figure: "share", Key: s.Step, Value: s.Share})

@@ -40,6 +40,9 @@ type Options struct {
 	// 1 to MinCell−1 are hidden (HAVEN_REPORT_MIN_CELL; 0 means
 	// DefaultThreshold).
 	MinCell int
+	// ResponseDays is the clinicians' reply target in working days
+	// (coaching's; 0 means 3, coaching's default).
+	ResponseDays int
 }
 
 // Service builds the reports.
@@ -50,6 +53,7 @@ type Service struct {
 	now         func() time.Time
 	stats       *StatsService
 	minCell     int
+	replyDays   int
 }
 
 // NewService returns a Service.
@@ -69,7 +73,10 @@ func NewService(o Options) (*Service, error) {
 	if o.MinCell == 0 {
 		o.MinCell = DefaultThreshold
 	}
-	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell}, nil
+	if o.ResponseDays <= 0 {
+		o.ResponseDays = 3
+	}
+	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell, replyDays: o.ResponseDays}, nil
 }
 
 // Location is the time zone of the report's months.
@@ -132,12 +139,12 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 		}
 	}
 	b := newBuckets(from, to, s.loc)
-	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months))}
+	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months)), ReplyTargetDays: s.replyDays}
 	for i, m := range b.months {
 		r.Months[i] = s.empty(m.String())
 	}
 	pl := newPools(len(b.months))
-	for _, step := range []func(context.Context, buckets, *Report, *pools) error{s.reach, s.selfhelp, s.guidance} {
+	for _, step := range []func(context.Context, buckets, *Report, *pools) error{s.reach, s.selfhelp, s.guidance, s.replies} {
 		if err := step(ctx, b, r, pl); err != nil {
 			return nil, err
 		}
@@ -150,6 +157,7 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 		m.Guidance.DaysInCare = median(slices.Clone(pl.inCare[i]))
 		m.Guidance.MessagesFromClient = median(slices.Clone(pl.fromClient[i]))
 		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
+		m.Guidance.Replies.HoursToReply = median(slices.Clone(pl.toReply[i]))
 		m.Funnel = funnel(m)
 	}
 	t := total(r.Months)
@@ -160,6 +168,7 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
+	r.Total.Guidance.Replies.HoursToReply = median(slices.Concat(pl.toReply...))
 	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: aud == AudienceCoordinator}
 	if err := s.breakdowns(ctx, b, r, opt); err != nil {
 		return nil, err
@@ -197,12 +206,12 @@ func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report, opt Supp
 
 // pools are each month's per-person values behind the medians.
 type pools struct {
-	lessons, toStart, toContact, inCare, fromClient, fromClinician [][]float64
+	lessons, toStart, toContact, inCare, fromClient, fromClinician, toReply [][]float64
 }
 
 func newPools(n int) *pools {
 	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n),
-		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n)}
+		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n), toReply: make([][]float64, n)}
 }
 
 // empty is a month with every key listed and nothing counted.
@@ -431,5 +440,56 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 			p.fromClinician[i] = append(p.fromClinician[i], float64(row.Out))
 		}
 	}
+	return nil
+}
+
+// replies counts the clients' waits for a reply that began in each month
+// (coaching.Waits over each conversation from the range's start; a wait
+// that began before it belongs to an earlier month) and how each ended
+// against the reply target (coaching.LateReply), now for the waits not
+// answered yet.
+func (s *Service) replies(ctx context.Context, b buckets, r *Report, p *pools) error {
+	rows, err := s.store.conversations(ctx, b)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	add := func(msgs []coaching.MessageAt) {
+		for _, w := range coaching.Waits(msgs) {
+			i := b.index(w.Since)
+			if i < 0 {
+				continue
+			}
+			g := &r.Months[i].Guidance.Replies
+			g.Waits++
+			switch {
+			case w.Reply == nil && coaching.LateReply(w.Since, now, s.replyDays, s.loc):
+				g.Overdue++
+			case w.Reply == nil:
+				g.Open++
+			case coaching.LateReply(w.Since, *w.Reply, s.replyDays, s.loc):
+				g.Late++
+			default:
+				g.InTarget++
+			}
+			if w.Reply != nil {
+				p.toReply[i] = append(p.toReply[i], w.Reply.Sub(w.Since).Hours())
+			}
+		}
+	}
+	var msgs []coaching.MessageAt
+	for i, row := range rows {
+		if i == 0 || row.TrajectoryID != rows[i-1].TrajectoryID {
+			add(msgs)
+			msgs = msgs[:0]
+			if row.Prev != nil && *row.Prev == coaching.FromClient {
+				// The conversation was already waiting at the range's
+				// start: that wait is an earlier month's.
+				msgs = append(msgs, coaching.MessageAt{Role: coaching.FromClient, At: b.from().Add(-time.Nanosecond)})
+			}
+		}
+		msgs = append(msgs, coaching.MessageAt{Role: row.SenderRole, At: row.CreatedAt.Time})
+	}
+	add(msgs)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/modules"
 )
 
@@ -233,6 +234,35 @@ func (s *Store) spans(ctx context.Context, col string, b buckets) ([]spanRow, er
 		b.from(), b.to()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("reports: trajectories by %s: %w", col, err)
+	}
+	return rows, nil
+}
+
+type messageRow struct {
+	TrajectoryID string
+	SenderRole   string
+	CreatedAt    instant
+	// Prev is the sender of the message before, in the same conversation
+	// (nil for the first).
+	Prev *string
+}
+
+// conversations returns, for each conversation with a client message in
+// the range, its messages from the range's start on (replies after its
+// end included), in order, each with the sender of the message before:
+// the metadata of messages only, never a body.
+func (s *Store) conversations(ctx context.Context, b buckets) ([]messageRow, error) {
+	var rows []messageRow
+	err := s.q(ctx).Raw(`SELECT trajectory_id, sender_role, created_at, prev FROM (
+			SELECT trajectory_id, sender_role, created_at, id,
+				LAG(sender_role) OVER (PARTITION BY trajectory_id ORDER BY created_at, id) AS prev
+			FROM coaching_messages
+			WHERE trajectory_id IN (SELECT DISTINCT trajectory_id FROM coaching_messages
+				WHERE sender_role = ? AND created_at >= ? AND created_at < ?)
+		) m WHERE created_at >= ? ORDER BY trajectory_id, created_at, id`,
+		coaching.FromClient, b.from(), b.to(), b.from()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: conversations: %w", err)
 	}
 	return rows, nil
 }

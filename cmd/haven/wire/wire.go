@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		return nil, err
 	}
 	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
-	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
+	if s.Reports, err = newReports(cfg, database, s.Selftest, s.Coaching); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 
 // newReports builds the monthly report, its months in the deployment's
 // time zone and its self-tests in the catalogue's order.
-func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Service, error) {
+func newReports(cfg Config, database *db.DB, st *selftest.Service, cs *coaching.Service) (*reports.Service, error) {
 	var instruments []reports.Instrument
 	var scales []reports.SeverityScale
 	for _, in := range st.Catalog().Instruments() {
@@ -180,7 +180,7 @@ func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Ser
 		return nil, err
 	}
 	return reports.NewService(reports.Options{Store: reports.NewStore(database.DB), Location: cfg.Location,
-		Instruments: instruments, Now: cfg.Now, Stats: stats, MinCell: cfg.ReportMinCell})
+		Instruments: instruments, Now: cfg.Now, Stats: stats, MinCell: cfg.ReportMinCell, ResponseDays: cs.ResponseDays()})
 }
 
 func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *audit.Log) (*selftest.Service, error) {
