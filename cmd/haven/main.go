@@ -289,7 +289,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports,
+		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR,
 		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {
