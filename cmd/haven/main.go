@@ -277,7 +277,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency, Reports: svcs.Reports,
-		PublicURL: cfg.Wire.PublicURL,
+		FHIR: svcs.FHIR, PublicURL: cfg.Wire.PublicURL,
 	})
 	if err != nil {
 		return nil, err
