@@ -171,9 +171,15 @@ func Build(cat Catalog, clientID string, records []selftest.Record, now time.Tim
 // response is the QuestionnaireResponse of r: the LOINC panel as the
 // questionnaire, each answer coded, in the instrument's order.
 func response(in *selftest.Instrument, r selftest.Record, subject Reference) QuestionnaireResponse {
-	texts, lang := in.Text(r.Language)
-	qr := QuestionnaireResponse{ResourceType: "QuestionnaireResponse", Language: lang, Status: "completed",
+	qr := QuestionnaireResponse{ResourceType: "QuestionnaireResponse", Status: "completed",
 		Questionnaire: in.Codes.System + "/q/" + in.Codes.Panel, Subject: subject, Authored: fhirTime(r.TakenAt)}
+	// The questions' texts and the language only when it is known which
+	// language the questionnaire was answered in (the guided trajectory's
+	// measurements do not keep it): never a text the client did not see.
+	texts, inLang := in.Languages[r.Language]
+	if inLang {
+		qr.Language = r.Language
+	}
 	answered := map[string]int{}
 	for _, a := range r.Answers {
 		answered[a.Item] = a.Value
@@ -186,8 +192,8 @@ func response(in *selftest.Instrument, r selftest.Record, subject Reference) Que
 			continue
 		}
 		item := QRItem{LinkID: cmp.Or(it.Code, it.ID), Answer: []QRAnswer{answer(in.Codes.System, in.ItemOptions(it), v)}}
-		if t, ok := texts.Items[it.ID]; ok {
-			item.Text = t.Text
+		if inLang {
+			item.Text = texts.Items[it.ID].Text
 		}
 		qr.Item = append(qr.Item, item)
 	}
@@ -213,7 +219,7 @@ func answer(system string, opts []selftest.Option, v int) QRAnswer {
 
 // total is the Observation of r's total score, derived from its response,
 // with the severity band as its interpretation (the label in the language
-// the questionnaire was answered in).
+// the questionnaire was answered in, else the instrument's default).
 func total(in *selftest.Instrument, r selftest.Record, subject Reference, qrURL string) Observation {
 	texts, _ := in.Text(r.Language)
 	o := Observation{ResourceType: "Observation", Status: "final",

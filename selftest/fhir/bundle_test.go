@@ -237,6 +237,35 @@ func TestBuildPHQ9InDetail(t *testing.T) {
 	}
 }
 
+// TestBuildWithoutKnownLanguage: the trajectory's measurements do not
+// keep the language they were answered in, so the response claims none
+// and shows no question texts.
+func TestBuildWithoutKnownLanguage(t *testing.T) {
+	cat := catalog(t)
+	in, err := cat.Instrument("gad7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, sc := allAnswers(t, in, 2)
+	b, err := fhir.Build(cat, clientID, []selftest.Record{{Source: selftest.SourceCoaching, ID: "t:intake:gad7", Instrument: "gad7",
+		Answers: answers, Score: sc.Score, Band: sc.Band, TakenAt: when}}, when)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := b.Entry[1].Resource.(fhir.QuestionnaireResponse)
+	if qr.Language != "" || len(qr.Item) != len(in.Items) {
+		t.Fatalf("response = %+v", qr)
+	}
+	for _, it := range qr.Item {
+		if it.Text != "" {
+			t.Errorf("item %s shows a text in a language the client may not have seen: %q", it.LinkID, it.Text)
+		}
+	}
+	if obs := b.Entry[2].Resource.(fhir.Observation); len(obs.Interpretation) != 1 || obs.Interpretation[0].Text == "" {
+		t.Errorf("the total has no band: %+v", obs)
+	}
+}
+
 func TestBuildRefusesAnUnknownInstrument(t *testing.T) {
 	_, err := fhir.Build(catalog(t), clientID, []selftest.Record{{Source: selftest.SourceSelftest, ID: "x", Instrument: "k10", TakenAt: when}}, when)
 	if err == nil {
