@@ -226,12 +226,13 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 
 	gd := table("guidance", v.T("reports.guidance.title"), []string{v.T("reports.col.applications"), v.T("reports.col.entrants"),
 		v.T("reports.col.completed_trajectories"), v.T("reports.col.early_exits"), v.T("reports.col.referrals"), v.T("reports.col.withdrawn"),
-		v.T("reports.col.extensions"), v.T("reports.col.days_to_start"), v.T("reports.col.days_to_contact")}, func(f reports.Figures) []string {
+		v.T("reports.col.extensions"), v.T("reports.col.days_to_start"), v.T("reports.col.days_to_contact"),
+		v.T("reports.col.days_from_selftest")}, func(f reports.Figures) []string {
 		g := f.Guidance
 		return []string{n(g.Applications), n(g.Entrants), n(g.Completed), n(g.EarlyExits), n(g.Referrals), n(g.Withdrawn), n(g.Extensions),
-			med(g.DaysToStart), med(g.DaysToFirstContact)}
+			med(g.DaysToStart), med(g.DaysToFirstContact), med(g.DaysFromSelftest)}
 	})
-	gd.Notes = []string{v.T("reports.guidance.note"), v.T("reports.median_note")}
+	gd.Notes = []string{v.T("reports.guidance.note"), v.T("reports.guidance.selftest_note"), v.T("reports.median_note")}
 	gd.Charts = []barChartView{monthly("chart-entrants", v.T("reports.chart.entrants"), func(f reports.Figures) int64 { return f.Guidance.Entrants })}
 	rv.Tables = append(rv.Tables, gd)
 	care := table("guidance-care", v.T("reports.care.title"), []string{v.T("reports.col.days_in_care"), v.T("reports.col.messages_client"),

@@ -85,6 +85,7 @@ func figureRows(month string, f Figures) []Row {
 	n("guidance", "extensions", "", g.Extensions)
 	med("guidance", "median_days_to_start", g.DaysToStart)
 	med("guidance", "median_days_to_first_contact", g.DaysToFirstContact)
+	med("guidance", "median_days_from_selftest", g.DaysFromSelftest)
 	med("guidance", "median_days_in_care", g.DaysInCare)
 	med("guidance", "median_messages_from_client", g.MessagesFromClient)
 	med("guidance", "median_messages_from_clinician", g.MessagesFromClinician)

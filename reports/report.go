@@ -145,6 +145,12 @@ type Guidance struct {
 	// in the month, days from application to that contact.
 	DaysToStart        Median `json:"days_to_start"`
 	DaysToFirstContact Median `json:"days_to_first_contact"`
+	// DaysFromSelftest: for the clients whose first application after a
+	// self-test they claimed into their account was in the month, days
+	// from the earliest such self-test to that application. Anonymous
+	// self-tests never claimed cannot be linked to anyone and are not in
+	// it.
+	DaysFromSelftest Median `json:"days_from_selftest"`
 	// For the trajectories that ended in the month after they had started
 	// (completed, dropped out, referred): the days from start to end, and
 	// the messages each way (from the client, from the clinician) kept at

@@ -154,6 +154,7 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 		m.Selfhelp.LessonsPerStarter = median(slices.Clone(pl.lessons[i]))
 		m.Guidance.DaysToStart = median(slices.Clone(pl.toStart[i]))
 		m.Guidance.DaysToFirstContact = median(slices.Clone(pl.toContact[i]))
+		m.Guidance.DaysFromSelftest = median(slices.Clone(pl.fromSelftest[i]))
 		m.Guidance.DaysInCare = median(slices.Clone(pl.inCare[i]))
 		m.Guidance.MessagesFromClient = median(slices.Clone(pl.fromClient[i]))
 		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
@@ -165,6 +166,7 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
 	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
 	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
+	r.Total.Guidance.DaysFromSelftest = median(slices.Concat(pl.fromSelftest...))
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
@@ -206,11 +208,11 @@ func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report, opt Supp
 
 // pools are each month's per-person values behind the medians.
 type pools struct {
-	lessons, toStart, toContact, inCare, fromClient, fromClinician, toReply [][]float64
+	lessons, toStart, toContact, fromSelftest, inCare, fromClient, fromClinician, toReply [][]float64
 }
 
 func newPools(n int) *pools {
-	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n),
+	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n), fromSelftest: make([][]float64, n),
 		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n), toReply: make([][]float64, n)}
 }
 
@@ -427,6 +429,17 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 				r.Months[i].Guidance.Entrants++
 			}
 			c.pool[i] = append(c.pool[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
+		}
+	}
+	// From a claimed self-test to the application: the row's AppliedAt is
+	// the self-test, At the application.
+	linked, err := s.store.selftestToApplication(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range linked {
+		if i := b.index(row.At.Time); i >= 0 {
+			p.fromSelftest[i] = append(p.fromSelftest[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
 		}
 	}
 	ended, err := s.store.endedInCare(ctx, b)

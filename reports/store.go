@@ -267,6 +267,30 @@ func (s *Store) conversations(ctx context.Context, b buckets) ([]messageRow, err
 	return rows, nil
 }
 
+// selftestToApplication returns, for each client whose first application
+// after a self-test they claimed into their account falls in the range,
+// that application and the earliest such self-test (taken at or before
+// it): two instants a row. Anonymous self-tests that were never claimed
+// belong to nobody and cannot be linked; neither can an erased client's,
+// whose claims went with the account.
+func (s *Store) selftestToApplication(ctx context.Context, b buckets) ([]spanRow, error) {
+	var rows []spanRow
+	err := s.q(ctx).Raw(`SELECT MIN(s.created_at) AS applied_at, t.applied_at AS at
+		FROM coaching_trajectories t
+		JOIN selftest_claims c ON c.user_id = t.client_id
+		JOIN selftest_submissions s ON s.id = c.submission_id AND s.created_at <= t.applied_at
+		WHERE t.applied_at >= ? AND t.applied_at < ?
+		AND NOT EXISTS (SELECT 1 FROM coaching_trajectories e
+			JOIN selftest_claims ec ON ec.user_id = e.client_id
+			JOIN selftest_submissions es ON es.id = ec.submission_id AND es.created_at <= e.applied_at
+			WHERE e.client_id = t.client_id AND e.applied_at < t.applied_at)
+		GROUP BY t.id, t.applied_at`, b.from(), b.to()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: self-test to application: %w", err)
+	}
+	return rows, nil
+}
+
 type endedRow struct {
 	StartedAt instant
 	EndedAt   instant

@@ -278,7 +278,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency, Reports: svcs.Reports,
-		PublicURL: cfg.Wire.PublicURL,
+		FHIR: svcs.FHIR, PublicURL: cfg.Wire.PublicURL,
 	})
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports,
+		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR,
 		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {

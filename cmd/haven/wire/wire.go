@@ -28,6 +28,7 @@ import (
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/selftest/fhir"
 )
 
 // Config is what the domains are built from; cmd/haven reads it from the
@@ -85,6 +86,9 @@ type Services struct {
 	Coaching *coaching.Service
 	// Reports are the monthly figures across the modules.
 	Reports *reports.Service
+	// FHIR exports a client's questionnaire results as a FHIR R4 Bundle,
+	// for the client and for their clinician.
+	FHIR *fhir.Service
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
@@ -157,6 +161,10 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	}
 	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
 	if s.Reports, err = newReports(cfg, database, s.Selftest, s.Coaching); err != nil {
+		return nil, err
+	}
+	if s.FHIR, err = fhir.NewService(fhir.Options{Catalog: s.Selftest.Catalog(), SelfTests: s.Selftest, Course: s.Selfhelp,
+		Care: s.Coaching, Audit: s.Audit, Now: cfg.Now}); err != nil {
 		return nil, err
 	}
 	return s, nil
