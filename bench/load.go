@@ -219,6 +219,9 @@ func Closed(ctx context.Context, name, target string, workers int, d time.Durati
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				t := time.Now()
 				err := op(ctx)
+				if ctx.Err() != nil {
+					break // stopped from outside: not the server's error
+				}
 				rec.add(time.Since(t), err)
 				n++
 			}
