@@ -484,6 +484,24 @@ func (hv *haven) submitAPI(ctx context.Context) error {
 	return expect(r, err, 201)
 }
 
+// webSubmit: a visitor posting the self-test form: the nine answers and
+// the form's idempotency key (the page makes a new one each time it is
+// shown; so does this). No cookies, no CSRF token: anonymous. The answer
+// is the redirect to the result page.
+func (hv *haven) webSubmit(ctx context.Context) error {
+	form := url.Values{"idempotency_key": {randHex(16)}}
+	for i := 1; i <= 9; i++ {
+		v := randInt(4)
+		if i == 9 {
+			v = 0
+		}
+		form.Set(fmt.Sprintf("phq9_%d", i), fmt.Sprint(v))
+	}
+	r, err := hv.hc.do(ctx, "POST", hv.base+"/en/selftest/phq9", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded",
+		"Origin", hv.base, "Sec-Fetch-Site", "same-origin", "Accept-Encoding", "gzip")
+	return expect(r, err, http.StatusSeeOther)
+}
+
 // selftestForm: the self-test page a visitor opens (no cookies).
 func (hv *haven) selftestForm(ctx context.Context) error {
 	r, err := hv.hc.do(ctx, "GET", hv.base+"/en/selftest/phq9", nil, "Accept", "text/html", "Accept-Encoding", "gzip")
@@ -574,7 +592,8 @@ type mixShare struct {
 func (hv *haven) mix() []mixShare {
 	return []mixShare{
 		{"selftest-form", 280, hv.selftestForm},
-		{"selftest-submit", 200, hv.submitAPI},
+		{"selftest-submit-web", 130, hv.webSubmit},
+		{"selftest-submit-api", 70, hv.submitAPI},
 		{"web-autosave", 180, hv.webAutosave},
 		{"web-step-save", 60, hv.webStepSave},
 		{"api-step-save", 80, hv.apiStepSave},

@@ -58,7 +58,10 @@ func printTargets(w io.Writer, rep *report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, t := range rep.Targets {
 		mark := "MET"
-		if !t.Met {
+		switch {
+		case t.Info:
+			mark = "-"
+		case !t.Met:
 			mark = "not met"
 		}
 		fmt.Fprintf(tw, "  %s\t%.2f\t%s\t%s\n", t.Name, t.Value, t.Goal, mark)
