@@ -499,7 +499,7 @@ func (hv *haven) webSubmit(ctx context.Context) error {
 	}
 	r, err := hv.hc.do(ctx, "POST", hv.base+"/en/selftest/phq9", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded",
 		"Origin", hv.base, "Sec-Fetch-Site", "same-origin", "Accept-Encoding", "gzip")
-	return expect(r, err, http.StatusSeeOther)
+	return redirected(r, err, "/selftest/result/")
 }
 
 // selftestForm: the self-test page a visitor opens (no cookies).
@@ -518,7 +518,19 @@ func (hv *haven) webStepSave(ctx context.Context) error {
 		form.Set(f, fmt.Sprintf("Saved on the web, field %d, %s.", i, randHex(4)))
 	}
 	r, err := hv.post(ctx, w, w.stepURL, form)
-	return expect(r, err, http.StatusSeeOther)
+	return redirected(r, err, "/selfhelp/lesson/")
+}
+
+// redirected checks a form post's answer: 303 to where the person should
+// land (never back to the sign-in page).
+func redirected(r reply, err error, to string) error {
+	if err := expect(r, err, http.StatusSeeOther); err != nil {
+		return err
+	}
+	if loc := r.header.Get("Location"); !strings.Contains(loc, to) || strings.Contains(loc, "/account/login") {
+		return fmt.Errorf("redirected to %q, want %s…", loc, to)
+	}
+	return nil
 }
 
 // webAutosave: the step page's script saving a draft as the person types.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -149,6 +150,9 @@ func machine() map[string]string {
 
 func measure(ctx context.Context, c config, stdout io.Writer) error {
 	rep := &report{Started: time.Now().UTC(), Machine: machine(), Command: strings.Join(os.Args, " "), RSSMaxMB: map[string]float64{}}
+	if out, err := exec.CommandContext(ctx, c.havenBin, "version").Output(); err == nil {
+		rep.Machine["haven_version"] = strings.TrimSpace(string(out))
+	}
 	fmt.Fprintf(stdout, "havenbench: %s, %s CPUs, load %s; logs in %s\n", rep.Machine["cpu"], rep.Machine["cpus"], rep.Machine["loadavg_at_start"], c.logDir)
 
 	// Fresh databases; the servers.
