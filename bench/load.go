@@ -185,7 +185,7 @@ func Open(ctx context.Context, name, target string, cfg OpenConfig, op Op) Resul
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := op(ctx)
+			err := op(context.WithValue(ctx, intendedKey{}, at))
 			rec.add(clk.Now().Sub(at), err)
 		}()
 	}
@@ -235,4 +235,62 @@ func Closed(ctx context.Context, name, target string, workers int, d time.Durati
 		OK: rec.ok, Errors: rec.errs, FirstErr: rec.firstErr}
 	res.Latencies = Summarize(rec.lat)
 	return res
+}
+
+type intendedKey struct{}
+
+// IntendedFrom is the intended send time Open gave the request of ctx.
+func IntendedFrom(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(intendedKey{}).(time.Time)
+	return t, ok
+}
+
+// Split records the requests of a mixed phase per scenario: Wrap each
+// scenario's op, run the mix, then Results. Latency is from the intended
+// send time when Open gave one, else from the send.
+type Split struct {
+	mu    sync.Mutex
+	recs  map[string]*recorder
+	order []string
+	now   func() time.Time
+}
+
+// NewSplit returns an empty Split on the wall clock.
+func NewSplit() *Split { return &Split{recs: map[string]*recorder{}, now: time.Now} }
+
+// Wrap returns op, recorded under name.
+func (s *Split) Wrap(name string, op Op) Op {
+	s.mu.Lock()
+	if s.recs[name] == nil {
+		s.recs[name] = &recorder{}
+		s.order = append(s.order, name)
+	}
+	rec := s.recs[name]
+	s.mu.Unlock()
+	return func(ctx context.Context) error {
+		from, ok := IntendedFrom(ctx)
+		if !ok {
+			from = s.now()
+		}
+		err := op(ctx)
+		rec.add(s.now().Sub(from), err)
+		return err
+	}
+}
+
+// Results is one Result per scenario, in the order they were wrapped,
+// over a phase of length d.
+func (s *Split) Results(target string, d time.Duration) []Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Result
+	for _, name := range s.order {
+		r := s.recs[name]
+		r.mu.Lock()
+		res := Result{Name: name, Target: target, Mode: "share", Duration: d, Sent: r.ok + r.errs, OK: r.ok, Errors: r.errs,
+			FirstErr: r.firstErr, Latencies: Summarize(r.lat)}
+		r.mu.Unlock()
+		out = append(out, res)
+	}
+	return out
 }

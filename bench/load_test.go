@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -169,5 +170,56 @@ func TestTOTP(t *testing.T) {
 	}
 	if _, err := TOTP("not base32!", time.Now()); err == nil {
 		t.Error("a bad secret gave no error")
+	}
+}
+
+// TestSplit: each scenario of a mix gets its own latencies, from the
+// intended send time Open put on the context.
+func TestSplit(t *testing.T) {
+	sp := NewSplit()
+	base := time.Unix(100, 0)
+	now := base
+	sp.now = func() time.Time { return now }
+	a := sp.Wrap("a", func(context.Context) error { now = now.Add(ms(10)); return nil })
+	b := sp.Wrap("b", func(context.Context) error { return context.DeadlineExceeded })
+	late := context.WithValue(t.Context(), intendedKey{}, base.Add(-ms(40))) // sent 40 ms after its time
+	if err := a(late); err != nil {
+		t.Fatal(err)
+	}
+	if err := a(t.Context()); err != nil { // no intended time: from the send
+		t.Fatal(err)
+	}
+	if b(t.Context()) == nil {
+		t.Fatal("b's error was swallowed")
+	}
+	res := sp.Results("x", time.Second)
+	if len(res) != 2 || res[0].Name != "a" || res[1].Name != "b" {
+		t.Fatalf("results %+v", res)
+	}
+	if res[0].OK != 2 || res[0].Latencies.Max != ms(50) || res[0].Latencies.P50 != ms(10) {
+		t.Errorf("a: ok %d, latencies %+v; want 2, max 50ms (40 late + 10), p50 10ms", res[0].OK, res[0].Latencies)
+	}
+	if res[1].Errors != 1 || res[1].OK != 0 || res[1].FirstErr == "" {
+		t.Errorf("b: %+v, want one error", res[1])
+	}
+}
+
+func TestOpenPutsIntendedTimeOnContext(t *testing.T) {
+	clk := &stepClock{now: time.Unix(0, 0)}
+	var mu sync.Mutex
+	var got []time.Duration
+	Open(t.Context(), "x", "t", OpenConfig{Rate: 10, Duration: 300 * time.Millisecond, Clock: clk}, func(ctx context.Context) error {
+		at, ok := IntendedFrom(ctx)
+		if !ok {
+			t.Error("no intended time on the context")
+		}
+		mu.Lock()
+		got = append(got, at.Sub(time.Unix(0, 0)))
+		mu.Unlock()
+		return nil
+	})
+	slices.Sort(got)
+	if want := []time.Duration{0, ms(100), ms(200)}; !slices.Equal(got, want) {
+		t.Errorf("intended times %v, want %v", got, want)
 	}
 }

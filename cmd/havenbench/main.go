@@ -393,10 +393,18 @@ func measure(ctx context.Context, c config, stdout io.Writer) error {
 		mp := phase{Title: fmt.Sprintf("%s: mixed national profile, open model (capacity: highest rate with p99 < %s and no errors)", hv.name, c.capacityP99), Ref: "rate / baseline flat-out submit", RefTP: baseFlat}
 		stopRSS := sampleRSS(hv.pid(), rep.RSSMaxMB, hv.name)
 		capacity := 0.0
+		var split phase // the last step, scenario by scenario
 		for _, f := range c.mixFractions {
 			rate := f * baseFlat
-			res := bench.Open(ctx, fmt.Sprintf("mixed %.2fx", f), hv.name, bench.OpenConfig{Rate: rate, Duration: c.phase}, mixed(hv.mix()))
+			sp := bench.NewSplit()
+			shares := hv.mix()
+			for i := range shares {
+				shares[i].op = sp.Wrap(shares[i].name, shares[i].op)
+			}
+			res := bench.Open(ctx, fmt.Sprintf("mixed %.2fx", f), hv.name, bench.OpenConfig{Rate: rate, Duration: c.phase}, mixed(shares))
 			mp.Results = append(mp.Results, res)
+			split = phase{Title: fmt.Sprintf("%s: the mixed profile's last step (%.0f/s), scenario by scenario, latency from the intended send time", hv.name, rate),
+				Results: sp.Results(hv.name, c.phase)}
 			if res.Errors > 0 || res.Latencies.P99 >= c.capacityP99 {
 				break
 			}
@@ -404,6 +412,7 @@ func measure(ctx context.Context, c config, stdout io.Writer) error {
 		}
 		stopRSS()
 		print(mp)
+		print(split)
 		if capacity == 0 {
 			fmt.Fprintf(stdout, "%s: mixed capacity below the lowest step (%.0f/s)\n", hv.name, c.mixFractions[0]*baseFlat)
 		}

@@ -18,13 +18,16 @@ func msf(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64
 func printPhase(w io.Writer, p phase) {
 	fmt.Fprintf(w, "\n%s\n", p.Title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\ttarget\tmode\tthroughput/s\tp50 ms\tp95 ms\tp99 ms\terrors\tratio\t")
+	fmt.Fprintln(tw, "scenario\ttarget\tmode\tn\tthroughput/s\tp50 ms\tp95 ms\tp99 ms\terrors\tratio\t")
 	var ref float64
 	var refP99 time.Duration
 	for _, r := range p.Results {
 		mode := fmt.Sprintf("closed %d", r.Workers)
-		if r.Mode == "open" {
+		switch r.Mode {
+		case "open":
 			mode = fmt.Sprintf("open %.0f/s", r.Rate)
+		case "share":
+			mode = "share of the mix"
 		}
 		isRef := r.Target == "baseline" || strings.HasPrefix(r.Name, "healthz") || strings.HasPrefix(r.Name, "submit alone")
 		ratio := ""
@@ -38,6 +41,7 @@ func printPhase(w io.Writer, p phase) {
 			ratio = fmt.Sprintf("p99 %.2f×", bench.Ratio(float64(r.Latencies.P99), float64(refP99)))
 		case ref == 0 && p.RefTP > 0 && r.Mode == "open":
 			ratio = fmt.Sprintf("rate %.2f×", r.Rate/p.RefTP)
+		case r.Mode == "share":
 		case ref == 0 && p.RefTP > 0:
 			ratio = fmt.Sprintf("%.2f", bench.Ratio(r.Throughput(), p.RefTP))
 		case ref > 0 && r.Mode == "closed":
@@ -47,7 +51,7 @@ func printPhase(w io.Writer, p phase) {
 		if r.Errors > 0 {
 			errs += " (" + trunc(r.FirstErr, 60) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Target, mode, r.Throughput(),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Target, mode, r.Sent, r.Throughput(),
 			msf(r.Latencies.P50), msf(r.Latencies.P95), msf(r.Latencies.P99), errs, ratio)
 	}
 	tw.Flush()
