@@ -71,7 +71,7 @@ bench:
 # baseline (bench/baseline) and the generator (cmd/havenbench), starts
 # Haven on PostgreSQL and on SQLite and the baseline on free ports with
 # fresh databases (BENCH_HAVEN_DB and BENCH_BASE_DB on BENCH_PG, dropped
-# and created), measures for about six minutes, stops them and prints the
+# and created), sets up and measures for about eight minutes, stops them and prints the
 # tables; the figures also go to bench-load.json. Not part of `make test`.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 BENCH_HAVEN_DB ?= haven_bench
