@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -42,8 +44,9 @@ import (
 // the planned end of coaching.PlannedEnd — and seals what the domains seal
 // with the configured keys (HAVEN_ENCRYPTION_KEYS), in the domains'
 // sealing contexts. It writes what the report reads and what those rows
-// point at (the clients and clinicians), not the rest of a person's work:
-// no lesson answers, diary, messages, contacts, transitions or audit
+// point at (the clients and clinicians) and the guided conversations
+// (messages, for the replies against their target), not the rest of a
+// person's work: no lesson answers, diary, contacts, transitions or audit
 // entries. Its people cannot sign in (no password).
 
 // demoDataOptions are `haven demo-data`'s flags.
@@ -142,6 +145,7 @@ type dataGen struct {
 	gad7    *selftest.Instrument
 	prog    *modules.Programme
 	sealer  *seal.Sealer
+	macKey  []byte // the coaching messages' MAC key (coaching.Service)
 
 	clinicians []string
 	// formerStarters are earlier self-help starters who may apply for
@@ -155,7 +159,8 @@ func newDataGen(svcs *wire.Services, o demoDataOptions, now time.Time) (*dataGen
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	g := &dataGen{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), loc: svcs.Location, now: now.UTC(), sealer: svcs.Sealer}
+	g := &dataGen{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), loc: svcs.Location, now: now.UTC(), sealer: svcs.Sealer,
+		macKey: svcs.Sealer.Derive("coaching message mac")}
 	var seed [32]byte
 	seed[0], seed[1] = byte(o.Seed), byte(o.Seed>>8)
 	g.ids = rand.NewChaCha8(seed)
@@ -401,11 +406,12 @@ var dataColumns = map[string][]string{
 		"extension_sealed", "first_contact_at", "ended_at", "end_reason", "end_note_sealed", "ended_by", "end_lessons_completed",
 		"end_messages_in", "end_messages_out", "end_contacts", "last_client_activity_at", "updated_at"},
 	"coaching_measurements": {"trajectory_id", "point", "instrument", "score", "band", "crisis", "answers_sealed", "key_id", "taken_at"},
+	"coaching_messages":     {"id", "trajectory_id", "sender_id", "sender_role", "body_sealed", "key_id", "body_mac", "created_at", "read_at"},
 }
 
 // dataTableOrder is the order in which a month's tables are written.
 var dataTableOrder = []string{"users", "selftest_submissions", "selftest_claims", "selfhelp_enrolments", "selfhelp_events",
-	"selfhelp_measurements", "selfhelp_nudges", "coaching_trajectories", "coaching_measurements", "visit_days"}
+	"selfhelp_measurements", "selfhelp_nudges", "coaching_trajectories", "coaching_measurements", "coaching_messages", "visit_days"}
 
 func (b batch) add(table string, row ...any) {
 	if len(row) != len(dataColumns[table]) {
@@ -828,14 +834,25 @@ func (g *dataGen) addTrajectory(b batch, i int, left *int) error {
 			}
 		}
 		weeks := ended.Sub(*started).Hours() / 24 / 7
-		in = int(weeks*(0.8+g.rng.Float64())) + 1
-		out = in + g.rng.IntN(4)
 		contacts = int(weeks/3) + g.rng.IntN(2)
 		lessons = min(7, int(weeks/2))
 		if final == coaching.StateCompleted {
 			if err := g.followUps(b, id, intakeRes.Score, *ended); err != nil {
 				return err
 			}
+		}
+	}
+	if started != nil {
+		end := g.now
+		if ended != nil {
+			end = *ended
+		}
+		var err error
+		if in, out, err = g.addMessages(b, id, client, *clinician, *started, end); err != nil {
+			return err
+		}
+		if ended == nil {
+			in, out = 0, 0 // counted at the end
 		}
 	}
 	activity := applied
@@ -848,6 +865,65 @@ func (g *dataGen) addTrajectory(b batch, i int, left *int) error {
 		g.chance(0.4), *sealedIntake, applied, assigned, consent, started, planned, extended, extension, firstContact, ended,
 		reason, note, endedBy, lessons, in, out, contacts, activity, activity)
 	return nil
+}
+
+// addMessages adds the conversation of a trajectory from start to end:
+// the client writes every few days, the clinician mostly answers within
+// the target of three working days, sometimes later, and the last message
+// may wait for its answer. Bodies are sealed, with the domain's MAC. It
+// returns the messages each way.
+func (g *dataGen) addMessages(b batch, id, client, clinician string, start, end time.Time) (in, out int, err error) {
+	bodies := [2]string{"How are you doing this week?", "Thank you, a little better."}
+	add := func(from, role string, at time.Time) error {
+		mid := g.id()
+		body := bodies[0]
+		if role == coaching.FromClient {
+			body = bodies[1]
+		}
+		sealed, err := g.seal(body, "coaching:message:"+mid)
+		if err != nil {
+			return err
+		}
+		mac := hmac.New(sha256.New, g.macKey)
+		mac.Write([]byte(id))
+		mac.Write([]byte{0})
+		mac.Write([]byte(body))
+		var read *time.Time
+		if r := at.Add(g.between(0.05, 2)); r.Before(g.now) {
+			read = &r
+		}
+		b.add("coaching_messages", mid, id, from, role, *sealed, seal.KeyID(*sealed), hex.EncodeToString(mac.Sum(nil)), at, read)
+		return nil
+	}
+	t := start.Add(g.between(0.1, 2))
+	for t.Before(end) {
+		if err := add(client, coaching.FromClient, t); err != nil {
+			return in, out, err
+		}
+		in++
+		reply := t.Add(g.between(0.05, 3))
+		if g.chance(0.2) {
+			reply = t.Add(g.between(3, 8)) // late
+		}
+		if !reply.Before(end) {
+			break
+		}
+		if err := add(clinician, coaching.FromClinician, reply); err != nil {
+			return in, out, err
+		}
+		out++
+		if g.chance(0.3) { // a second message before the client answers
+			if extra := reply.Add(g.between(0.5, 3)); extra.Before(end) {
+				if err := add(clinician, coaching.FromClinician, extra); err != nil {
+					return in, out, err
+				}
+				out++
+				reply = extra
+			}
+		}
+		t = reply.Add(g.between(1, 8))
+	}
+	return in, out, nil
 }
 
 // followUps adds the end questionnaire of a completed trajectory and the

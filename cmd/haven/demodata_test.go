@@ -44,7 +44,8 @@ func TestDemoData(t *testing.T) {
 			"courses": f.Selfhelp.CoursesCompleted, "lapses": f.Selfhelp.Lapses, "returns": f.Selfhelp.Returns,
 			"applications": f.Guidance.Applications, "entrants": f.Guidance.Entrants, "completed": f.Guidance.Completed,
 			"early exits": f.Guidance.EarlyExits, "referrals": f.Guidance.Referrals, "withdrawn": f.Guidance.Withdrawn,
-			"extensions": f.Guidance.Extensions,
+			"extensions": f.Guidance.Extensions, "reply waits": f.Guidance.Replies.Waits, "replies in target": f.Guidance.Replies.InTarget,
+			"late replies": f.Guidance.Replies.Late, "replies overdue or open": f.Guidance.Replies.Overdue + f.Guidance.Replies.Open,
 		}
 		for _, in := range f.Reach.Instruments {
 			out[in.Instrument] = in.Completed
@@ -82,7 +83,8 @@ func TestDemoData(t *testing.T) {
 	for name, m := range map[string]reports.Median{"lessons per starter": r.Total.Selfhelp.LessonsPerStarter,
 		"days to start": r.Total.Guidance.DaysToStart, "days to first contact": r.Total.Guidance.DaysToFirstContact,
 		"days in care": r.Total.Guidance.DaysInCare, "messages from client": r.Total.Guidance.MessagesFromClient,
-		"messages from clinician": r.Total.Guidance.MessagesFromClinician} {
+		"messages from clinician": r.Total.Guidance.MessagesFromClinician, "days from self-test": r.Total.Guidance.DaysFromSelftest,
+		"hours to reply": r.Total.Guidance.Replies.HoursToReply} {
 		if m.Value == nil || m.N == 0 {
 			t.Errorf("median %s is empty", name)
 		}
