@@ -163,7 +163,7 @@ type Guidance struct {
 }
 
 // Replies are the clients' waits for a reply that began in the month
-// (coaching.Waits: from a client's first message after the clinician's
+// (from a client's first message after the clinician's
 // last, to the clinician's next message), against the clinician's target
 // of Report.ReplyTargetDays working days (coaching.LateReply). Waits =
 // InTarget + Late + Overdue + Open.

@@ -481,52 +481,36 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 }
 
 // replies counts the clients' waits for a reply that began in each month
-// (coaching.Waits over each conversation from the range's start; a wait
-// that began before it belongs to an earlier month) and how each ended
-// against the reply target (coaching.LateReply), now for the waits not
+// (Store.waits: from a client's first message after the clinician's last,
+// to the clinician's next message) and how each ended against the reply
+// target (coaching.LateReply, the dashboard's rule), now for the waits not
 // answered yet.
 func (s *Service) replies(ctx context.Context, b buckets, r *Report, p *pools) error {
-	rows, err := s.store.conversations(ctx, b)
+	rows, err := s.store.waits(ctx, b)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	add := func(msgs []coaching.MessageAt) {
-		for _, w := range coaching.Waits(msgs) {
-			i := b.index(w.Since)
-			if i < 0 {
-				continue
-			}
-			g := &r.Months[i].Guidance.Replies
-			g.Waits++
-			switch {
-			case w.Reply == nil && coaching.LateReply(w.Since, now, s.replyDays, s.loc):
-				g.Overdue++
-			case w.Reply == nil:
-				g.Open++
-			case coaching.LateReply(w.Since, *w.Reply, s.replyDays, s.loc):
-				g.Late++
-			default:
-				g.InTarget++
-			}
-			if w.Reply != nil {
-				p.toReply[i] = append(p.toReply[i], w.Reply.Sub(w.Since).Hours())
-			}
+	for _, w := range rows {
+		i := b.index(w.Since.Time)
+		if i < 0 {
+			continue
+		}
+		g := &r.Months[i].Guidance.Replies
+		g.Waits++
+		switch {
+		case w.Reply == nil && coaching.LateReply(w.Since.Time, now, s.replyDays, s.loc):
+			g.Overdue++
+		case w.Reply == nil:
+			g.Open++
+		case coaching.LateReply(w.Since.Time, w.Reply.Time, s.replyDays, s.loc):
+			g.Late++
+		default:
+			g.InTarget++
+		}
+		if w.Reply != nil {
+			p.toReply[i] = append(p.toReply[i], w.Reply.Sub(w.Since.Time).Hours())
 		}
 	}
-	var msgs []coaching.MessageAt
-	for i, row := range rows {
-		if i == 0 || row.TrajectoryID != rows[i-1].TrajectoryID {
-			add(msgs)
-			msgs = msgs[:0]
-			if row.Prev != nil && *row.Prev == coaching.FromClient {
-				// The conversation was already waiting at the range's
-				// start: that wait is an earlier month's.
-				msgs = append(msgs, coaching.MessageAt{Role: coaching.FromClient, At: b.from().Add(-time.Nanosecond)})
-			}
-		}
-		msgs = append(msgs, coaching.MessageAt{Role: row.SenderRole, At: row.CreatedAt.Time})
-	}
-	add(msgs)
 	return nil
 }

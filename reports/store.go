@@ -393,31 +393,31 @@ func (s *Store) spans(ctx context.Context, col string, b buckets) ([]spanRow, er
 	return rows, nil
 }
 
-type messageRow struct {
-	TrajectoryID string
-	SenderRole   string
-	CreatedAt    instant
-	// Prev is the sender of the message before, in the same conversation
-	// (nil for the first).
-	Prev *string
+type waitRow struct {
+	Since instant
+	Reply *instant
 }
 
-// conversations returns, for each conversation with a client message in
-// the range, its messages from the range's start on (replies after its
-// end included), in order, each with the sender of the message before:
-// the metadata of messages only, never a body.
-func (s *Store) conversations(ctx context.Context, b buckets) ([]messageRow, error) {
-	var rows []messageRow
-	err := s.q(ctx).Raw(`SELECT trajectory_id, sender_role, created_at, prev FROM (
-			SELECT trajectory_id, sender_role, created_at, id,
-				LAG(sender_role) OVER (PARTITION BY trajectory_id ORDER BY created_at, id) AS prev
+// waits returns the clients' waits for a reply that began in the range:
+// a client message whose message before (in its conversation) is not the
+// client's starts a wait, and the clinician's next message ends it (none
+// yet: Reply nil). The database pairs them in one pass over the messages
+// (a window per conversation) and returns only the waits, never a body.
+func (s *Store) waits(ctx context.Context, b buckets) ([]waitRow, error) {
+	var rows []waitRow
+	err := s.q(ctx).Raw(`SELECT since, reply FROM (
+			SELECT sender_role, created_at AS since,
+				LAG(sender_role) OVER (PARTITION BY trajectory_id ORDER BY created_at, id) AS prev,
+				-- the clinician's first message from this one on: a running
+				-- minimum over the conversation read backwards (one pass,
+				-- where a frame to its end would be recomputed per row)
+				MIN(CASE WHEN sender_role = ? THEN created_at END) OVER (PARTITION BY trajectory_id ORDER BY created_at DESC, id DESC
+					ROWS UNBOUNDED PRECEDING) AS reply
 			FROM coaching_messages
-			WHERE trajectory_id IN (SELECT DISTINCT trajectory_id FROM coaching_messages
-				WHERE sender_role = ? AND created_at >= ? AND created_at < ?)
-		) m WHERE created_at >= ? ORDER BY trajectory_id, created_at, id`,
-		coaching.FromClient, b.from(), b.to(), b.from()).Scan(&rows).Error
+		) m WHERE sender_role = ? AND (prev IS NULL OR prev <> ?) AND since >= ? AND since < ?`,
+		coaching.FromClinician, coaching.FromClient, coaching.FromClient, b.from(), b.to()).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("reports: conversations: %w", err)
+		return nil, fmt.Errorf("reports: waits for a reply: %w", err)
 	}
 	return rows, nil
 }
