@@ -33,6 +33,7 @@ func All() []*gormigrate.Migration {
 		idempotencyKeys(),
 		coachingNotifyLanguage(),
 		coachingReminders(),
+		selftestUnusedIndex(),
 		reportIndexes(),
 	}
 }
