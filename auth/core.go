@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Auditor records audit entries. Append must fail closed: when it returns
@@ -45,6 +46,9 @@ type Config struct {
 	Argon2 Argon2Params
 	// Throttle sets the attempt limits.
 	Throttle ThrottleConfig
+	// HashConcurrency bounds the argon2id computations running at once
+	// (HAVEN_PASSWORD_HASH_CONCURRENCY; default DefaultHashConcurrency).
+	HashConcurrency int
 	// TOTPIssuer names Haven in authenticator apps (default "Haven").
 	TOTPIssuer string
 	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
@@ -119,6 +123,7 @@ type core struct {
 	cfg      Config
 	now      func() time.Time
 	throttle *throttle
+	hashing  *hashSlots
 	// dummyHash is checked against when a nickname does not exist, so a
 	// failed sign-in takes as long either way.
 	dummyHash string
@@ -135,6 +140,7 @@ func New(store *Store, tokens *Tokens, auditor Auditor, cfg Config, now func() t
 	c := &core{
 		store: store, tokens: tokens, audit: auditor, policy: NewPasswordPolicy(), holders: holders,
 		cfg: cfg, now: now, throttle: newThrottle(cfg.Throttle, now), dummyHash: dummy,
+		hashing: newHashSlots(cfg.HashConcurrency),
 	}
 	return &Service{Sessions: &Sessions{c}, Accounts: &Accounts{c}, Staff: &Staff{c}}, nil
 }
@@ -201,7 +207,7 @@ func (s *core) newSession(ctx context.Context, st *Store, u *User) (*Session, er
 
 // newUser checks a nickname and password against the rules and returns the
 // account they make, not yet stored.
-func (s *core) newUser(role Role, nickname, password string) (*User, error) {
+func (s *core) newUser(ctx context.Context, role Role, nickname, password string) (*User, error) {
 	display, key, err := nicknameKey(nickname)
 	if err != nil {
 		return nil, err
@@ -209,7 +215,7 @@ func (s *core) newUser(role Role, nickname, password string) (*User, error) {
 	if err := s.policy.Check("password", password, display); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -316,12 +322,15 @@ func (s *core) verifyPassword(ctx context.Context, key, password string) (*User,
 	if u != nil && u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
-	ok, rehash, herr := CheckPassword(hash, password, s.cfg.Argon2)
+	ok, rehash, herr := s.checkPassword(ctx, hash, password)
+	if kind.IsUnavailable(herr) {
+		return nil, herr
+	}
 	if u == nil || u.Status != StatusActive || u.PasswordHash == nil || herr != nil || !ok {
 		return u, ErrInvalidCredentials
 	}
 	if rehash {
-		if h, err := HashPassword(password, s.cfg.Argon2); err == nil {
+		if h, err := s.hashPassword(ctx, password); err == nil {
 			_ = s.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": h})
 		}
 	}
@@ -354,7 +363,10 @@ func (s *core) reauthenticate(ctx context.Context, p Principal, password string)
 	if u.PasswordHash == nil {
 		return nil, ErrInvalidCredentials
 	}
-	ok, _, err := CheckPassword(*u.PasswordHash, password, s.cfg.Argon2)
+	ok, _, err := s.checkPassword(ctx, *u.PasswordHash, password)
+	if kind.IsUnavailable(err) {
+		return nil, err
+	}
 	if err != nil || !ok {
 		s.failAttempt(m, key)
 		return nil, ErrInvalidCredentials

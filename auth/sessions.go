@@ -40,7 +40,7 @@ func (s *Sessions) SignUp(ctx context.Context, m Meta, nickname, password string
 	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
-	u, err := s.newUser(RoleClient, nickname, password)
+	u, err := s.newUser(ctx, RoleClient, nickname, password)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassw
 		return nil, s.signInFailure(ctx, m, u, audit.ActionRecover)
 	}
 	s.passAttempt(m, key)
-	hash, err := HashPassword(newPassword, s.cfg.Argon2)
+	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,13 @@ func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.C
 		}
 		w.LessonGapDays = n
 	}
+	if v := getenv("HAVEN_PASSWORD_HASH_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			*errs = append(*errs, "HAVEN_PASSWORD_HASH_CONCURRENCY must be a whole number from 1 to 1024")
+		}
+		w.PasswordHashConcurrency = n
+	}
 	if spec := getenv("HAVEN_ENCRYPTION_KEYS"); spec != "" {
 		keys, err := seal.ParseKeys(spec)
 		if err != nil {

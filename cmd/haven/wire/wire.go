@@ -53,6 +53,9 @@ type Config struct {
 	// Argon2 and Throttle default to production values (OWASP, auth's).
 	Argon2   auth.Argon2Params
 	Throttle auth.ThrottleConfig
+	// PasswordHashConcurrency bounds the argon2id computations running at
+	// once (HAVEN_PASSWORD_HASH_CONCURRENCY; 0 is auth's default).
+	PasswordHashConcurrency int
 	// AuditKeys MAC the audit chain (HAVEN_AUDIT_KEY); without them SQLite
 	// keeps a generated key next to its database and PostgreSQL refuses to
 	// start. AuditAnchorFile receives the chain's head (the audit-anchor job).
@@ -356,7 +359,7 @@ func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *sea
 	}
 	return auth.New(users, tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer, Caseloads: caseloads,
-		Argon2: cfg.Argon2, Throttle: cfg.Throttle,
+		Argon2: cfg.Argon2, Throttle: cfg.Throttle, HashConcurrency: cfg.PasswordHashConcurrency,
 	}, cfg.Now, holders...)
 }
 
