@@ -56,6 +56,9 @@ type Config struct {
 	// PasswordHashConcurrency bounds the argon2id computations running at
 	// once (HAVEN_PASSWORD_HASH_CONCURRENCY; 0 is auth's default).
 	PasswordHashConcurrency int
+	// SessionCacheTTL is how long this process trusts a session it found
+	// live (HAVEN_SESSION_CACHE_TTL); 0 checks the database every time.
+	SessionCacheTTL time.Duration
 	// AuditKeys MAC the audit chain (HAVEN_AUDIT_KEY); without them SQLite
 	// keeps a generated key next to its database and PostgreSQL refuses to
 	// start. AuditAnchorFile receives the chain's head (the audit-anchor job).
@@ -121,7 +124,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Visits, err = visits.NewCounter(database.DB, cfg.Now, s.Sealer.Derive("visits salt"), cfg.Location); err != nil {
 		return nil, err
 	}
-	users := auth.NewStore(database.DB)
+	users := auth.NewStore(database.DB).CacheSessions(cfg.SessionCacheTTL)
 	if s.Audit, err = newAuditLog(ctx, cfg, database, users, log); err != nil {
 		return nil, err
 	}
