@@ -68,7 +68,7 @@ func (s *Staff) PendingInvitations(ctx context.Context) ([]Invitation, error) {
 // AcceptInvitation creates the invited staff account. The token works once
 // and for 72 hours; the new user enrols a second factor at first sign-in.
 func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string, profile StaffProfile) (*User, error) {
-	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
+	if ok, wait := s.throttle.signup.Allow(ctx, s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
 	if token == "" || len(token) > 256 {

@@ -363,6 +363,7 @@ func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *sea
 	return auth.New(users, tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer, Caseloads: caseloads,
 		Argon2: cfg.Argon2, Throttle: cfg.Throttle, HashConcurrency: cfg.PasswordHashConcurrency,
+		ThrottleKey: sealer.Derive("throttle key"), Log: log,
 	}, cfg.Now, holders...)
 }
 
