@@ -217,12 +217,14 @@ type backoff interface {
 func newThrottle(c ThrottleConfig, now func() time.Time, shared *sharedCounters, key []byte) *throttle {
 	c = c.withDefaults()
 	if shared != nil && len(key) > 0 {
-		lim := func(n int) limiter { return &sharedLimiter{c: shared, limit: n, window: c.Window, now: now} }
+		lim := func(name string, n int) limiter {
+			return &sharedLimiter{c: shared, name: name, limit: n, window: c.Window, now: now}
+		}
 		return &throttle{
-			pair:    lim(c.AccountFailures),
-			account: &sharedBackoff{c: shared, free: c.AccountFailures, base: time.Second, ceiling: c.AccountMaxDelay, window: c.Window, now: now},
-			source:  lim(c.SourceAttempts),
-			signup:  lim(c.SignupsPerSource),
+			pair:    lim("f:", c.AccountFailures),
+			account: &sharedBackoff{c: shared, name: "b:", free: c.AccountFailures, base: time.Second, ceiling: c.AccountMaxDelay, window: c.Window, now: now},
+			source:  lim("a:", c.SourceAttempts),
+			signup:  lim("s:", c.SignupsPerSource),
 			secret:  key,
 		}
 	}

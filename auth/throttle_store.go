@@ -99,9 +99,11 @@ func errString(err error) string {
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms) }
 
-// sharedLimiter is Limiter over sharedCounters.
+// sharedLimiter is Limiter over sharedCounters. Its rows' keys start with
+// its name: two limiters may count the same source.
 type sharedLimiter struct {
 	c      *sharedCounters
+	name   string
 	limit  int
 	window time.Duration
 	now    func() time.Time
@@ -109,7 +111,7 @@ type sharedLimiter struct {
 
 func (l *sharedLimiter) Allow(ctx context.Context, key string) (bool, time.Duration) {
 	now := l.now()
-	r, ok := l.c.hit(ctx, key, now, l.window, false)
+	r, ok := l.c.hit(ctx, l.name+key, now, l.window, false)
 	if !ok || r.N <= l.limit {
 		return true, 0
 	}
@@ -118,18 +120,19 @@ func (l *sharedLimiter) Allow(ctx context.Context, key string) (bool, time.Durat
 
 func (l *sharedLimiter) Blocked(ctx context.Context, key string) (bool, time.Duration) {
 	now := l.now()
-	r, ok := l.c.get(ctx, key, now)
+	r, ok := l.c.get(ctx, l.name+key, now)
 	if !ok || r.N < l.limit {
 		return false, 0
 	}
 	return true, msTime(r.ExpiresMS).Sub(now)
 }
 
-func (l *sharedLimiter) Reset(ctx context.Context, key string) { l.c.reset(ctx, key) }
+func (l *sharedLimiter) Reset(ctx context.Context, key string) { l.c.reset(ctx, l.name+key) }
 
 // sharedBackoff is Backoff over sharedCounters.
 type sharedBackoff struct {
 	c             *sharedCounters
+	name          string
 	free          int
 	base, ceiling time.Duration
 	window        time.Duration
@@ -138,7 +141,7 @@ type sharedBackoff struct {
 
 func (b *sharedBackoff) Wait(ctx context.Context, key string) time.Duration {
 	now := b.now()
-	r, ok := b.c.get(ctx, key, now)
+	r, ok := b.c.get(ctx, b.name+key, now)
 	if !ok || r.N < b.free {
 		return 0
 	}
@@ -150,10 +153,10 @@ func (b *sharedBackoff) Wait(ctx context.Context, key string) time.Duration {
 }
 
 func (b *sharedBackoff) Fail(ctx context.Context, key string) {
-	b.c.hit(ctx, key, b.now(), b.window, true)
+	b.c.hit(ctx, b.name+key, b.now(), b.window, true)
 }
 
-func (b *sharedBackoff) Reset(ctx context.Context, key string) { b.c.reset(ctx, key) }
+func (b *sharedBackoff) Reset(ctx context.Context, key string) { b.c.reset(ctx, b.name+key) }
 
 // The in-memory Limiter and Backoff behind the same methods, for a
 // Service without shared counters (Config.ThrottleKey unset).
