@@ -3,6 +3,7 @@ package frontend
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -33,4 +34,38 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("selftest-form-gzip", func(b *testing.B) { run(b, "/en/selftest/phq9", true) })
 	b.Run("selftest-form-plain", func(b *testing.B) { run(b, "/en/selftest/phq9", false) })
 	b.Run("info-page-gzip", func(b *testing.B) { run(b, "/en/info/signs", true) })
+}
+
+// BenchmarkStepSave is a signed-in client's whole POST of a course step
+// through the site (session cookie, CSRF token, form parsing, the domain
+// method, the answer sealed and saved): an autosave (204) and "Continue"
+// (303 to the next step), against /bench-healthz of the same run.
+func BenchmarkStepSave(b *testing.B) {
+	e := newAccountEnv(b)
+	e.engine.GET("/bench-healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	if w := e.post("/en/account/signup", "/en/account/signup", url.Values{"nickname": {"bench"}, "password": {"a long enough password 1"}}); w.Code != http.StatusCreated {
+		b.Fatalf("sign up: %d", w.Code)
+	}
+	const step = "/en/selfhelp/lesson/understanding/complaints"
+	if w := e.do(http.MethodGet, step, nil); w.Code != http.StatusOK {
+		b.Fatalf("open: %d", w.Code)
+	}
+	run := func(b *testing.B, method, target string, form url.Values, want int, headers ...string) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if form != nil {
+				form.Set(csrfField, e.jar[cookieCSRF])
+			}
+			if w := e.do(method, target, form, headers...); w.Code != want {
+				b.Fatalf("%s %s: %d, want %d", method, target, w.Code, want)
+			}
+		}
+	}
+	b.Run("baseline-healthz", func(b *testing.B) { run(b, http.MethodGet, "/bench-healthz", nil, http.StatusOK) })
+	b.Run("autosave", func(b *testing.B) {
+		run(b, http.MethodPost, step, url.Values{"f-recognised": {"tired"}}, http.StatusNoContent, "X-Haven-Autosave", "1")
+	})
+	b.Run("continue", func(b *testing.B) {
+		run(b, http.MethodPost, step, url.Values{"f-recognised": {"tired"}, "action": {"continue"}}, http.StatusSeeOther)
+	})
 }
