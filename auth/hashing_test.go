@@ -64,12 +64,22 @@ func TestSignInConcurrencyIsBounded(t *testing.T) {
 // deadline fails as Unavailable (503 with Retry-After) with ErrBusy, and
 // counts no failed attempt: the same sign-in succeeds once a slot is free.
 func TestSignInBusyIsUnavailable(t *testing.T) {
-	heavy := auth.Argon2Params{Memory: 16 * 1024, Time: 8, Threads: 1, SaltLen: 16, KeyLen: 32}
-	svc := hashingService(t, 1, heavy)
+	svcs := wiretest.New(t, wiretest.WithConfig(func(cfg *wire.Config) {
+		cfg.JWTKeys, cfg.Argon2, cfg.PasswordHashConcurrency = []auth.Key{testKey}, fastArgon2, 1
+	}))
+	svc := svcs.Auth
 	for _, nick := range []string{"holder", "waiter"} {
 		if _, err := svc.Sessions.SignUp(context.Background(), meta(nick), nick, goodPassword); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The holder's hash takes seconds to check, so the slot stays taken.
+	heavy, err := auth.HashPassword(goodPassword, auth.Argon2Params{Memory: 16 * 1024, Time: 48, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svcs.DB.Exec("UPDATE users SET password_hash = ? WHERE nickname = ?", heavy, "holder").Error; err != nil {
+		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -82,9 +92,9 @@ func TestSignInBusyIsUnavailable(t *testing.T) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	_, err := svc.Sessions.Login(ctx, meta("waiter"), "waiter", goodPassword)
+	_, err = svc.Sessions.Login(ctx, meta("waiter"), "waiter", goodPassword)
 	if !errors.Is(err, auth.ErrBusy) || !kind.IsUnavailable(err) {
 		t.Errorf("a sign-in without a slot: %v, want ErrBusy as Unavailable", err)
 	}
