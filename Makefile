@@ -17,7 +17,7 @@ RELEASE_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -tags nomsgpack -ldflags "$
 IMAGE ?= localhost/haven
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: run demo build image test test-short bench lint fuzz e2e-deps
+.PHONY: run demo build image test test-short bench bench-load lint fuzz e2e-deps
 
 run:
 	$(GO) run ./cmd/haven serve
@@ -66,6 +66,24 @@ test-short:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# The load harness (docs/BENCHMARKS.md): builds Haven as released, the
+# baseline (bench/baseline) and the generator (cmd/havenbench), starts
+# Haven on PostgreSQL and on SQLite and the baseline on free ports with
+# fresh databases (BENCH_HAVEN_DB and BENCH_BASE_DB on BENCH_PG, dropped
+# and created), sets up and measures for about eight minutes, stops them and prints the
+# tables; the figures also go to bench-load.json. Not part of `make test`.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+BENCH_HAVEN_DB ?= haven_bench
+BENCH_BASE_DB ?= haven_bench_base
+BENCH_ARGS ?=
+bench-load:
+	mkdir -p bin/bench
+	$(RELEASE_BUILD) -o bin/bench/haven ./cmd/haven
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/bench/baseline ./bench/baseline
+	$(GO) build -o bin/bench/havenbench ./cmd/havenbench
+	bin/bench/havenbench -haven bin/bench/haven -baseline bin/bench/baseline -pg '$(BENCH_PG)' \
+		-haven-db $(BENCH_HAVEN_DB) -baseline-db $(BENCH_BASE_DB) -out bench-load.json $(BENCH_ARGS)
 
 # What the browser tests (frontend/e2e) need: their npm packages (axe-core,
 # pinned in package-lock.json) and Chromium, which comes from the system's

@@ -349,6 +349,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"GET /api/v1/me/access-log":       {want: only(200, asClient)},
 		"POST /api/v1/me/selftests/claim": {want: only(422, asClient), body: map[string]any{"claim_token": "not-a-token"}},
 		"GET /api/v1/me/selftests":        {want: only(200, asClient)},
+		"GET /api/v1/me/fhir":             {want: only(200, asClient)},
 
 		"GET /api/v1/clients":          {want: only(200, asCoordinator)},
 		"GET /api/v1/clients/:id":      {want: only(200, asClinician, asCoordinator), path: "/api/v1/clients/" + clientID},
@@ -405,6 +406,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"GET /api/v1/caseload/pending-feedback":                           {want: only(200, asClinician)},
 		"GET /api/v1/trajectories/:id/work/:programme":                    {want: only(200, asClinician), path: traj + "/work/depression"},
 		"GET /api/v1/trajectories/:id/diary":                              {want: only(200, asClinician), path: traj + "/diary"},
+		"GET /api/v1/trajectories/:id/fhir":                               {want: only(200, asClinician), path: traj + "/fhir"},
 		"PUT /api/v1/trajectories/:id/lessons/:programme":                 {want: only(422, asClinician), path: traj + "/lessons/depression", body: map[string]any{"lessons": []string{"no-such-lesson"}}},
 		"POST /api/v1/trajectories/:id/feedback":                          {want: only(422, asClinician), path: traj + "/feedback", body: map[string]any{"lesson": "understanding", "body": ""}},
 		"POST /api/v1/trajectories/:id/contacts":                          {want: only(422, asClinician), path: traj + "/contacts", body: map[string]any{"mode": "letter", "occurred_at": "2026-01-05T10:00:00Z", "minutes": 30}},

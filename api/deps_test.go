@@ -20,7 +20,7 @@ func register(t testing.TB, engine *gin.Engine, svcs *wire.Services, log *slog.L
 		ready = svcs.DB
 	}
 	err := api.Register(engine, api.Deps{
-		Log: log, Ready: ready, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports,
+		Log: log, Ready: ready, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR,
 		DefaultLanguage: "nl", MaxBodyBytes: maxBody,
 	}, nil)
 	if err != nil {

@@ -11,12 +11,14 @@ import (
 )
 
 // monthlyReport answers the monthly report for ?from=YYYY-MM&to=YYYY-MM
-// (by default the last twelve months), as JSON or, with ?format=csv or
+// (by default the last twelve months; for a researcher, one closed
+// calendar quarter, by default the last), as JSON or, with ?format=csv or
 // Accept: text/csv, as a CSV download. Aggregates only: exact counts for
 // coordinators, every count suppressed for researchers (the domain decides
 // from the role); nothing in it is a person's record.
 func (h *handlers) monthlyReport(c *gin.Context) {
-	from, to, err := h.Reports.Range(c.Query("from"), c.Query("to"))
+	aud := reports.AudienceFor(principal(c).Role)
+	from, to, err := h.Reports.Range(aud, c.Query("from"), c.Query("to"))
 	if err != nil {
 		h.respondError(c, err)
 		return
@@ -29,7 +31,7 @@ func (h *handlers) monthlyReport(c *gin.Context) {
 			map[string]string{"format": "must be json or csv"})
 		return
 	}
-	r, err := h.Reports.Monthly(c.Request.Context(), from, to, reports.AudienceFor(principal(c).Role))
+	r, err := h.Reports.Monthly(c.Request.Context(), from, to, aud)
 	if err != nil {
 		h.respondError(c, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haven-mh/haven/auth"
 )
@@ -144,8 +145,9 @@ func TestMonthlyReportBreakdownsAPI(t *testing.T) {
 	}
 }
 
-// TestMonthlyReportResearcherAPI: a researcher gets the report with no
-// exact figure: this month's one self-test is hidden in its series.
+// TestMonthlyReportResearcherAPI: a researcher gets the report of the last
+// closed quarter with no exact figure: the quarter's one self-test is
+// hidden in its series; any other range is refused with the rule.
 func TestMonthlyReportResearcherAPI(t *testing.T) {
 	a := newAcctAPI(t, auth.ThrottleConfig{})
 	a.staff(auth.RoleCoordinator, "coordinator", "")
@@ -153,6 +155,21 @@ func TestMonthlyReportResearcherAPI(t *testing.T) {
 	token := a.login("researcher")
 	if r := a.do("POST", "/api/v1/selftest/instruments/phq9/submissions", "", phq9Body("en", 1, 1, 1, 1, 1, 1, 1, 1, 0)); r.code != 201 {
 		t.Fatalf("self-test: %d %s", r.code, r.raw)
+	}
+	// Taken in the last quarter that has ended, in its middle month.
+	quarter := lastClosedQuarter(t, a.clock.Now())
+	if err := a.db.DB.Exec("UPDATE selftest_submissions SET created_at = ?", quarter.AddDate(0, 1, 10)).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct{ from, to, field string }{
+		{quarter.AddDate(0, 1, 0).Format("2006-01"), quarter.AddDate(0, 2, 0).Format("2006-01"), "from"},
+		{quarter.Format("2006-01"), quarter.AddDate(0, 5, 0).Format("2006-01"), "to"},
+		{quarter.AddDate(0, 3, 0).Format("2006-01"), quarter.AddDate(0, 5, 0).Format("2006-01"), "to"},
+	} {
+		r := a.do("GET", "/api/v1/reports/monthly?from="+q.from+"&to="+q.to, token, nil)
+		if r.code != 422 || !strings.Contains(r.raw, `"`+q.field+`":"a researcher's report covers`) {
+			t.Errorf("researcher asks %s–%s: %d %s, want 422 on %s", q.from, q.to, r.code, r.raw, q.field)
+		}
 	}
 	r := a.do("GET", "/api/v1/reports/monthly", token, nil)
 	if r.code != 200 {
@@ -185,10 +202,9 @@ func TestMonthlyReportResearcherAPI(t *testing.T) {
 			continue
 		}
 		found = true
-		last := len(s.Table.ColTotals) - 1
 		mild := slices.Index(s.Table.Rows, "mild")
-		if mild < 0 || s.Table.Cells[mild][last].N != nil || s.Table.ColTotals[last].N != nil {
-			t.Errorf("this month's mild PHQ-9 or its total is shown: %+v", s.Table)
+		if mild < 0 || len(s.Table.ColTotals) != 3 || s.Table.Cells[mild][1].N != nil || s.Table.ColTotals[1].N != nil {
+			t.Errorf("the quarter's mild PHQ-9 or its month's total is shown: %+v", s.Table)
 		}
 	}
 	if !found {
@@ -198,4 +214,18 @@ func TestMonthlyReportResearcherAPI(t *testing.T) {
 	if csv.code != 200 || strings.Contains(csv.raw, ",info,page_views,,") || !strings.Contains(csv.raw, ",selftest,band:phq9,mild,suppressed\n") {
 		t.Errorf("researcher's CSV: %d\n%s", csv.code, csv.raw)
 	}
+}
+
+// lastClosedQuarter is the first instant of the last calendar quarter that
+// has ended at now, in Brussels (the tests' report zone), worked out
+// apart from the reports package.
+func lastClosedQuarter(t *testing.T, now time.Time) time.Time {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := now.In(loc)
+	start := time.Date(n.Year(), n.Month()-(n.Month()-1)%3, 1, 0, 0, 0, 0, loc)
+	return start.AddDate(0, -3, 0)
 }

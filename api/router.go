@@ -21,6 +21,7 @@ import (
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/selftest/fhir"
 )
 
 // Readiness reports whether this process should be sent requests: its
@@ -52,6 +53,8 @@ type Deps struct {
 	Coaching *coaching.Service
 	// Reports builds the monthly report.
 	Reports *reports.Service
+	// FHIR exports a client's questionnaire results (FHIR R4).
+	FHIR *fhir.Service
 	// Idempotency runs each POST sent with an Idempotency-Key once.
 	Idempotency Idempotency
 }
@@ -135,8 +138,8 @@ func Register(r *gin.Engine, d Deps, web gin.HandlerFunc) error {
 	if d.ReadyTimeout <= 0 {
 		d.ReadyTimeout = 2 * time.Second
 	}
-	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.Reports == nil || d.Ready == nil || d.Idempotency == nil {
-		return fmt.Errorf("api: Register needs every service (Ready, Selftest, Auth, Audit, Selfhelp, Coaching, Reports, Idempotency)")
+	if d.Selftest == nil || d.Auth == nil || d.Audit == nil || d.Selfhelp == nil || d.Coaching == nil || d.Reports == nil || d.FHIR == nil || d.Ready == nil || d.Idempotency == nil {
+		return fmt.Errorf("api: Register needs every service (Ready, Selftest, Auth, Audit, Selfhelp, Coaching, Reports, FHIR, Idempotency)")
 	}
 	spec, err := SpecJSON()
 	if err != nil {

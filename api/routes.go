@@ -70,6 +70,8 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 	a.GET("/me/access-log", client, h.accessLog)
 	a.POST("/me/selftests/claim", client, h.claimSelftest)
 	a.GET("/me/selftests", client, h.mySelftests)
+	// My questionnaire results as a FHIR R4 Bundle (selftest/fhir).
+	a.GET("/me/fhir", client, h.myFHIR)
 
 	// Client records: the per-resource policy decides and audits.
 	a.GET("/clients", coordinator, h.listClients)
@@ -145,6 +147,7 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		a.GET("/caseload/pending-feedback", clinician, h.pendingFeedback)
 		a.GET("/trajectories/:id/work/:programme", clinician, h.work)
 		a.GET("/trajectories/:id/diary", clinician, h.clientDiary)
+		a.GET("/trajectories/:id/fhir", clinician, h.clientFHIR)
 		a.PUT("/trajectories/:id/lessons/:programme", clinician, h.assignLessons)
 		a.POST("/trajectories/:id/feedback", clinician, h.giveFeedback)
 		a.POST("/trajectories/:id/contacts", clinician, h.logContact)

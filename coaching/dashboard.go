@@ -111,7 +111,7 @@ func (s *Service) rows(ctx context.Context, ts []Trajectory) ([]Row, error) {
 		r.Unread = st.unreadFromClient
 		if w, ok := waiting[t.ID]; ok {
 			r.WaitingSince = &w
-			r.Overdue = WorkingDays(w, now, s.cfg.Location) > s.cfg.ResponseDays
+			r.Overdue = LateReply(w, now, s.cfg.ResponseDays, s.cfg.Location)
 		}
 		for _, a := range alerts {
 			if a.TrajectoryID == t.ID {
@@ -187,7 +187,7 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal) (*Overview, er
 		names[c.ID] = c.Name
 	}
 	for _, t := range active {
-		if w, ok := waiting[t.ID]; ok && WorkingDays(w, now, s.cfg.Location) > s.cfg.ResponseDays {
+		if w, ok := waiting[t.ID]; ok && LateReply(w, now, s.cfg.ResponseDays, s.cfg.Location) {
 			w := w
 			// Coordinators see whose reply is late, not the client: the
 			// row names the clinician.

@@ -2,7 +2,6 @@ package coaching
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -147,47 +146,6 @@ func (s *Service) feedbackOf(ctx context.Context, t *Trajectory, lessonID string
 		}
 	}
 	return out, nil
-}
-
-// FeedbackWait is a feedback moment waiting for the clinician.
-type FeedbackWait struct {
-	Pending bool
-	// By is when the clinician's feedback is due (the response target in
-	// working days after the client finished the step).
-	By time.Time
-}
-
-// FeedbackPending answers the course: inside a trajectory that runs, a
-// client who finished a feedback moment in lessonID at since (during the
-// trajectory) continues past it only once their clinician has given
-// feedback on that lesson after since. Outside a trajectory, or for a
-// moment finished before it began, nothing waits.
-func (s *Service) FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (FeedbackWait, error) {
-	t, err := s.store.OpenTrajectory(ctx, clientID)
-	if errors.Is(err, ErrNotFound) {
-		return FeedbackWait{}, nil
-	}
-	if err != nil {
-		return FeedbackWait{}, err
-	}
-	if t.State != StateActive {
-		return FeedbackWait{}, nil
-	}
-	if t.StartedAt == nil || since.Before(*t.StartedAt) {
-		// Finished before the trajectory began: the self-paced course
-		// did not wait then, and no clinician is asked to answer it now
-		// (PendingFeedback leaves it out the same way).
-		return FeedbackWait{}, nil
-	}
-	var n int64
-	err = s.store.q(ctx).Model(&feedback{}).Where("trajectory_id = ? AND lesson_id = ? AND created_at >= ?", t.ID, lessonID, since).Count(&n).Error
-	if err != nil {
-		return FeedbackWait{}, fmt.Errorf("coaching: feedback given: %w", err)
-	}
-	if n > 0 {
-		return FeedbackWait{}, nil
-	}
-	return FeedbackWait{Pending: true, By: s.addWorkingDays(since, s.cfg.ResponseDays)}, nil
 }
 
 // addWorkingDays is t plus n working days (Monday to Friday).

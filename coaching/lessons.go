@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
@@ -58,27 +59,58 @@ func (s *Service) AssignLessons(ctx context.Context, p auth.Principal, id, progr
 	return s.record(ctx, p, t, audit.ActionClientChange, "trajectory:"+t.ID+":lessons")
 }
 
-// AssignedLessons answers the course: the lessons the clinician set for
-// clientID in programmeID, in order, and whether a clinician guides the
-// course at all (a trajectory running with lessons set).
-func (s *Service) AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error) {
+// CourseGuidance is the guided trajectory's say over a client's course,
+// in one answer for the course (modules.Guidance, through the wire relay).
+type CourseGuidance struct {
+	// Running is set while the client's trajectory runs (active).
+	Running bool
+	Started time.Time
+	// Assigned is the lessons the clinician set in the programme, in
+	// their order.
+	Assigned []string
+	// LastFeedback is, by lesson, when the clinician last gave feedback
+	// on it in this trajectory.
+	LastFeedback map[string]time.Time
+	// DueBy is when feedback on a moment finished at since is due: the
+	// response target in working days.
+	DueBy func(since time.Time) time.Time
+}
+
+// CourseGuidance answers the course about clientID's course in
+// programmeID. Outside a running trajectory it is the zero value after one
+// indexed lookup (every self-help client's case); inside, two more: the
+// lessons set and the latest feedback per lesson.
+func (s *Service) CourseGuidance(ctx context.Context, clientID, programmeID string) (CourseGuidance, error) {
 	t, err := s.store.OpenTrajectory(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, false, nil
+		return CourseGuidance{}, nil
 	}
-	if err != nil || t.State != StateActive {
-		return nil, false, err
+	if err != nil {
+		return CourseGuidance{}, err
 	}
+	if t.State != StateActive || t.StartedAt == nil {
+		return CourseGuidance{}, nil
+	}
+	g := CourseGuidance{Running: true, Started: t.StartedAt.UTC(), LastFeedback: map[string]time.Time{},
+		DueBy: func(since time.Time) time.Time { return s.addWorkingDays(since, s.cfg.ResponseDays) }}
 	var rows []lessonAssignment
 	if err := s.store.q(ctx).Where("trajectory_id = ? AND programme_id = ?", t.ID, programmeID).Order("position").Find(&rows).Error; err != nil {
-		return nil, false, fmt.Errorf("coaching: assigned lessons: %w", err)
+		return CourseGuidance{}, fmt.Errorf("coaching: assigned lessons: %w", err)
 	}
-	if len(rows) == 0 {
-		return nil, false, nil
+	for _, r := range rows {
+		g.Assigned = append(g.Assigned, r.LessonID)
 	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.LessonID
+	// A trajectory has a handful of feedback rows (one or two per
+	// lesson); the latest per lesson is kept here rather than with MAX,
+	// which SQLite returns as text.
+	var given []feedback
+	if err := s.store.q(ctx).Select("lesson_id", "created_at").Where("trajectory_id = ?", t.ID).Find(&given).Error; err != nil {
+		return CourseGuidance{}, fmt.Errorf("coaching: feedback given: %w", err)
 	}
-	return out, true, nil
+	for _, f := range given {
+		if f.CreatedAt.After(g.LastFeedback[f.LessonID]) {
+			g.LastFeedback[f.LessonID] = f.CreatedAt.UTC()
+		}
+	}
+	return g, nil
 }

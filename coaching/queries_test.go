@@ -3,6 +3,9 @@ package coaching_test
 import (
 	"context"
 	"testing"
+
+	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/coaching"
 )
 
 // TestCaseloadReadsAreAFixedNumberOfQueries: the clinician's dashboard and
@@ -53,5 +56,28 @@ func TestCaseloadReadsAreAFixedNumberOfQueries(t *testing.T) {
 		} else {
 			t.Logf("%s: %d statements for 5 or 40 clients", r.name, c[5])
 		}
+	}
+}
+
+// TestCourseGuidanceForASelfHelpClient: the course asks the guided
+// trajectory about every read; for a client with no trajectory (every
+// self-help client) the answer is "none" after one statement, and for a
+// client in a running trajectory it carries the clinician's order and the
+// feedback given in a fixed number.
+func TestCourseGuidanceForASelfHelpClient(t *testing.T) {
+	ctx := context.Background()
+	cl := newCaseload(t, 1)
+	res, err := cl.svcs.Auth.Sessions.SignUp(ctx, auth.Meta{Source: "alone"}, "on-my-own", "lange zin als wachtwoord")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := cl.svcs.Selfhelp.Library().Programmes()[0]
+	stmts := countStatements(t, cl.svcs.DB.DB)
+	var g coaching.CourseGuidance
+	if n := stmts.during(func() { g, err = cl.svcs.Coaching.CourseGuidance(ctx, res.User.ID, prog.ID) }); err != nil || n != 1 || g.Running {
+		t.Errorf("no trajectory: %d statements, running %v, %v; want one statement and no guidance", n, g.Running, err)
+	}
+	if n := stmts.during(func() { g, err = cl.svcs.Coaching.CourseGuidance(ctx, cl.clients[0].UserID, prog.ID) }); err != nil || n != 3 || !g.Running || g.DueBy == nil {
+		t.Errorf("running trajectory: %d statements, %+v, %v; want three and a running guidance", n, g, err)
 	}
 }

@@ -354,18 +354,25 @@ func (s *Site) passwordSubmit(c *gin.Context) {
 	s.render(c, http.StatusOK, "account_message", v)
 }
 
-func (s *Site) deletePage(v *view) formPage {
-	return formPage{Heading: v.T("account.data.title"),
+func (s *Site) deletePage(v *view, p auth.Principal) formPage {
+	f := formPage{Heading: v.T("account.data.title"),
 		Lead:   []string{v.T("account.data.download_text"), v.T("account.data.delete_text")},
 		Action: v.Href("/account/delete"), Submit: v.T("account.data.delete_submit"), Danger: true,
 		Fields: []field{{Name: "password", Type: "password", Label: v.T("account.field.password"), Autocomplete: "current-password"}},
-		Links: []linkView{{Href: v.Href("/account/data/export"), Text: v.T("account.data.download")},
-			{Href: v.Href("/account"), Text: v.T("account.home.title")}}}
+		Links:  []linkView{{Href: v.Href("/account/data/export"), Text: v.T("account.data.download")}}}
+	// A client's questionnaire results for another care provider's
+	// system (FHIR), when the export is there.
+	if s.FHIR != nil && p.Role == auth.RoleClient {
+		f.Lead = append(f.Lead[:1:1], v.T("account.data.fhir_text"), f.Lead[1])
+		f.Links = append(f.Links, linkView{Href: v.Href("/account/data/fhir"), Text: v.T("account.data.fhir")})
+	}
+	f.Links = append(f.Links, linkView{Href: v.Href("/account"), Text: v.T("account.home.title")})
+	return f
 }
 
 func (s *Site) dataPage(c *gin.Context) {
 	v := s.accountView(c, "account.data.title", "/account/data")
-	s.renderAccountForm(c, http.StatusOK, v, s.deletePage(v), "")
+	s.renderAccountForm(c, http.StatusOK, v, s.deletePage(v, signedIn(c)), "")
 }
 
 func (s *Site) dataExport(c *gin.Context) {
@@ -381,7 +388,7 @@ func (s *Site) deleteSubmit(c *gin.Context) {
 	v := s.accountView(c, "account.data.title", "/account/data")
 	p := signedIn(c)
 	if err := s.Auth.Accounts.Erase(c.Request.Context(), p, c.PostForm("password")); err != nil {
-		f := s.deletePage(v)
+		f := s.deletePage(v, p)
 		msg, known := formError(v, err, f.Fields)
 		if !known {
 			msg = v.T("account.data.staff")

@@ -458,6 +458,9 @@ type caseRecordView struct {
 	Notify        bool
 	Notifications []caseNotificationRow
 	History       []caseHistoryRow
+	// FHIR is the download of the client's questionnaire results (a FHIR
+	// file), when the export is there and the care is the clinician's.
+	FHIR string
 }
 
 // caseTerm is one term and its description in a summary list.
@@ -584,6 +587,9 @@ func (s *Site) renderRecord(c *gin.Context, status int, failed string, ack *case
 			rv.Schedule = append(rv.Schedule, row)
 		}
 		rv.Trend, rv.TrendTags = caseTrend(v, r.Trend)
+		if s.FHIR != nil {
+			rv.FHIR = v.Href("/caseload/" + t.ID + "/fhir")
+		}
 		if len(r.Trend.Scores) > 1 {
 			rv.TrendChange = v.T("caseload.trend.change", "Change", signedChange(r.Trend.Change))
 		}

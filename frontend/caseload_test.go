@@ -318,9 +318,9 @@ func TestCaseloadLessonsFeedbackContacts(t *testing.T) {
 	if code != http.StatusSeeOther || loc != lessons+"?done=lessons" {
 		t.Fatalf("assign lessons: %d → %s", code, loc)
 	}
-	order, guided, err := e.site.Coaching.AssignedLessons(context.Background(), client.UserID, p.ID)
-	if err != nil || !guided || strings.Join(order, ",") != third.ID+","+second.ID {
-		t.Errorf("assigned %v (guided %v, %v), want %s then %s", order, guided, err, third.ID, second.ID)
+	g, err := e.site.Coaching.CourseGuidance(context.Background(), client.UserID, p.ID)
+	if err != nil || !g.Running || strings.Join(g.Assigned, ",") != third.ID+","+second.ID {
+		t.Errorf("assigned %v (running %v, %v), want %s then %s", g.Assigned, g.Running, err, third.ID, second.ID)
 	}
 	// Feedback on the lesson, from its page.
 	lesson := lessons + "/" + first.ID

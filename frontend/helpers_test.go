@@ -48,7 +48,7 @@ func testDeps(t testing.TB) (Deps, *db.DB) {
 	// The services can send mail; whether a page offers it is
 	// Deps.MailConfigured, which tests set.
 	svcs := wiretest.New(t, wiretest.WithMail())
-	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, DefaultLanguage: "nl"}, svcs.DB
+	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR, DefaultLanguage: "nl"}, svcs.DB
 }
 
 // do sends a request through the whole engine. headers are name, value

@@ -38,6 +38,7 @@ func reportsKeys() []string {
 
 type reportsView struct {
 	From, To  string
+	Hint      string // the form fields' hint
 	FromError string
 	ToError   string
 	CSV       string
@@ -75,23 +76,28 @@ type reportCell struct {
 
 func (s *Site) reportsPage(c *gin.Context) {
 	v := s.staffView(c, "reports.title", "/reports")
-	from, to, err := s.Reports.Range(c.Query("from"), c.Query("to"))
-	rv := reportsView{From: c.Query("from"), To: c.Query("to")}
+	aud := reportAudience(c)
+	from, to, err := s.Reports.Range(aud, c.Query("from"), c.Query("to"))
+	rv := reportsView{From: c.Query("from"), To: c.Query("to"), Hint: v.T("reports.form.hint")}
+	fromError, toError := "reports.error.from", "reports.error.to"
+	if aud == reports.AudienceResearcher {
+		rv.Hint, fromError, toError = v.T("reports.form.hint_researcher"), "reports.error.quarter_from", "reports.error.quarter_to"
+	}
 	var fe fieldErrors
 	if errors.As(err, &fe) {
 		if _, bad := fe.FieldErrors()["from"]; bad {
-			rv.FromError = v.T("reports.error.from")
+			rv.FromError = v.T(fromError)
 			v.Errors = append(v.Errors, errorLink{Href: "#from", Text: rv.FromError})
 		}
 		if _, bad := fe.FieldErrors()["to"]; bad {
-			rv.ToError = v.T("reports.error.to")
+			rv.ToError = v.T(toError)
 			v.Errors = append(v.Errors, errorLink{Href: "#to", Text: rv.ToError})
 		}
 		v.Data = rv
 		s.render(c, http.StatusUnprocessableEntity, "reports", v)
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, aud)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -112,14 +118,15 @@ func (s *Site) reportsPage(c *gin.Context) {
 // reportsCSV is the report as a CSV download (reports.WriteCSV's format,
 // the same as the API's).
 func (s *Site) reportsCSV(c *gin.Context) {
-	from, to, err := s.Reports.Range(c.Query("from"), c.Query("to"))
+	aud := reportAudience(c)
+	from, to, err := s.Reports.Range(aud, c.Query("from"), c.Query("to"))
 	if err != nil {
 		// The page says what is wrong with the range.
 		q := url.Values{"from": {c.Query("from")}, "to": {c.Query("to")}}
 		redirect(c, http.StatusSeeOther, "/"+s.langOf(c)+"/reports?"+q.Encode())
 		return
 	}
-	r, err := s.Reports.Monthly(c.Request.Context(), from, to, reportAudience(c))
+	r, err := s.Reports.Monthly(c.Request.Context(), from, to, aud)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -219,12 +226,13 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 
 	gd := table("guidance", v.T("reports.guidance.title"), []string{v.T("reports.col.applications"), v.T("reports.col.entrants"),
 		v.T("reports.col.completed_trajectories"), v.T("reports.col.early_exits"), v.T("reports.col.referrals"), v.T("reports.col.withdrawn"),
-		v.T("reports.col.extensions"), v.T("reports.col.days_to_start"), v.T("reports.col.days_to_contact")}, func(f reports.Figures) []string {
+		v.T("reports.col.extensions"), v.T("reports.col.days_to_start"), v.T("reports.col.days_to_contact"),
+		v.T("reports.col.days_from_selftest")}, func(f reports.Figures) []string {
 		g := f.Guidance
 		return []string{n(g.Applications), n(g.Entrants), n(g.Completed), n(g.EarlyExits), n(g.Referrals), n(g.Withdrawn), n(g.Extensions),
-			med(g.DaysToStart), med(g.DaysToFirstContact)}
+			med(g.DaysToStart), med(g.DaysToFirstContact), med(g.DaysFromSelftest)}
 	})
-	gd.Notes = []string{v.T("reports.guidance.note"), v.T("reports.median_note")}
+	gd.Notes = []string{v.T("reports.guidance.note"), v.T("reports.guidance.selftest_note"), v.T("reports.median_note")}
 	gd.Charts = []barChartView{monthly("chart-entrants", v.T("reports.chart.entrants"), func(f reports.Figures) int64 { return f.Guidance.Entrants })}
 	rv.Tables = append(rv.Tables, gd)
 	care := table("guidance-care", v.T("reports.care.title"), []string{v.T("reports.col.days_in_care"), v.T("reports.col.messages_client"),
@@ -234,6 +242,13 @@ func (s *Site) buildReport(v *view, r *reports.Report, rv *reportsView) {
 	})
 	care.Notes = []string{v.T("reports.care.note")}
 	rv.Tables = append(rv.Tables, care)
+	replies := table("guidance-replies", v.T("reports.replies.title"), []string{v.T("reports.col.reply_waits"), v.T("reports.replies.in_target"),
+		v.T("reports.replies.late"), v.T("reports.replies.overdue"), v.T("reports.replies.open"), v.T("reports.col.hours_to_reply")}, func(f reports.Figures) []string {
+		rp := f.Guidance.Replies
+		return []string{n(rp.Waits), n(rp.InTarget), n(rp.Late), n(rp.Overdue), n(rp.Open), med(rp.HoursToReply)}
+	})
+	replies.Notes = []string{v.T("reports.replies.note", "Days", r.ReplyTargetDays)}
+	rv.Tables = append(rv.Tables, replies)
 
 	reason := func(key string) string {
 		if key == reports.ReasonUnknown {

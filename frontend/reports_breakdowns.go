@@ -212,13 +212,14 @@ var seriesLabels = map[string]string{
 	"lapses": "reports.col.lapses", "returns": "reports.col.returns", "applications": "reports.col.applications",
 	"entrants": "reports.col.entrants", "completed": "reports.col.completed_trajectories", "early_exits": "reports.exits.title",
 	"referrals": "reports.referrals.title", "withdrawn": "reports.col.withdrawn", "extensions": "reports.col.extensions",
+	"steps": "reports.funnel.title", "replies": "reports.replies.title",
 }
 
 // buildSeries lays a researcher's series out: a section per module, a
 // table per figure (its months, the total), every count suppressed.
 func (s *Site) buildSeries(v *view, ss *reports.SeriesSection, matrix matrixFunc, rv *reportsView) {
 	headings := map[string]string{"info": "reports.reach.title", "selftest": "reports.reach.title",
-		"selfhelp": "reports.selfhelp.title", "guidance": "reports.guidance.title"}
+		"selfhelp": "reports.selfhelp.title", "guidance": "reports.guidance.title", "funnel": "reports.funnel.title"}
 	reason := func(key string) string {
 		if key == reports.ReasonUnknown {
 			return v.T("reports.reason." + key)
@@ -246,8 +247,13 @@ func (s *Site) buildSeries(v *view, ss *reports.SeriesSection, matrix matrixFunc
 			caption = v.T(seriesLabels[figure]) + ": " + s.caseInstrument(instrument)
 		default:
 			caption = v.T(seriesLabels[figure])
-			if figure == "early_exits" || figure == "referrals" {
+			switch figure {
+			case "early_exits", "referrals":
 				rowLabel = reason
+			case "steps":
+				rowLabel = func(step string) string { return v.T("reports.step." + step) }
+			case "replies":
+				rowLabel = func(key string) string { return v.T("reports.replies." + key) }
 			}
 		}
 		rv.Breakdowns[i].Tables = append(rv.Breakdowns[i].Tables,

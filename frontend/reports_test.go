@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
 )
 
@@ -24,7 +25,6 @@ func TestReportsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	month := time.Now().In(e.site.Reports.Location()).Format("2006-01")
-
 	tests := []struct {
 		lang  string
 		wants []string
@@ -125,9 +125,11 @@ func TestReportsPage(t *testing.T) {
 	}
 }
 
-// TestReportsPageResearcher: a researcher's page has no exact table: every
-// count is a suppressed series, so this month's one self-test is hidden,
-// with the explanation, in both languages.
+// TestReportsPageResearcher: a researcher's page shows the last closed
+// quarter and has no exact table: every count is a suppressed series, so
+// the quarter's one self-test is hidden, with the explanation, in both
+// languages; another range than one closed quarter is refused with the
+// rule.
 func TestReportsPageResearcher(t *testing.T) {
 	e := newAccountEnv(t)
 	e.jar[cookieAccess] = staffSession(t, e.auth, auth.RoleResearcher, "onderzoek")
@@ -138,7 +140,12 @@ func TestReportsPageResearcher(t *testing.T) {
 	if _, err := e.site.Selftest.Submit(context.Background(), selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
-	month := time.Now().In(e.site.Reports.Location()).Format("2006-01")
+	first, last := e.site.Reports.LastClosedQuarter()
+	month := first.String()
+	// Taken in the middle of the quarter's first month.
+	if err := e.db.DB.Exec("UPDATE selftest_submissions SET created_at = ?", first.Start(e.site.Reports.Location()).AddDate(0, 0, 14)).Error; err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		lang, hidden string
 		wants        []string
@@ -170,6 +177,23 @@ func TestReportsPageResearcher(t *testing.T) {
 	}
 	if body := e.do("GET", "/en/account", nil).Body.String(); !strings.Contains(body, `href="/en/reports"`) {
 		t.Error("the researcher's home does not link to the report")
+	}
+	body := e.do("GET", "/en/reports", nil).Body.String()
+	if !strings.Contains(body, `value="`+first.String()+`"`) || !strings.Contains(body, `value="`+last.String()+`"`) || !strings.Contains(body, "From visit to completed care") {
+		t.Errorf("the researcher's default: not the last closed quarter %s–%s with its funnel", first, last)
+	}
+	current := reports.MonthOf(time.Now(), e.site.Reports.Location())
+	for _, q := range []struct{ from, to, want string }{
+		{first.Add(1).String(), last.String(), "Enter the first month of a quarter"},
+		{first.String(), last.Add(-1).String(), "Enter the last month of the same quarter"},
+		{first.Add(-3).String(), last.String(), "Enter the last month of the same quarter"},
+		{last.Add(1).String(), last.Add(3).String(), "of a quarter that has ended"},
+		{current.String(), current.String(), "Enter the"},
+	} {
+		w := e.do("GET", "/en/reports?from="+q.from+"&to="+q.to, nil)
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), q.want) {
+			t.Errorf("researcher asks %s–%s: %d, want 422 with %q", q.from, q.to, w.Code, q.want)
+		}
 	}
 	w := e.do("GET", "/en/reports/csv", nil)
 	if w.Code != 200 || strings.Contains(w.Body.String(), ",info,page_views,,") || !strings.Contains(w.Body.String(), ",selftest,band:phq9,mild,suppressed\n") {

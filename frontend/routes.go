@@ -78,6 +78,9 @@ func (s *Site) Register(r *gin.Engine) {
 		a.POST("/account/password", form, user, s.passwordSubmit)
 		get(a, "/account/data", user, s.dataPage)
 		get(a, "/account/data/export", user, s.dataExport)
+		if s.FHIR != nil {
+			get(a, "/account/data/fhir", client, s.dataFHIR)
+		}
 		a.POST("/account/delete", form, user, s.deleteSubmit)
 		get(a, "/account/email", user, s.emailForm)
 		a.POST("/account/email/delete", form, user, s.emailDelete)
@@ -121,6 +124,9 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/caseload/:id/lessons/:lesson", clinician, s.caseGuard, s.lessonPage)
 		a.POST("/caseload/:id/lessons/:lesson/feedback", form, clinician, s.caseGuard, s.feedbackSubmit)
 		get(a, "/caseload/:id/diary", clinician, s.caseGuard, s.diaryCasePage)
+		if s.FHIR != nil {
+			get(a, "/caseload/:id/fhir", clinician, s.caseGuard, s.caseFHIR)
+		}
 		get(a, "/caseload/:id/contacts", clinician, s.caseGuard, s.contactsPage)
 		a.POST("/caseload/:id/contacts", form, clinician, s.caseGuard, s.contactSubmit)
 		get(a, "/caseload/:id/end", clinician, s.caseGuard, s.endPage)

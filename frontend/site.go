@@ -30,6 +30,7 @@ import (
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/selftest/fhir"
 )
 
 //go:embed templates/*.html static locales/*.yaml content/info/*.md
@@ -65,6 +66,11 @@ type Deps struct {
 	// Reports, when set, serves the coordinators' monthly report
 	// (reports.go); without it the page is neither registered nor offered.
 	Reports *reports.Service
+	// FHIR, when set, serves the downloads of a client's questionnaire
+	// results as a FHIR R4 Bundle (fhir.go): the client's own, on the data
+	// page, and their clinician's, on the record; without it neither is
+	// registered nor offered.
+	FHIR *fhir.Service
 }
 
 // Site is the web frontend. It is immutable after New and safe for

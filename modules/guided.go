@@ -12,15 +12,51 @@ import (
 // never imports coaching. Without it (or outside a running trajectory) the
 // course is self-paced.
 type Guidance interface {
-	// AssignedLessons is the lessons the clinician set for clientID in
-	// programmeID, in order, and whether a clinician guides the course at
-	// all (a trajectory running with lessons set).
-	AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error)
-	// FeedbackPending says whether a client who finished a feedback moment
-	// in lessonID at since still waits for their clinician's feedback on
-	// that lesson, and by when it is due. Outside a running trajectory
-	// nothing waits.
-	FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (FeedbackWait, error)
+	// Course is the guided trajectory's say over clientID's course in
+	// programmeID, in one call: whether a trajectory runs, the lessons
+	// the clinician set (in order) and when they last gave feedback on
+	// each lesson. Outside a running trajectory it is the zero value, at
+	// the cost of one lookup — the case of every self-help client.
+	Course(ctx context.Context, clientID, programmeID string) (CourseGuidance, error)
+}
+
+// CourseGuidance is the guided trajectory's answer about one course.
+type CourseGuidance struct {
+	// Running is set while a trajectory runs; it began at Started.
+	Running bool
+	Started time.Time
+	// Assigned is the lessons the clinician set, in their order.
+	Assigned []string
+	// LastFeedback is, by lesson, when the clinician last gave feedback
+	// on it in this trajectory.
+	LastFeedback map[string]time.Time
+	// DueBy is when the clinician's feedback on a moment finished at
+	// since is due (the trajectory's response target).
+	DueBy func(since time.Time) time.Time
+}
+
+// Guided reports whether a clinician guides the course: a trajectory runs
+// with lessons set.
+func (g CourseGuidance) Guided() bool { return g.Running && len(g.Assigned) > 0 }
+
+// Pending is the rule of a feedback moment: inside a running trajectory, a
+// client who finished the moment of lessonID at since continues past it
+// only once their clinician has given feedback on that lesson since.
+// Outside a trajectory, or for a moment finished before it began (the
+// self-paced course did not wait then, and coaching's list of feedback
+// due leaves it out the same way), nothing waits.
+func (g CourseGuidance) Pending(lessonID string, since time.Time) FeedbackWait {
+	if !g.Running || since.Before(g.Started) {
+		return FeedbackWait{}
+	}
+	if last, ok := g.LastFeedback[lessonID]; ok && !last.Before(since) {
+		return FeedbackWait{}
+	}
+	w := FeedbackWait{Pending: true}
+	if g.DueBy != nil {
+		w.By = g.DueBy(since)
+	}
+	return w
 }
 
 // FeedbackWait is the guidance's answer about one feedback moment.
@@ -100,17 +136,19 @@ func (pr *Progress) nextLesson(l *Lesson) *Lesson {
 	return nil
 }
 
-// assigned asks the guidance for the clinician's order (none without one).
-func (s *Service) assigned(ctx context.Context, userID string, p *Programme) ([]string, bool, error) {
+// course asks the guidance about the client's course, once per read (the
+// zero value without a guidance). Lessons the clinician set that are no
+// longer in the content are left out.
+func (s *Service) course(ctx context.Context, userID string, p *Programme) (CourseGuidance, error) {
 	if s.guidance == nil {
-		return nil, false, nil
+		return CourseGuidance{}, nil
 	}
-	ids, guided, err := s.guidance.AssignedLessons(ctx, userID, p.ID)
+	g, err := s.guidance.Course(ctx, userID, p.ID)
 	if err != nil {
-		return nil, false, fmt.Errorf("modules: assigned lessons: %w", err)
+		return CourseGuidance{}, fmt.Errorf("modules: course guidance: %w", err)
 	}
-	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return p.Lesson(id) == nil })
-	return ids, guided && len(ids) > 0, nil
+	g.Assigned = slices.DeleteFunc(slices.Clone(g.Assigned), func(id string) bool { return p.Lesson(id) == nil })
+	return g, nil
 }
 
 // Waiting is a feedback moment the client finished and waits at: the
@@ -129,12 +167,12 @@ func (w *Waiting) Blocks(l *Lesson, stepID string) bool {
 	return w != nil && w.LessonID == l.ID && l.StepIndex(stepID) > l.StepIndex(w.StepID)
 }
 
-// waits returns, by lesson, the feedback moment the client waits at: a
+// feedbackWaits returns, by lesson, the feedback moment the client waits at: a
 // moment step they finished on which their clinician has given no
-// feedback since (the guidance's FeedbackPending). Outside a running
-// trajectory, or with no moments in the programme, none.
-func (s *Service) waits(ctx context.Context, st *Store, p *Programme, e *Enrolment) (map[string]*Waiting, error) {
-	if s.guidance == nil || !slices.ContainsFunc(p.Lessons, func(l *Lesson) bool { return l.FeedbackMoment() != nil }) {
+// feedback since (CourseGuidance.Pending). Outside a running trajectory,
+// or with no moments in the programme, none — without a query.
+func feedbackWaits(ctx context.Context, st *Store, p *Programme, e *Enrolment, g CourseGuidance) (map[string]*Waiting, error) {
+	if !g.Running || !slices.ContainsFunc(p.Lessons, func(l *Lesson) bool { return l.FeedbackMoment() != nil }) {
 		return nil, nil
 	}
 	done, err := st.CompletedSteps(ctx, e.ID)
@@ -151,11 +189,7 @@ func (s *Service) waits(ctx context.Context, st *Store, p *Programme, e *Enrolme
 		if !ok {
 			continue
 		}
-		w, err := s.guidance.FeedbackPending(ctx, e.UserID, l.ID, at)
-		if err != nil {
-			return nil, fmt.Errorf("modules: feedback pending: %w", err)
-		}
-		if w.Pending {
+		if w := g.Pending(l.ID, at); w.Pending {
 			out[l.ID] = &Waiting{LessonID: l.ID, StepID: m.ID, Since: at, By: w.By}
 		}
 	}

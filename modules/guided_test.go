@@ -23,24 +23,24 @@ type fakeGuidance struct {
 	active   bool      // a trajectory runs
 	feedback time.Time // when the clinician last gave feedback (zero: never)
 	due      time.Duration
+	calls    int // Course calls
 }
 
-func (g *fakeGuidance) AssignedLessons(_ context.Context, _, _ string) ([]string, bool, error) {
+func (g *fakeGuidance) Course(_ context.Context, _, _ string) (CourseGuidance, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.active || len(g.assigned) == 0 {
-		return nil, false, nil
+	g.calls++
+	if !g.active {
+		return CourseGuidance{}, nil
 	}
-	return slices.Clone(g.assigned), true, nil
-}
-
-func (g *fakeGuidance) FeedbackPending(_ context.Context, _, _ string, since time.Time) (FeedbackWait, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.active || !g.feedback.Before(since) {
-		return FeedbackWait{}, nil
+	c := CourseGuidance{Running: true, Assigned: slices.Clone(g.assigned), LastFeedback: map[string]time.Time{},
+		DueBy: func(since time.Time) time.Time { return since.Add(g.due) }}
+	if !g.feedback.IsZero() {
+		for _, id := range []string{"one", "two", "three"} {
+			c.LastFeedback[id] = g.feedback
+		}
 	}
-	return FeedbackWait{Pending: true, By: since.Add(g.due)}, nil
+	return c, nil
 }
 
 func (g *fakeGuidance) set(fn func(g *fakeGuidance)) { g.mu.Lock(); defer g.mu.Unlock(); fn(g) }
@@ -297,5 +297,47 @@ func TestGuidedIgnoresPace(t *testing.T) {
 	}
 	if _, err := f.svc.OpenLesson(ctx, "u1", "demo", "two"); err != nil {
 		t.Fatalf("the next assigned lesson under a pace: %v", err)
+	}
+}
+
+// TestGuidanceAskedOncePerRead: every read of the course (its progress, a
+// lesson, a saved step) asks the guided trajectory once — one answer
+// carries the clinician's order and the feedback given — whether or not a
+// trajectory runs; finishing a feedback moment asks no more.
+func TestGuidanceAskedOncePerRead(t *testing.T) {
+	ctx := context.Background()
+	for _, active := range []bool{false, true} {
+		g := &fakeGuidance{active: active, due: time.Hour}
+		f := newGuidedFixture(t, g, momentOnAllFields)
+		reads := []struct {
+			name string
+			run  func() error
+		}{
+			{"Progress", func() error { _, err := f.svc.Progress(ctx, "u1", "demo"); return err }},
+			{"OpenLesson", func() error { _, err := f.svc.OpenLesson(ctx, "u1", "demo", "one"); return err }},
+			{"SaveStep", func() error {
+				_, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "intro", Values{}, true)
+				return err
+			}},
+			{"SaveStep feedback moment", func() error {
+				_, err := f.svc.SaveStep(ctx, "u1", "demo", "one", "all-fields", Values{"story": raw("noticed")}, true)
+				return err
+			}},
+		}
+		if _, err := f.svc.Start(ctx, "u1", "demo"); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range reads {
+			g.set(func(g *fakeGuidance) { g.calls = 0 })
+			if err := r.run(); err != nil {
+				t.Fatalf("%s (trajectory %v): %v", r.name, active, err)
+			}
+			g.mu.Lock()
+			calls := g.calls
+			g.mu.Unlock()
+			if calls != 1 {
+				t.Errorf("%s (trajectory %v): asked the guidance %d times, want once", r.name, active, calls)
+			}
+		}
 	}
 }

@@ -209,7 +209,7 @@ func (s *Service) SaveStep(ctx context.Context, userID, programmeID, lessonID, s
 		return nil, err
 	}
 	if complete && step.FeedbackMoment {
-		waits, err := s.waits(ctx, s.store, p, e)
+		waits, err := feedbackWaits(ctx, s.store, p, e, pr.guidance)
 		if err != nil {
 			return nil, err
 		}

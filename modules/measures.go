@@ -207,3 +207,32 @@ func (s *Service) SealLegacyMeasurements(ctx context.Context, from LegacyAnswers
 	}
 	return n, nil
 }
+
+// QuestionnaireRecords returns every course questionnaire a client took,
+// in every course, with its answers where the course keeps them, oldest
+// first within each course (for the FHIR export).
+func (s *Service) QuestionnaireRecords(ctx context.Context, userID string) ([]selftest.Record, error) {
+	enrolments, err := s.store.Enrolments(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []selftest.Record
+	for i := range enrolments {
+		e := &enrolments[i]
+		ms, err := s.store.Measurements(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		for j := range ms {
+			m := &ms[j]
+			answers, err := s.measurementAnswers(m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, selftest.Record{Source: selftest.SourceSelfhelp, ID: e.ID + ":" + m.PointID, Point: m.PointID,
+				Instrument: m.Instrument, Language: m.Language, Answers: answers, Score: m.Score, Band: m.Band, Crisis: m.Crisis,
+				TakenAt: m.TakenAt.UTC()})
+		}
+	}
+	return out, nil
+}

@@ -128,6 +128,9 @@ type Progress struct {
 	// in the order of Assigned (guided.go) instead of the programme's.
 	Guided   bool
 	Assigned []string
+	// guidance is the guided trajectory's answer this progress was
+	// computed with (asked once per read).
+	guidance CourseGuidance
 	// Waiting is the first feedback moment the client waits at, or nil.
 	Waiting *Waiting
 }
@@ -221,7 +224,10 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		byID[ls.LessonID] = ls
 	}
 	pr := &Progress{Enrolment: e, Programme: p, ResumeLesson: e.CurrentLesson, ResumeStep: e.CurrentStep}
-	waits, err := s.waits(ctx, st, p, e)
+	if pr.guidance, err = s.course(ctx, e.UserID, p); err != nil {
+		return nil, err
+	}
+	waits, err := feedbackWaits(ctx, st, p, e, pr.guidance)
 	if err != nil {
 		return nil, err
 	}
@@ -255,9 +261,7 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 		prevDone, prevCompleted = lp.State == LessonDone && lp.Waiting == nil, lp.CompletedAt
 		pr.Lessons = append(pr.Lessons, lp)
 	}
-	if pr.Assigned, pr.Guided, err = s.assigned(ctx, e.UserID, p); err != nil {
-		return nil, err
-	}
+	pr.Assigned, pr.Guided = pr.guidance.Assigned, pr.guidance.Guided()
 	if pr.Guided {
 		guide(pr)
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Audience is who reads a report, and so how much of it they may see.
@@ -29,6 +30,55 @@ func AudienceFor(role auth.Role) Audience {
 		return AudienceCoordinator
 	}
 	return AudienceResearcher
+}
+
+// A researcher's report covers exactly one closed calendar quarter.
+//
+// Suppression protects the cells of one table (suppress.go), not the
+// difference between two: a researcher who could ask for January–June
+// and January–May would read June's counts by subtraction, hidden or not;
+// one who could ask for the current quarter on Monday and again on
+// Tuesday would read Monday's self-tests by band. So a researcher gets
+// fixed periods of one size only — calendar quarters, which never overlap
+// — and only closed ones, whose counts no longer grow. Two requests for
+// the same quarter give the same table; two for different quarters share
+// no month. (Mixing sizes would reopen the hole: a year minus three of its
+// quarters is the fourth.) What remains is stated in README: an account
+// erased after a quarter closed lowers that quarter's counts.
+
+// quarter is the calendar quarter holding m: its first and last month.
+func quarter(m Month) (Month, Month) {
+	first := Month{Year: m.Year, Month: m.Month - (m.Month-1)%3}
+	return first, first.Add(2)
+}
+
+// LastClosedQuarter is the last calendar quarter that has ended (in the
+// report's time zone): a researcher's default range.
+func (s *Service) LastClosedQuarter() (Month, Month) {
+	first, _ := quarter(MonthOf(s.now(), s.loc))
+	return quarter(first.Add(-1))
+}
+
+// ResearchPeriod checks that from..to is what a researcher may see: one
+// closed calendar quarter, from its first month to its last. Anything else
+// is a field error naming the rule.
+func (s *Service) ResearchPeriod(from, to Month) error {
+	first, last := quarter(from)
+	if from != first {
+		return kind.Field("reports", "from", "a researcher's report covers one calendar quarter: from must be its first month (January, April, July or October)")
+	}
+	if to != last {
+		return kind.Field("reports", "to", "a researcher's report covers one calendar quarter: to must be its last month ("+last.String()+" for from "+from.String()+")")
+	}
+	if current, _ := quarter(MonthOf(s.now(), s.loc)); !last.Before(current) {
+		return kind.Field("reports", "to", "a researcher's report covers a quarter that has ended; the last one is "+s.lastClosed())
+	}
+	return nil
+}
+
+func (s *Service) lastClosed() string {
+	f, t := s.LastClosedQuarter()
+	return f.String() + "–" + t.String()
 }
 
 // SeriesSection holds a researcher's counts: every count of the report,
@@ -94,6 +144,17 @@ func forResearchers(r *Report, opt SuppressOptions) {
 	many("guidance", "referrals", func(f *Figures) []Count { return f.Guidance.ReferralsByReason })
 	one("guidance", "withdrawn", func(f *Figures) int64 { return f.Guidance.Withdrawn })
 	one("guidance", "extensions", func(f *Figures) int64 { return f.Guidance.Extensions })
+	many("guidance", "replies", func(f *Figures) []Count {
+		rp := f.Guidance.Replies
+		return []Count{{Key: "in_target", N: rp.InTarget}, {Key: "late", N: rp.Late}, {Key: "overdue", N: rp.Overdue}, {Key: "open", N: rp.Open}}
+	})
+	many("funnel", "steps", func(f *Figures) []Count {
+		cs := make([]Count, len(f.Funnel))
+		for i, st := range f.Funnel {
+			cs[i] = Count{Key: st.Step, N: st.N}
+		}
+		return cs
+	})
 	r.Series = sec
 	r.Months, r.Total = []Figures{}, nil
 }

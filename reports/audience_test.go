@@ -2,10 +2,14 @@ package reports
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/haven-mh/haven/auth"
+	"github.com/haven-mh/haven/db/dbtest"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 func TestAudienceFor(t *testing.T) {
@@ -109,6 +113,74 @@ func TestMonthlyResearcher(t *testing.T) {
 					t.Errorf("%s %s: %v, want %d", row, sr.Table.Cols[j], got, want.N)
 				}
 			}
+		}
+	}
+}
+
+// TestResearchPeriod: a researcher's report is one calendar quarter that
+// has ended in the report's zone — the quarter's first month to its last —
+// and nothing else, so two researcher reports never overlap.
+func TestResearchPeriod(t *testing.T) {
+	// 22:30 UTC on 30 June is 00:30 on 1 July in Brussels: the second
+	// quarter has just ended there.
+	now := utc("2026-06-30T22:30:00Z")
+	s, err := NewService(Options{Store: NewStore(dbtest.Open(t).DB), Location: brussels(t), Instruments: testInstruments, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := func(s string) Month {
+		mo, err := ParseMonth(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mo
+	}
+	tests := []struct {
+		from, to string
+		field    string // "" when allowed
+	}{
+		{"2026-04", "2026-06", ""},
+		{"2026-01", "2026-03", ""},
+		{"2025-10", "2025-12", ""},
+		{"2026-07", "2026-09", "to"}, // not ended
+		{"2026-02", "2026-04", "from"},
+		{"2026-04", "2026-05", "to"},
+		{"2026-01", "2026-06", "to"}, // two quarters: would overlap the one of each
+		{"2026-01", "2026-12", "to"}, // a year: minus three quarters is the fourth
+		{"2026-06", "2026-06", "from"},
+	}
+	for _, tt := range tests {
+		err := s.ResearchPeriod(m(tt.from), m(tt.to))
+		var inv *kind.Invalid
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s–%s: %v, want allowed", tt.from, tt.to, err)
+		case tt.field != "" && (!errors.As(err, &inv) || inv.Fields[tt.field] == ""):
+			t.Errorf("%s–%s: %v, want a field error on %s", tt.from, tt.to, err, tt.field)
+		}
+		if tt.field != "" {
+			if _, err := s.Monthly(context.Background(), m(tt.from), m(tt.to), AudienceResearcher); err == nil {
+				t.Errorf("%s–%s: Monthly built a researcher's report", tt.from, tt.to)
+			}
+		}
+	}
+	if f, to, err := s.Range(AudienceResearcher, "", ""); err != nil || f != m("2026-04") || to != m("2026-06") {
+		t.Errorf("a researcher's default: %s–%s, %v; want the last closed quarter 2026-04–2026-06", f, to, err)
+	}
+	if f, to, err := s.Range(AudienceCoordinator, "2026-02", "2026-05"); err != nil || f != m("2026-02") || to != m("2026-05") {
+		t.Errorf("a coordinator's range: %s–%s, %v; any months are theirs", f, to, err)
+	}
+	r, err := s.Monthly(context.Background(), m("2026-04"), m("2026-06"), AudienceResearcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# Haven report 2026-04 – 2026-06", "For researchers: one closed calendar quarter", "### funnel: steps", "| selftests | 0 | 0 | 0 | 0 |", "### selftest: band:phq9"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the researcher's Markdown has no %q:\n%s", want, md.String())
 		}
 	}
 }

@@ -85,9 +85,16 @@ func figureRows(month string, f Figures) []Row {
 	n("guidance", "extensions", "", g.Extensions)
 	med("guidance", "median_days_to_start", g.DaysToStart)
 	med("guidance", "median_days_to_first_contact", g.DaysToFirstContact)
+	med("guidance", "median_days_from_selftest", g.DaysFromSelftest)
 	med("guidance", "median_days_in_care", g.DaysInCare)
 	med("guidance", "median_messages_from_client", g.MessagesFromClient)
 	med("guidance", "median_messages_from_clinician", g.MessagesFromClinician)
+	n("guidance", "reply_waits", "", g.Replies.Waits)
+	n("guidance", "reply_waits", "in_target", g.Replies.InTarget)
+	n("guidance", "reply_waits", "late", g.Replies.Late)
+	n("guidance", "reply_waits", "overdue", g.Replies.Overdue)
+	n("guidance", "reply_waits", "open", g.Replies.Open)
+	med("guidance", "median_hours_to_reply", g.Replies.HoursToReply)
 	for _, s := range f.Funnel {
 		n("funnel", "n", s.Step, s.N)
 		out = append(out, Row{Month: month, Module: "funnel", Figure: "share", Key: s.Step, Value: s.Share})
@@ -136,8 +143,15 @@ func WriteCSV(w io.Writer, r *Report) error {
 // breakdown as its own table.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "# Haven report %s – %s\n\nMonths in %s; generated %s. Visitor-days count a person again on each day they come back. Totals are the sums of the months; a total's median is over everyone of the range.\n\n",
+	fmt.Fprintf(&sb, "# Haven report %s – %s\n\nMonths in %s; generated %s. Visitor-days count a person again on each day they come back. Totals are the sums of the months; a total's median is over everyone of the range.\n",
 		r.From, r.To, r.TimeZone, r.GeneratedAt.Format("2006-01-02 15:04 MST"))
+	if r.Total == nil { // a researcher's: every count in a suppressed series
+		fmt.Fprintf(&sb, "\nFor researchers: one closed calendar quarter; a count below the threshold, and what would give it away, is written %q; no medians or shares.\n", Suppressed)
+		writeBreakdownsMarkdown(&sb, r)
+		_, err := io.WriteString(w, sb.String())
+		return err
+	}
+	sb.WriteString("\n")
 	sb.WriteString("| module | figure | key |")
 	for _, m := range r.Months {
 		sb.WriteString(" " + m.Month + " |")

@@ -97,7 +97,7 @@ func tableRows(t SuppressedTable, module, figure string) []Row {
 // writeBreakdownsMarkdown writes each breakdown as a table, answers by
 // months and total.
 func writeBreakdownsMarkdown(sb *strings.Builder, r *Report) {
-	if r.Profile == nil && r.Outcomes == nil {
+	if r.Series == nil && r.Profile == nil && r.Outcomes == nil {
 		return
 	}
 	threshold := DefaultThreshold
@@ -124,6 +124,12 @@ func writeBreakdownsMarkdown(sb *strings.Builder, r *Report) {
 			sb.WriteString(" " + countText(c) + " |")
 		}
 		sb.WriteString("\n")
+	}
+	if r.Series != nil {
+		sb.WriteString("\n## Counts by month\n")
+		for _, sr := range r.Series.Series {
+			table(sr.Module+": "+sr.Figure, sr.Table)
+		}
 	}
 	if r.Profile != nil {
 		sb.WriteString("\n## Profile\n")

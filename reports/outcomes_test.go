@@ -265,7 +265,7 @@ func TestOutcomesThresholdForStatistics(t *testing.T) {
 // questionnaires, 10,000 trajectories with theirs.
 func BenchmarkProfilesAndOutcomes(b *testing.B) {
 	d := benchData(b)
-	loc := brusselsLoc(b)
+	loc := brussels(b)
 	s, err := NewStatsService(StatsOptions{DB: d, Location: loc, Severity: phq9Scale})
 	if err != nil {
 		b.Fatal(err)

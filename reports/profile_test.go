@@ -116,20 +116,11 @@ func (f *statsFix) measure(trajectory, point, at string, score int) {
 	}
 }
 
-func brusselsLoc(t testing.TB) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // firstQuarter2026 are January to March 2026 in Brussels. March has the
 // change to summer time (29 March): its last instant is 31 March 21:59:59
 // UTC, and 1 February begins on 31 January at 23:00 UTC.
 func firstQuarter2026(t testing.TB) Periods {
-	loc := brusselsLoc(t)
+	loc := brussels(t)
 	return MonthlyPeriods(time.Date(2026, 1, 1, 0, 0, 0, 0, loc), time.Date(2026, 3, 31, 0, 0, 0, 0, loc), loc)
 }
 
@@ -191,7 +182,7 @@ var phq9Scale = []SeverityScale{
 
 func newTestStats(t *testing.T, f *statsFix, now string) *StatsService {
 	t.Helper()
-	s, err := NewStatsService(StatsOptions{DB: f.db, Location: brusselsLoc(t), Severity: phq9Scale,
+	s, err := NewStatsService(StatsOptions{DB: f.db, Location: brussels(t), Severity: phq9Scale,
 		Now: func() time.Time { return utcAt(t, now) }})
 	if err != nil {
 		t.Fatal(err)

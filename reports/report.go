@@ -36,6 +36,9 @@ type Report struct {
 	Months []Figures `json:"months"`
 	// Total is computed from Months (totals are never stored).
 	Total *Figures `json:"total"`
+	// ReplyTargetDays is the clinicians' reply target in working days
+	// (Guidance.Replies).
+	ReplyTargetDays int `json:"reply_target_days"`
 	// Series are a researcher's counts, every one suppressed (nil for a
 	// coordinator).
 	Series *SeriesSection `json:"series"`
@@ -142,6 +145,12 @@ type Guidance struct {
 	// in the month, days from application to that contact.
 	DaysToStart        Median `json:"days_to_start"`
 	DaysToFirstContact Median `json:"days_to_first_contact"`
+	// DaysFromSelftest: for the clients whose first application after a
+	// self-test they claimed into their account was in the month, days
+	// from the earliest such self-test to that application. Anonymous
+	// self-tests never claimed cannot be linked to anyone and are not in
+	// it.
+	DaysFromSelftest Median `json:"days_from_selftest"`
 	// For the trajectories that ended in the month after they had started
 	// (completed, dropped out, referred): the days from start to end, and
 	// the messages each way (from the client, from the clinician) kept at
@@ -149,6 +158,25 @@ type Guidance struct {
 	DaysInCare            Median `json:"days_in_care"`
 	MessagesFromClient    Median `json:"messages_from_client"`
 	MessagesFromClinician Median `json:"messages_from_clinician"`
+	// Replies are the clinicians' reply times against their target.
+	Replies Replies `json:"replies"`
+}
+
+// Replies are the clients' waits for a reply that began in the month
+// (coaching.Waits: from a client's first message after the clinician's
+// last, to the clinician's next message), against the clinician's target
+// of Report.ReplyTargetDays working days (coaching.LateReply). Waits =
+// InTarget + Late + Overdue + Open.
+type Replies struct {
+	Waits int64 `json:"waits"`
+	// InTarget and Late were answered within and after the target.
+	InTarget int64 `json:"in_target"`
+	Late     int64 `json:"late"`
+	// Overdue and Open have no reply yet: past the target now, or not yet.
+	Overdue int64 `json:"overdue"`
+	Open    int64 `json:"open"`
+	// HoursToReply is over the answered waits (calendar hours).
+	HoursToReply Median `json:"hours_to_reply"`
 }
 
 // Step is one step of the funnel; Share is N divided by the previous
@@ -250,6 +278,11 @@ func total(months []Figures) Figures {
 		g.ReferralsByReason = addCounts(g.ReferralsByReason, m.Guidance.ReferralsByReason)
 		g.Withdrawn += m.Guidance.Withdrawn
 		g.Extensions += m.Guidance.Extensions
+		g.Replies.Waits += m.Guidance.Replies.Waits
+		g.Replies.InTarget += m.Guidance.Replies.InTarget
+		g.Replies.Late += m.Guidance.Replies.Late
+		g.Replies.Overdue += m.Guidance.Replies.Overdue
+		g.Replies.Open += m.Guidance.Replies.Open
 	}
 	if t.Reach.Instruments == nil {
 		t.Reach.Instruments = []InstrumentCount{}

@@ -95,7 +95,7 @@ func TestRange(t *testing.T) {
 		{"2016-02", "2026-01", "2016-02..2026-01", false, ""},
 	}
 	for _, tt := range tests {
-		f, to, err := s.Range(tt.from, tt.to)
+		f, to, err := s.Range(AudienceCoordinator, tt.from, tt.to)
 		if tt.wantInvalid {
 			var fe interface{ FieldErrors() map[string]string }
 			if err == nil || !asFieldErrors(err, &fe) || fe.FieldErrors()[tt.invalidField] == "" {

@@ -40,6 +40,9 @@ type Options struct {
 	// 1 to MinCell−1 are hidden (HAVEN_REPORT_MIN_CELL; 0 means
 	// DefaultThreshold).
 	MinCell int
+	// ResponseDays is the clinicians' reply target in working days
+	// (coaching's; 0 means 3, coaching's default).
+	ResponseDays int
 }
 
 // Service builds the reports.
@@ -50,6 +53,7 @@ type Service struct {
 	now         func() time.Time
 	stats       *StatsService
 	minCell     int
+	replyDays   int
 }
 
 // NewService returns a Service.
@@ -69,7 +73,10 @@ func NewService(o Options) (*Service, error) {
 	if o.MinCell == 0 {
 		o.MinCell = DefaultThreshold
 	}
-	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell}, nil
+	if o.ResponseDays <= 0 {
+		o.ResponseDays = 3
+	}
+	return &Service{store: o.Store, loc: o.Location, instruments: o.Instruments, now: o.Now, stats: o.Stats, minCell: o.MinCell, replyDays: o.ResponseDays}, nil
 }
 
 // Location is the time zone of the report's months.
@@ -79,8 +86,13 @@ func (s *Service) Location() *time.Location { return s.loc }
 // transports and the command: an empty to is the current month, an empty
 // from the twelfth month before to. A month that is not YYYY-MM, a range
 // that ends before it begins or one longer than MaxMonths is a field
-// error (kind.Invalid).
-func (s *Service) Range(from, to string) (Month, Month, error) {
+// error (kind.Invalid). For a researcher the range is one closed calendar
+// quarter (ResearchPeriod), by default the last one.
+func (s *Service) Range(aud Audience, from, to string) (Month, Month, error) {
+	if aud != AudienceCoordinator && from == "" && to == "" {
+		f, t := s.LastClosedQuarter()
+		return f, t, nil
+	}
 	verr := kind.NewInvalid("reports")
 	var f, t Month
 	var err error
@@ -103,7 +115,10 @@ func (s *Service) Range(from, to string) (Month, Month, error) {
 	case monthsBetween(f, t) > MaxMonths:
 		verr.Add("to", "a report covers at most 120 months")
 	}
-	return f, t, verr.OrNil()
+	if err := verr.OrNil(); err != nil || aud == AudienceCoordinator {
+		return f, t, err
+	}
+	return f, t, s.ResearchPeriod(f, t)
 }
 
 // Monthly is the report for the months from..to (both included): each
@@ -117,16 +132,19 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 	if to.Before(from) || monthsBetween(from, to) > MaxMonths {
 		return nil, kind.Field("reports", "to", "must not be before from, and at most 120 months after it")
 	}
-	b := newBuckets(from, to, s.loc)
 	if aud != AudienceCoordinator {
 		aud = AudienceResearcher // fail closed
+		if err := s.ResearchPeriod(from, to); err != nil {
+			return nil, err
+		}
 	}
-	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months))}
+	b := newBuckets(from, to, s.loc)
+	r := &Report{From: from, To: to, TimeZone: s.loc.String(), GeneratedAt: s.now().UTC(), Audience: aud, Months: make([]Figures, len(b.months)), ReplyTargetDays: s.replyDays}
 	for i, m := range b.months {
 		r.Months[i] = s.empty(m.String())
 	}
 	pl := newPools(len(b.months))
-	for _, step := range []func(context.Context, buckets, *Report, *pools) error{s.reach, s.selfhelp, s.guidance} {
+	for _, step := range []func(context.Context, buckets, *Report, *pools) error{s.reach, s.selfhelp, s.guidance, s.replies} {
 		if err := step(ctx, b, r, pl); err != nil {
 			return nil, err
 		}
@@ -136,9 +154,11 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 		m.Selfhelp.LessonsPerStarter = median(slices.Clone(pl.lessons[i]))
 		m.Guidance.DaysToStart = median(slices.Clone(pl.toStart[i]))
 		m.Guidance.DaysToFirstContact = median(slices.Clone(pl.toContact[i]))
+		m.Guidance.DaysFromSelftest = median(slices.Clone(pl.fromSelftest[i]))
 		m.Guidance.DaysInCare = median(slices.Clone(pl.inCare[i]))
 		m.Guidance.MessagesFromClient = median(slices.Clone(pl.fromClient[i]))
 		m.Guidance.MessagesFromClinician = median(slices.Clone(pl.fromClinician[i]))
+		m.Guidance.Replies.HoursToReply = median(slices.Clone(pl.toReply[i]))
 		m.Funnel = funnel(m)
 	}
 	t := total(r.Months)
@@ -146,9 +166,11 @@ func (s *Service) Monthly(ctx context.Context, from, to Month, aud Audience) (*R
 	r.Total.Selfhelp.LessonsPerStarter = median(slices.Concat(pl.lessons...))
 	r.Total.Guidance.DaysToStart = median(slices.Concat(pl.toStart...))
 	r.Total.Guidance.DaysToFirstContact = median(slices.Concat(pl.toContact...))
+	r.Total.Guidance.DaysFromSelftest = median(slices.Concat(pl.fromSelftest...))
 	r.Total.Guidance.DaysInCare = median(slices.Concat(pl.inCare...))
 	r.Total.Guidance.MessagesFromClient = median(slices.Concat(pl.fromClient...))
 	r.Total.Guidance.MessagesFromClinician = median(slices.Concat(pl.fromClinician...))
+	r.Total.Guidance.Replies.HoursToReply = median(slices.Concat(pl.toReply...))
 	opt := SuppressOptions{Threshold: s.minCell, ColumnTotalsPublished: aud == AudienceCoordinator}
 	if err := s.breakdowns(ctx, b, r, opt); err != nil {
 		return nil, err
@@ -186,12 +208,12 @@ func (s *Service) breakdowns(ctx context.Context, b buckets, r *Report, opt Supp
 
 // pools are each month's per-person values behind the medians.
 type pools struct {
-	lessons, toStart, toContact, inCare, fromClient, fromClinician [][]float64
+	lessons, toStart, toContact, fromSelftest, inCare, fromClient, fromClinician, toReply [][]float64
 }
 
 func newPools(n int) *pools {
-	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n),
-		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n)}
+	return &pools{lessons: make([][]float64, n), toStart: make([][]float64, n), toContact: make([][]float64, n), fromSelftest: make([][]float64, n),
+		inCare: make([][]float64, n), fromClient: make([][]float64, n), fromClinician: make([][]float64, n), toReply: make([][]float64, n)}
 }
 
 // empty is a month with every key listed and nothing counted.
@@ -409,6 +431,17 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 			c.pool[i] = append(c.pool[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
 		}
 	}
+	// From a claimed self-test to the application: the row's AppliedAt is
+	// the self-test, At the application.
+	linked, err := s.store.selftestToApplication(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, row := range linked {
+		if i := b.index(row.At.Time); i >= 0 {
+			p.fromSelftest[i] = append(p.fromSelftest[i], row.At.Sub(row.AppliedAt.Time).Hours()/24)
+		}
+	}
 	ended, err := s.store.endedInCare(ctx, b)
 	if err != nil {
 		return err
@@ -420,5 +453,56 @@ func (s *Service) guidance(ctx context.Context, b buckets, r *Report, p *pools) 
 			p.fromClinician[i] = append(p.fromClinician[i], float64(row.Out))
 		}
 	}
+	return nil
+}
+
+// replies counts the clients' waits for a reply that began in each month
+// (coaching.Waits over each conversation from the range's start; a wait
+// that began before it belongs to an earlier month) and how each ended
+// against the reply target (coaching.LateReply), now for the waits not
+// answered yet.
+func (s *Service) replies(ctx context.Context, b buckets, r *Report, p *pools) error {
+	rows, err := s.store.conversations(ctx, b)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	add := func(msgs []coaching.MessageAt) {
+		for _, w := range coaching.Waits(msgs) {
+			i := b.index(w.Since)
+			if i < 0 {
+				continue
+			}
+			g := &r.Months[i].Guidance.Replies
+			g.Waits++
+			switch {
+			case w.Reply == nil && coaching.LateReply(w.Since, now, s.replyDays, s.loc):
+				g.Overdue++
+			case w.Reply == nil:
+				g.Open++
+			case coaching.LateReply(w.Since, *w.Reply, s.replyDays, s.loc):
+				g.Late++
+			default:
+				g.InTarget++
+			}
+			if w.Reply != nil {
+				p.toReply[i] = append(p.toReply[i], w.Reply.Sub(w.Since).Hours())
+			}
+		}
+	}
+	var msgs []coaching.MessageAt
+	for i, row := range rows {
+		if i == 0 || row.TrajectoryID != rows[i-1].TrajectoryID {
+			add(msgs)
+			msgs = msgs[:0]
+			if row.Prev != nil && *row.Prev == coaching.FromClient {
+				// The conversation was already waiting at the range's
+				// start: that wait is an earlier month's.
+				msgs = append(msgs, coaching.MessageAt{Role: coaching.FromClient, At: b.from().Add(-time.Nanosecond)})
+			}
+		}
+		msgs = append(msgs, coaching.MessageAt{Role: row.SenderRole, At: row.CreatedAt.Time})
+	}
+	add(msgs)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/haven-mh/haven/coaching"
 	"github.com/haven-mh/haven/modules"
 )
 
@@ -233,6 +234,59 @@ func (s *Store) spans(ctx context.Context, col string, b buckets) ([]spanRow, er
 		b.from(), b.to()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("reports: trajectories by %s: %w", col, err)
+	}
+	return rows, nil
+}
+
+type messageRow struct {
+	TrajectoryID string
+	SenderRole   string
+	CreatedAt    instant
+	// Prev is the sender of the message before, in the same conversation
+	// (nil for the first).
+	Prev *string
+}
+
+// conversations returns, for each conversation with a client message in
+// the range, its messages from the range's start on (replies after its
+// end included), in order, each with the sender of the message before:
+// the metadata of messages only, never a body.
+func (s *Store) conversations(ctx context.Context, b buckets) ([]messageRow, error) {
+	var rows []messageRow
+	err := s.q(ctx).Raw(`SELECT trajectory_id, sender_role, created_at, prev FROM (
+			SELECT trajectory_id, sender_role, created_at, id,
+				LAG(sender_role) OVER (PARTITION BY trajectory_id ORDER BY created_at, id) AS prev
+			FROM coaching_messages
+			WHERE trajectory_id IN (SELECT DISTINCT trajectory_id FROM coaching_messages
+				WHERE sender_role = ? AND created_at >= ? AND created_at < ?)
+		) m WHERE created_at >= ? ORDER BY trajectory_id, created_at, id`,
+		coaching.FromClient, b.from(), b.to(), b.from()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: conversations: %w", err)
+	}
+	return rows, nil
+}
+
+// selftestToApplication returns, for each client whose first application
+// after a self-test they claimed into their account falls in the range,
+// that application and the earliest such self-test (taken at or before
+// it): two instants a row. Anonymous self-tests that were never claimed
+// belong to nobody and cannot be linked; neither can an erased client's,
+// whose claims went with the account.
+func (s *Store) selftestToApplication(ctx context.Context, b buckets) ([]spanRow, error) {
+	var rows []spanRow
+	err := s.q(ctx).Raw(`SELECT MIN(s.created_at) AS applied_at, t.applied_at AS at
+		FROM coaching_trajectories t
+		JOIN selftest_claims c ON c.user_id = t.client_id
+		JOIN selftest_submissions s ON s.id = c.submission_id AND s.created_at <= t.applied_at
+		WHERE t.applied_at >= ? AND t.applied_at < ?
+		AND NOT EXISTS (SELECT 1 FROM coaching_trajectories e
+			JOIN selftest_claims ec ON ec.user_id = e.client_id
+			JOIN selftest_submissions es ON es.id = ec.submission_id AND es.created_at <= e.applied_at
+			WHERE e.client_id = t.client_id AND e.applied_at < t.applied_at)
+		GROUP BY t.id, t.applied_at`, b.from(), b.to()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("reports: self-test to application: %w", err)
 	}
 	return rows, nil
 }

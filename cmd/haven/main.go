@@ -226,9 +226,10 @@ func parseCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		from := fs.String("from", "", "first month, YYYY-MM (default: eleven months before -to)")
 		to := fs.String("to", "", "last month, YYYY-MM, included (default: the current month)")
 		format := fs.String("format", "md", "json, csv or md")
-		fs.Usage = usageText("Usage: haven report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md]\n\nWrites the monthly report (months in HAVEN_TIMEZONE, and their total) to standard output.\n\n")
+		audience := fs.String("for", "coordinator", "coordinator (exact counts) or researcher (one closed quarter, every count suppressed)")
+		fs.Usage = usageText("Usage: haven report [-from YYYY-MM] [-to YYYY-MM] [-format json|csv|md] [-for coordinator|researcher]\n\nWrites the monthly report (months in HAVEN_TIMEZONE, and their total) to standard output.\n\n")
 		cmd = command{schema: schemaCheck, run: func(ctx context.Context, cfg config, database *db.DB, log *slog.Logger) error {
-			return reportCmd(ctx, cfg, database, log, *from, *to, *format, stdout)
+			return reportCmd(ctx, cfg, database, log, reportArgs{from: *from, to: *to, format: *format, audience: *audience}, stdout)
 		}}
 	case "backup":
 		keys := fs.String("keys", "", "also write the encryption keys to this new file (keep it apart from the backup)")
@@ -277,7 +278,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 	site, err := frontend.New(frontend.Deps{
 		Log: log, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching,
 		DefaultLanguage: cfg.DefaultLanguage, MailConfigured: svcs.Mailer != nil, Idempotency: svcs.Idempotency, Reports: svcs.Reports,
-		PublicURL: cfg.Wire.PublicURL,
+		FHIR: svcs.FHIR, PublicURL: cfg.Wire.PublicURL,
 	})
 	if err != nil {
 		return nil, err
@@ -289,7 +290,7 @@ func newHandler(cfg config, svcs *wire.Services, ready api.Readiness, log *slog.
 		return nil, err
 	}
 	err = api.Register(engine, api.Deps{
-		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports,
+		Log: log, Ready: ready, ReadyTimeout: cfg.Faults.ReadyTimeout, Idempotency: svcs.Idempotency, Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR,
 		DefaultLanguage: cfg.DefaultLanguage, MaxBodyBytes: cfg.MaxBodyBytes,
 	}, site.NotFound)
 	if err != nil {

@@ -19,18 +19,28 @@ import (
 // reportFormats are what `haven report -format` writes.
 var reportFormats = []string{"json", "csv", "md"}
 
+// reportArgs are `haven report`'s flags.
+type reportArgs struct{ from, to, format, audience string }
+
 // reportCmd writes the monthly report for from..to (`haven report`): the
 // same figures as GET /api/v1/reports/monthly, under the same deadline as
-// a request (HAVEN_REQUEST_TIMEOUT).
-func reportCmd(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, from, to, format string, stdout io.Writer) error {
+// a request (HAVEN_REQUEST_TIMEOUT); with -for researcher, the report a
+// researcher gets (one closed quarter, every count suppressed), to hand
+// over outside Haven.
+func reportCmd(ctx context.Context, cfg config, database *db.DB, log *slog.Logger, a reportArgs, stdout io.Writer) error {
+	format := a.format
 	if !slices.Contains(reportFormats, format) {
 		return fmt.Errorf("report: -format must be one of %s", strings.Join(reportFormats, ", "))
+	}
+	aud := reports.Audience(a.audience)
+	if aud != reports.AudienceCoordinator && aud != reports.AudienceResearcher {
+		return fmt.Errorf("report: -for must be coordinator or researcher")
 	}
 	svcs, err := wire.New(ctx, cfg.Wire, database, log)
 	if err != nil {
 		return err
 	}
-	f, t, err := svcs.Reports.Range(from, to)
+	f, t, err := svcs.Reports.Range(aud, a.from, a.to)
 	if err != nil {
 		return fmt.Errorf("report: %s", fieldMessage(err))
 	}
@@ -39,7 +49,7 @@ func reportCmd(ctx context.Context, cfg config, database *db.DB, log *slog.Logge
 		ctx, cancel = context.WithTimeout(ctx, cfg.Faults.RequestTimeout)
 		defer cancel()
 	}
-	r, err := svcs.Reports.Monthly(ctx, f, t, reports.AudienceCoordinator)
+	r, err := svcs.Reports.Monthly(ctx, f, t, aud)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,9 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", "-from", "2026-01", "-to", "2026-02", "-format", "csv"}, func(s string) bool {
 			return strings.HasPrefix(s, "month,module,figure,key,value\n2026-01,info,page_views,,0\n") && strings.Contains(s, "\ntotal,guidance,applications,,0\n")
 		}},
+		{[]string{"report", "-for", "researcher"}, func(s string) bool {
+			return strings.Contains(s, "For researchers: one closed calendar quarter") && strings.Contains(s, "### funnel: steps")
+		}},
 		{[]string{"report", "-from", "2026-01", "-to", "2026-02"}, func(s string) bool {
 			return strings.HasPrefix(s, "# Haven report 2026-01 – 2026-02") && strings.Contains(s, "| module | figure | key | 2026-01 | 2026-02 | total |") &&
 				strings.Contains(s, "| guidance | early_exits | disappeared | 0 | 0 | 0 |")
@@ -52,6 +55,8 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", "-from", "2026-13"}, "-from must be a month written YYYY-MM"},
 		{[]string{"report", "-from", "2026-03", "-to", "2026-01"}, "-to must not be before from"},
 		{[]string{"report", "-format", "pdf"}, "-format must be one of json, csv, md"},
+		{[]string{"report", "-for", "clinician"}, "-for must be coordinator or researcher"},
+		{[]string{"report", "-for", "researcher", "-from", "2026-01", "-to", "2026-02"}, "-to a researcher's report covers one calendar quarter"},
 		{[]string{"report", "-since", "2026-01"}, "flag provided but not defined"},
 	} {
 		out.Reset()

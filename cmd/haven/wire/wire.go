@@ -28,6 +28,7 @@ import (
 	"github.com/haven-mh/haven/modules"
 	"github.com/haven-mh/haven/reports"
 	"github.com/haven-mh/haven/selftest"
+	"github.com/haven-mh/haven/selftest/fhir"
 )
 
 // Config is what the domains are built from; cmd/haven reads it from the
@@ -91,6 +92,9 @@ type Services struct {
 	Coaching *coaching.Service
 	// Reports are the monthly figures across the modules.
 	Reports *reports.Service
+	// FHIR exports a client's questionnaire results as a FHIR R4 Bundle,
+	// for the client and for their clinician.
+	FHIR *fhir.Service
 	// Idempotency records the answers to requests sent with an
 	// Idempotency-Key, for their retries.
 	Idempotency *idempotency.Store
@@ -162,7 +166,11 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 		return nil, err
 	}
 	s.Outbox = outbox.NewSender(database.DB, s.Mailer, users, s.Sealer, log)
-	if s.Reports, err = newReports(cfg, database, s.Selftest); err != nil {
+	if s.Reports, err = newReports(cfg, database, s.Selftest, s.Coaching); err != nil {
+		return nil, err
+	}
+	if s.FHIR, err = fhir.NewService(fhir.Options{Catalog: s.Selftest.Catalog(), SelfTests: s.Selftest, Course: s.Selfhelp,
+		Care: s.Coaching, Audit: s.Audit, Now: cfg.Now}); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -170,7 +178,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 
 // newReports builds the monthly report, its months in the deployment's
 // time zone and its self-tests in the catalogue's order.
-func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Service, error) {
+func newReports(cfg Config, database *db.DB, st *selftest.Service, cs *coaching.Service) (*reports.Service, error) {
 	var instruments []reports.Instrument
 	var scales []reports.SeverityScale
 	for _, in := range st.Catalog().Instruments() {
@@ -186,7 +194,7 @@ func newReports(cfg Config, database *db.DB, st *selftest.Service) (*reports.Ser
 		return nil, err
 	}
 	return reports.NewService(reports.Options{Store: reports.NewStore(database.DB), Location: cfg.Location,
-		Instruments: instruments, Now: cfg.Now, Stats: stats, MinCell: cfg.ReportMinCell})
+		Instruments: instruments, Now: cfg.Now, Stats: stats, MinCell: cfg.ReportMinCell, ResponseDays: cs.ResponseDays()})
 }
 
 func newSelftest(cfg Config, database *db.DB, sealer *seal.Sealer, auditLog *audit.Log) (*selftest.Service, error) {
@@ -472,26 +480,17 @@ func (c *courseCrisis) CourseCrisis(ctx context.Context, userID string) error {
 }
 
 // courseGuidance relays the guided trajectory's say over the course: the
-// lessons the clinician set, in their order, and the feedback moments
-// waiting for the clinician (coaching.Service.AssignedLessons and
-// FeedbackPending). Outside a running trajectory both answer "none".
+// lessons the clinician set, in their order, and the feedback given on
+// each (coaching.Service.CourseGuidance), in one call per course read.
+// Outside a running trajectory it answers "none".
 type courseGuidance struct{ coaching *coaching.Service }
 
-var errGuidanceUnwired = errors.New("wire: the course's guidance relay is not connected to the guided trajectory")
-
-func (g *courseGuidance) AssignedLessons(ctx context.Context, clientID, programmeID string) ([]string, bool, error) {
+func (g *courseGuidance) Course(ctx context.Context, clientID, programmeID string) (modules.CourseGuidance, error) {
 	if g.coaching == nil {
-		return nil, false, errGuidanceUnwired
+		return modules.CourseGuidance{}, errors.New("wire: the course's guidance relay is not connected to the guided trajectory")
 	}
-	return g.coaching.AssignedLessons(ctx, clientID, programmeID)
-}
-
-func (g *courseGuidance) FeedbackPending(ctx context.Context, clientID, lessonID string, since time.Time) (modules.FeedbackWait, error) {
-	if g.coaching == nil {
-		return modules.FeedbackWait{}, errGuidanceUnwired
-	}
-	w, err := g.coaching.FeedbackPending(ctx, clientID, lessonID, since)
-	return modules.FeedbackWait(w), err
+	c, err := g.coaching.CourseGuidance(ctx, clientID, programmeID)
+	return modules.CourseGuidance(c), err
 }
 
 // havenMailer writes each kind of e-mail the outbox sends: the self-help
