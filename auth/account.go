@@ -127,7 +127,7 @@ func (s *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	if err := s.policy.Check("new_password", next, u.Name()); err != nil {
 		return err
 	}
-	hash, err := HashPassword(next, s.cfg.Argon2)
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}

@@ -32,11 +32,14 @@ func BenchmarkCheckPassword(b *testing.B) {
 	}
 }
 
-func benchService(b *testing.B, params auth.Argon2Params) (*auth.Service, *auth.Store) {
+func benchService(b *testing.B, params auth.Argon2Params, cacheTTL ...time.Duration) (*auth.Service, *auth.Store) {
 	b.Helper()
 	d := dbtest.Open(b)
 	tokens, _ := auth.NewTokens([]auth.Key{testKey}, 10*time.Minute, time.Now)
 	store := auth.NewStore(d.DB)
+	if len(cacheTTL) > 0 {
+		store.CacheSessions(cacheTTL[0])
+	}
 	auditLog, err := audit.NewLog(d.DB, audit.Options{Keys: []audit.Key{{ID: "a1", Secret: testKey.Secret}}})
 	if err != nil {
 		b.Fatal(err)
@@ -79,18 +82,29 @@ func BenchmarkVerifyAccess(b *testing.B) {
 }
 
 // BenchmarkAuthenticate is what every authenticated request pays: the JWT
-// check plus one indexed query that the session is live.
+// check plus one indexed query that the session is live ("uncached", as
+// with HAVEN_SESSION_CACHE_TTL=0), or the JWT check and a look-up in the
+// replica's session cache ("cached-2s", the default). BenchmarkVerifyAccess
+// is the baseline.
 func BenchmarkAuthenticate(b *testing.B) {
-	svc, _ := benchService(b, auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-	ctx := context.Background()
-	res, err := svc.Sessions.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := svc.Sessions.Authenticate(ctx, res.Session.AccessToken, "r"); err != nil {
-			b.Fatal(err)
-		}
+	for _, tt := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"uncached", 0}, {"cached-2s", 2 * time.Second}} {
+		b.Run(tt.name, func(b *testing.B) {
+			svc, _ := benchService(b, auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, tt.ttl)
+			ctx := context.Background()
+			res, err := svc.Sessions.SignUp(ctx, auth.Meta{Source: "s"}, "bench", goodPassword)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := svc.Sessions.Authenticate(ctx, res.Session.AccessToken, "r"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/haven-mh/haven/audit"
+	"github.com/haven-mh/haven/db/kind"
 )
 
 // Auditor records audit entries. Append must fail closed: when it returns
@@ -45,6 +47,16 @@ type Config struct {
 	Argon2 Argon2Params
 	// Throttle sets the attempt limits.
 	Throttle ThrottleConfig
+	// ThrottleKey is the secret the attempt counters' keys are hashed
+	// with; with it the counters live in the database (auth_throttle),
+	// shared by every replica. Every replica must have the same key (wire
+	// derives it from the encryption key). Without it they stay in memory.
+	ThrottleKey []byte
+	// Log receives the throttle's database errors (nil discards them).
+	Log *slog.Logger
+	// HashConcurrency bounds the argon2id computations running at once
+	// (HAVEN_PASSWORD_HASH_CONCURRENCY; default DefaultHashConcurrency).
+	HashConcurrency int
 	// TOTPIssuer names Haven in authenticator apps (default "Haven").
 	TOTPIssuer string
 	// Sealer encrypts TOTP secrets at rest (db/seal). Nil stores them in
@@ -119,6 +131,7 @@ type core struct {
 	cfg      Config
 	now      func() time.Time
 	throttle *throttle
+	hashing  *hashSlots
 	// dummyHash is checked against when a nickname does not exist, so a
 	// failed sign-in takes as long either way.
 	dummyHash string
@@ -132,9 +145,15 @@ func New(store *Store, tokens *Tokens, auditor Auditor, cfg Config, now func() t
 	if err != nil {
 		return nil, err
 	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	shared := &sharedCounters{db: store.db, log: log}
 	c := &core{
 		store: store, tokens: tokens, audit: auditor, policy: NewPasswordPolicy(), holders: holders,
-		cfg: cfg, now: now, throttle: newThrottle(cfg.Throttle, now), dummyHash: dummy,
+		cfg: cfg, now: now, throttle: newThrottle(cfg.Throttle, now, shared, cfg.ThrottleKey), dummyHash: dummy,
+		hashing: newHashSlots(cfg.HashConcurrency),
 	}
 	return &Service{Sessions: &Sessions{c}, Accounts: &Accounts{c}, Staff: &Staff{c}}, nil
 }
@@ -201,7 +220,7 @@ func (s *core) newSession(ctx context.Context, st *Store, u *User) (*Session, er
 
 // newUser checks a nickname and password against the rules and returns the
 // account they make, not yet stored.
-func (s *core) newUser(role Role, nickname, password string) (*User, error) {
+func (s *core) newUser(ctx context.Context, role Role, nickname, password string) (*User, error) {
 	display, key, err := nicknameKey(nickname)
 	if err != nil {
 		return nil, err
@@ -209,7 +228,7 @@ func (s *core) newUser(role Role, nickname, password string) (*User, error) {
 	if err := s.policy.Check("password", password, display); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +246,7 @@ func (s *core) challenged(ctx context.Context, m Meta, challenge, kind string) (
 		return nil, "", err
 	}
 	key := "mfa:" + userID
-	if err := s.checkAttempt(m, key); err != nil {
+	if err := s.checkAttempt(ctx, m, key); err != nil {
 		return nil, "", err
 	}
 	u, err := s.store.UserByID(ctx, userID)
@@ -277,31 +296,31 @@ func minTime(a, b time.Time) time.Time {
 // checkAttempt applies the limits before a credential is checked: this
 // source's failures on this account, the account's growing wait, and this
 // source's attempts. They apply whether or not the account exists.
-func (s *core) checkAttempt(m Meta, accountKey string) error {
+func (s *core) checkAttempt(ctx context.Context, m Meta, accountKey string) error {
 	t := s.throttle
-	if blocked, wait := t.pair.Blocked(t.pairKey(accountKey, m.Source)); blocked {
+	if blocked, wait := t.pair.Blocked(ctx, t.pairKey(accountKey, m.Source)); blocked {
 		return throttled(wait)
 	}
-	if wait := t.account.Wait(t.accountKey(accountKey)); wait > 0 {
+	if wait := t.account.Wait(ctx, t.accountKey(accountKey)); wait > 0 {
 		return throttled(wait)
 	}
-	if ok, wait := t.source.Allow(t.sourceKey(m.Source)); !ok {
+	if ok, wait := t.source.Allow(ctx, t.sourceKey(m.Source)); !ok {
 		return throttled(wait)
 	}
 	return nil
 }
 
-func (s *core) failAttempt(m Meta, accountKey string) {
+func (s *core) failAttempt(ctx context.Context, m Meta, accountKey string) {
 	t := s.throttle
-	t.pair.Allow(t.pairKey(accountKey, m.Source))
-	t.account.Fail(t.accountKey(accountKey))
+	t.pair.Allow(ctx, t.pairKey(accountKey, m.Source))
+	t.account.Fail(ctx, t.accountKey(accountKey))
 }
 
 // passAttempt forgets the failures on an account after its owner got in.
-func (s *core) passAttempt(m Meta, accountKey string) {
+func (s *core) passAttempt(ctx context.Context, m Meta, accountKey string) {
 	t := s.throttle
-	t.pair.Reset(t.pairKey(accountKey, m.Source))
-	t.account.Reset(t.accountKey(accountKey))
+	t.pair.Reset(ctx, t.pairKey(accountKey, m.Source))
+	t.account.Reset(ctx, t.accountKey(accountKey))
 }
 
 // verifyPassword looks the nickname up and checks the password, spending
@@ -316,12 +335,15 @@ func (s *core) verifyPassword(ctx context.Context, key, password string) (*User,
 	if u != nil && u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
-	ok, rehash, herr := CheckPassword(hash, password, s.cfg.Argon2)
+	ok, rehash, herr := s.checkPassword(ctx, hash, password)
+	if kind.IsUnavailable(herr) {
+		return nil, herr
+	}
 	if u == nil || u.Status != StatusActive || u.PasswordHash == nil || herr != nil || !ok {
 		return u, ErrInvalidCredentials
 	}
 	if rehash {
-		if h, err := HashPassword(password, s.cfg.Argon2); err == nil {
+		if h, err := s.hashPassword(ctx, password); err == nil {
 			_ = s.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": h})
 		}
 	}
@@ -344,7 +366,7 @@ func (s *core) signInFailure(ctx context.Context, m Meta, u *User, action string
 // per-account limit as sign-in.
 func (s *core) reauthenticate(ctx context.Context, p Principal, password string) (*User, error) {
 	key, m := "reauth:"+p.UserID, Meta{Source: "session:" + p.SessionID}
-	if err := s.checkAttempt(m, key); err != nil {
+	if err := s.checkAttempt(ctx, m, key); err != nil {
 		return nil, err
 	}
 	u, err := s.store.UserByID(ctx, p.UserID)
@@ -354,12 +376,15 @@ func (s *core) reauthenticate(ctx context.Context, p Principal, password string)
 	if u.PasswordHash == nil {
 		return nil, ErrInvalidCredentials
 	}
-	ok, _, err := CheckPassword(*u.PasswordHash, password, s.cfg.Argon2)
+	ok, _, err := s.checkPassword(ctx, *u.PasswordHash, password)
+	if kind.IsUnavailable(err) {
+		return nil, err
+	}
 	if err != nil || !ok {
-		s.failAttempt(m, key)
+		s.failAttempt(ctx, m, key)
 		return nil, ErrInvalidCredentials
 	}
-	s.passAttempt(m, key)
+	s.passAttempt(ctx, m, key)
 	return u, nil
 }
 

@@ -37,10 +37,10 @@ type SignUpResult struct {
 
 // SignUp creates a client account with a nickname and password only.
 func (s *Sessions) SignUp(ctx context.Context, m Meta, nickname, password string) (*SignUpResult, error) {
-	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
+	if ok, wait := s.throttle.signup.Allow(ctx, s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
-	u, err := s.newUser(RoleClient, nickname, password)
+	u, err := s.newUser(ctx, RoleClient, nickname, password)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ type LoginResult struct {
 // ErrInvalidCredentials, whether or not the nickname exists.
 func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string) (*LoginResult, error) {
 	key := lookupKey(nickname)
-	if err := s.checkAttempt(m, key); err != nil {
+	if err := s.checkAttempt(ctx, m, key); err != nil {
 		return nil, err
 	}
 	if len(password) > 4*MaxPasswordLen {
@@ -87,13 +87,13 @@ func (s *Sessions) Login(ctx context.Context, m Meta, nickname, password string)
 	}
 	u, err := s.verifyPassword(ctx, key, password)
 	if errors.Is(err, ErrInvalidCredentials) {
-		s.failAttempt(m, key)
+		s.failAttempt(ctx, m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionSignIn)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.passAttempt(m, key)
+	s.passAttempt(ctx, m, key)
 	if u.Role.NeedsMFA() {
 		if u.MFAEnabled() {
 			return &LoginResult{Status: LoginMFARequired, Challenge: s.tokens.issueChallenge(u.ID, challengeMFA)}, nil
@@ -119,10 +119,10 @@ func (s *Sessions) VerifyMFA(ctx context.Context, m Meta, challenge, code string
 		return nil, err
 	}
 	if !ok {
-		s.failAttempt(m, key)
+		s.failAttempt(ctx, m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionSignInMFA)
 	}
-	s.passAttempt(m, key)
+	s.passAttempt(ctx, m, key)
 	se, err := s.signIn(ctx, m, u, audit.ActionSignInMFA, nil)
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func (s *Sessions) ConfirmEnrolment(ctx context.Context, m Meta, challenge, code
 	}
 	step := matchTOTP(secret, code, s.now())
 	if step == 0 {
-		s.failAttempt(m, key)
+		s.failAttempt(ctx, m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionMFAEnrol)
 	}
 	now := s.now().UTC()
@@ -338,7 +338,7 @@ func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassw
 	if err := s.policy.Check("new_password", newPassword, nickname); err != nil {
 		return nil, err
 	}
-	if err := s.checkAttempt(m, key); err != nil {
+	if err := s.checkAttempt(ctx, m, key); err != nil {
 		return nil, err
 	}
 	u, err := s.store.UserByNickname(ctx, key)
@@ -351,11 +351,11 @@ func (s *Sessions) Recover(ctx context.Context, m Meta, nickname, code, newPassw
 	}
 	got := HashToken(normaliseCode(code))
 	if u == nil || u.Status != StatusActive || u.Role != RoleClient || u.RecoveryCodeHash == nil || !equalHash(got, want) {
-		s.failAttempt(m, key)
+		s.failAttempt(ctx, m, key)
 		return nil, s.signInFailure(ctx, m, u, audit.ActionRecover)
 	}
-	s.passAttempt(m, key)
-	hash, err := HashPassword(newPassword, s.cfg.Argon2)
+	s.passAttempt(ctx, m, key)
+	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {
 		return nil, err
 	}

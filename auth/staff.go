@@ -15,7 +15,7 @@ import (
 // CreateAdmin creates a coordinator from the command line (`haven admin
 // create`), for the first one. They enrol a second factor at first sign-in.
 func (s *Staff) CreateAdmin(ctx context.Context, nickname, password string) (*User, error) {
-	u, err := s.newUser(RoleCoordinator, nickname, password)
+	u, err := s.newUser(ctx, RoleCoordinator, nickname, password)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Staff) PendingInvitations(ctx context.Context) ([]Invitation, error) {
 // AcceptInvitation creates the invited staff account. The token works once
 // and for 72 hours; the new user enrols a second factor at first sign-in.
 func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, password string, profile StaffProfile) (*User, error) {
-	if ok, wait := s.throttle.signup.Allow(s.throttle.sourceKey(m.Source)); !ok {
+	if ok, wait := s.throttle.signup.Allow(ctx, s.throttle.sourceKey(m.Source)); !ok {
 		return nil, throttled(wait)
 	}
 	if token == "" || len(token) > 256 {
@@ -85,7 +85,7 @@ func (s *Staff) AcceptInvitation(ctx context.Context, m Meta, token, nickname, p
 	if inv.AcceptedAt != nil || !now.Before(inv.ExpiresAt) {
 		return nil, ErrInvalidToken
 	}
-	u, err := s.newUser(inv.Role, nickname, password)
+	u, err := s.newUser(ctx, inv.Role, nickname, password)
 	if err != nil {
 		return nil, err
 	}

@@ -107,16 +107,24 @@ func (Invitation) TableName() string { return "auth_invitations" }
 // Store persists accounts, sessions and invitations. It is the only code in
 // this package that touches the database.
 type Store struct {
-	db *gorm.DB
+	db       *gorm.DB
+	sessions *sessionCache // nil: every check queries
 }
 
 // NewStore returns a store on db.
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
+// CacheSessions makes SessionActive remember a live session for ttl in this
+// process (sessionCache); 0 turns it off. Call it once, before use.
+func (s *Store) CacheSessions(ttl time.Duration) *Store {
+	s.sessions = newSessionCache(ttl)
+	return s
+}
+
 // Tx runs fn in a transaction; inside, use only the store it is given.
 func (s *Store) Tx(ctx context.Context, fn func(st *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx})
+		return fn(&Store{db: tx, sessions: s.sessions})
 	})
 }
 
@@ -161,6 +169,7 @@ func (s *Store) UserByNickname(ctx context.Context, key string) (*User, error) {
 
 // UpdateUser sets the named columns of user id.
 func (s *Store) UpdateUser(ctx context.Context, id string, cols map[string]any) error {
+	s.sessions.forgetUser(id)
 	if err := s.q(ctx).Model(&User{}).Where("id = ?", id).Updates(cols).Error; err != nil {
 		return fmt.Errorf("auth: update user: %w", err)
 	}
@@ -214,16 +223,23 @@ func (s *Store) session(ctx context.Context, id string) (*session, error) {
 // not revoked, not expired, and the user still active with that role. It is
 // the one query every authenticated request makes.
 func (s *Store) SessionActive(ctx context.Context, sessionID, userID string, role Role, now time.Time) (bool, error) {
-	var n int64
+	if s.sessions.get(sessionID, userID, role, now) {
+		return true, nil
+	}
+	var expires []time.Time
 	err := s.q(ctx).Table("auth_sessions").
 		Joins("JOIN users ON users.id = auth_sessions.user_id").
 		Where("auth_sessions.id = ? AND auth_sessions.user_id = ? AND auth_sessions.revoked_at IS NULL AND auth_sessions.expires_at > ?", sessionID, userID, now).
 		Where("users.status = ? AND users.role = ?", StatusActive, role).
-		Limit(1).Count(&n).Error
+		Limit(1).Pluck("auth_sessions.expires_at", &expires).Error
 	if err != nil {
 		return false, fmt.Errorf("auth: check session: %w", err)
 	}
-	return n == 1, nil
+	if len(expires) != 1 {
+		return false, nil
+	}
+	s.sessions.put(sessionID, userID, role, expires[0])
+	return true, nil
 }
 
 func (s *Store) refreshToken(ctx context.Context, hash string) (*refreshToken, error) {
@@ -260,6 +276,7 @@ func (s *Store) touchSession(ctx context.Context, id string, now time.Time) erro
 
 // RevokeSession revokes one session (and so its refresh tokens).
 func (s *Store) RevokeSession(ctx context.Context, id, reason string, now time.Time) error {
+	s.sessions.forgetSession(id)
 	err := s.q(ctx).Model(&session{}).Where("id = ? AND revoked_at IS NULL", id).
 		Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error
 	if err != nil {
@@ -270,6 +287,7 @@ func (s *Store) RevokeSession(ctx context.Context, id, reason string, now time.T
 
 // RevokeUserSessions revokes every live session of a user except keep.
 func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep, reason string, now time.Time) error {
+	s.sessions.forgetUser(userID)
 	q := s.q(ctx).Model(&session{}).Where("user_id = ? AND revoked_at IS NULL", userID)
 	if keep != "" {
 		q = q.Where("id <> ?", keep)
@@ -365,6 +383,7 @@ func (s *Store) clients(ctx context.Context) ([]ClientRow, error) {
 
 // erase removes everything personal about a user and leaves a tombstone.
 func (s *Store) erase(ctx context.Context, userID string, createdAt, now time.Time) error {
+	s.sessions.forgetUser(userID)
 	var sessionIDs []string
 	if err := s.q(ctx).Model(&session{}).Where("user_id = ?", userID).Pluck("id", &sessionIDs).Error; err != nil {
 		return fmt.Errorf("auth: erase: sessions: %w", err)

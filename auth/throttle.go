@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"math"
 	"sync"
@@ -8,8 +9,9 @@ import (
 )
 
 // Limiter counts attempts per key in a fixed window, in memory only. It is
-// safe for concurrent use. Each Haven process throttles on its own, which
-// is enough to make guessing slow; nothing of it is persisted.
+// safe for concurrent use. A Service with a ThrottleKey counts in the
+// database instead (throttle_store.go), shared by every replica; this one
+// serves a Service without it.
 type Limiter struct {
 	limit  int
 	window time.Duration
@@ -189,24 +191,50 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 	return c
 }
 
-// throttle holds the limiters of one Service.
+// throttle holds the limiters of one Service: in the database, shared by
+// every replica, when the Service has a ThrottleKey (wire gives it one
+// derived from the encryption key); in memory otherwise.
 type throttle struct {
-	pair    *Limiter // failures per account and source
-	account *Backoff // failures per account, from any source
-	source  *Limiter // attempts per source
-	signup  *Limiter // sign-ups per source
+	pair    limiter // failures per account and source
+	account backoff // failures per account, from any source
+	source  limiter // attempts per source
+	signup  limiter // sign-ups per source
 	secret  []byte
 }
 
-func newThrottle(c ThrottleConfig, now func() time.Time) *throttle {
+type limiter interface {
+	Allow(ctx context.Context, key string) (bool, time.Duration)
+	Blocked(ctx context.Context, key string) (bool, time.Duration)
+	Reset(ctx context.Context, key string)
+}
+
+type backoff interface {
+	Wait(ctx context.Context, key string) time.Duration
+	Fail(ctx context.Context, key string)
+	Reset(ctx context.Context, key string)
+}
+
+func newThrottle(c ThrottleConfig, now func() time.Time, shared *sharedCounters, key []byte) *throttle {
 	c = c.withDefaults()
+	if shared != nil && len(key) > 0 {
+		lim := func(name string, n int) limiter {
+			return &sharedLimiter{c: shared, name: name, limit: n, window: c.Window, now: now}
+		}
+		return &throttle{
+			pair:    lim("f:", c.AccountFailures),
+			account: &sharedBackoff{c: shared, name: "b:", free: c.AccountFailures, base: time.Second, ceiling: c.AccountMaxDelay, window: c.Window, now: now},
+			source:  lim("a:", c.SourceAttempts),
+			signup:  lim("s:", c.SignupsPerSource),
+			secret:  key,
+		}
+	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	return &throttle{
-		pair:    NewLimiter(c.AccountFailures, c.Window, now),
-		account: NewBackoff(c.AccountFailures, time.Second, c.AccountMaxDelay, c.Window, now),
-		source:  NewLimiter(c.SourceAttempts, c.Window, now),
-		signup:  NewLimiter(c.SignupsPerSource, c.Window, now),
+		pair:    memLimiter{NewLimiter(c.AccountFailures, c.Window, now)},
+		account: memBackoff{NewBackoff(c.AccountFailures, time.Second, c.AccountMaxDelay, c.Window, now)},
+		source:  memLimiter{NewLimiter(c.SourceAttempts, c.Window, now)},
+		signup:  memLimiter{NewLimiter(c.SignupsPerSource, c.Window, now)},
 		secret:  secret,
 	}
 }

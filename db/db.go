@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -33,7 +34,8 @@ type Config struct {
 	URL string
 	// DataDir holds the SQLite file when URL is empty.
 	DataDir string
-	// MaxOpenConns bounds the PostgreSQL pool (default 20).
+	// MaxOpenConns bounds the PostgreSQL pool (default
+	// DefaultMaxOpenConns of the process's cores).
 	MaxOpenConns int
 	// ConnectTimeout bounds a new PostgreSQL connection (connect_timeout,
 	// default 5 s) and StatementTimeout each statement on the server
@@ -129,7 +131,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case Postgres:
 		n := cfg.MaxOpenConns
 		if n <= 0 {
-			n = 20
+			n = DefaultMaxOpenConns(runtime.GOMAXPROCS(0))
 		}
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(min(n, 10))
@@ -156,6 +158,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		minFree = 64 << 20
 	}
 	return &DB{DB: gdb, Dialect: dialect, Path: path, minFree: minFree}, nil
+}
+
+// DefaultMaxOpenConns is the PostgreSQL pool size for a process with cpus
+// cores: 4 per core, at least 4. A connection is busy only while its
+// statement runs or its commit waits for the server's WAL flush; beyond
+// that, more connections only queue inside PostgreSQL, where they cost a
+// backend process each and context switches on the cores Haven shares with
+// it. The curve behind it (selftest BenchmarkSubmitPool, 64 concurrent
+// submitters on two cores) is in README's Benchmarks: 8 connections served
+// 2.7× the submits of 2 and as many as 20 or more, with the lowest p99.
+// Several replicas share the server's connections: keep the sum of their
+// pools near 2–4 × PostgreSQL's cores (HAVEN_DB_MAX_OPEN_CONNS).
+func DefaultMaxOpenConns(cpus int) int {
+	return max(4, 4*cpus)
 }
 
 // postgresDSN is cfg.URL with connect_timeout and statement_timeout added

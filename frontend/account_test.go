@@ -20,7 +20,7 @@ import (
 // accountEnv is the site with accounts wired, and a browser-like cookie
 // jar.
 type accountEnv struct {
-	t      *testing.T
+	t      testing.TB
 	engine *gin.Engine
 	auth   *auth.Service
 	site   *Site
@@ -28,7 +28,7 @@ type accountEnv struct {
 	jar    map[string]string
 }
 
-func newAccountEnv(t *testing.T) *accountEnv {
+func newAccountEnv(t testing.TB) *accountEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	deps, database := testDeps(t)

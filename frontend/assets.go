@@ -92,18 +92,37 @@ func compressible(ctype string) bool {
 		strings.Contains(ctype, "svg") || strings.Contains(ctype, "json")
 }
 
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
-	return w
-}}
+// Two compression levels: assets and course images are compressed once,
+// at start-up, so they get the smallest output (gzipBytes, BestCompression);
+// pages are compressed on every request, where BestCompression cost more
+// than rendering the page (issue 13: the form page was 1.5× faster without
+// gzip), so they get BestSpeed (gzipPage): a little larger, several times
+// cheaper (README, Benchmarks).
+var (
+	gzipBestPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+		return w
+	}}
+	gzipFastPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		return w
+	}}
+)
 
-func gzipBytes(b []byte) []byte {
+// gzipBytes compresses what is compressed once (assets, images).
+func gzipBytes(b []byte) []byte { return gzipWith(&gzipBestPool, b) }
+
+// gzipPage compresses a response rendered for one request.
+func gzipPage(b []byte) []byte { return gzipWith(&gzipFastPool, b) }
+
+func gzipWith(pool *sync.Pool, b []byte) []byte {
 	var buf bytes.Buffer
-	w := gzipPool.Get().(*gzip.Writer)
+	buf.Grow(len(b)/3 + 64)
+	w := pool.Get().(*gzip.Writer)
 	w.Reset(&buf)
 	_, _ = w.Write(b)
 	_ = w.Close()
-	gzipPool.Put(w)
+	pool.Put(w)
 	return buf.Bytes()
 }
 

@@ -22,7 +22,7 @@ type testEnv struct {
 
 // newTestEnv wires the site the way cmd/haven does: the API engine with the
 // site's 404 and 500 hooks, on a fresh database.
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	deps, _ := testDeps(t)
@@ -43,7 +43,7 @@ func newTestEnv(t *testing.T) *testEnv {
 
 // testDeps are the site's services as cmd/haven builds them (wiretest
 // calls wire.New) on a fresh database.
-func testDeps(t *testing.T) (Deps, *db.DB) {
+func testDeps(t testing.TB) (Deps, *db.DB) {
 	t.Helper()
 	// The services can send mail; whether a page offers it is
 	// Deps.MailConfigured, which tests set.

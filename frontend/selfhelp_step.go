@@ -597,23 +597,37 @@ func (s *Site) stepSubmit(c *gin.Context) {
 	v := s.selfhelpView(c, "", "/selfhelp/lesson/"+l.ID+"/"+st.ID)
 	who := signedIn(c)
 	ctx := c.Request.Context()
-	lv, err := s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID)
-	if err != nil {
-		s.selfhelpError(c, v, err)
-		return
+	complete := c.PostForm("action") != "later" && !autosave
+	inputs := inputsFromForm(st, c.Request.PostForm)
+	// One domain call: SaveStep reads the progress once (locks, the
+	// feedback wait) and writes once. The lesson is opened (OpenLesson)
+	// only when the page needs it: a lesson not opened or a course not
+	// started yet (SaveStep: not found), a wait, or errors to show.
+	save := func() (*modules.SaveResult, error) {
+		return s.Selfhelp.SaveStep(ctx, who.UserID, p.ID, l.ID, st.ID, toValues(st, inputs), complete)
 	}
-	if lv.Waiting.Blocks(l, st.ID) { // after a feedback moment, in guided care
+	res, err := save()
+	var lv *modules.LessonView
+	if errors.Is(err, modules.ErrNotFound) {
+		if lv, err = s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID); err == nil {
+			res, err = save()
+		}
+	}
+	if errors.Is(err, modules.ErrWaiting) { // after a feedback moment, in guided care
 		if autosave {
 			c.Header("Cache-Control", "no-store")
 			c.Status(http.StatusConflict)
 			return
 		}
+		if lv == nil {
+			if lv, err = s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID); err != nil {
+				s.selfhelpError(c, v, err)
+				return
+			}
+		}
 		s.renderWaiting(c, v, http.StatusConflict, p, lv.Waiting)
 		return
 	}
-	complete := c.PostForm("action") != "later" && !autosave
-	inputs := inputsFromForm(st, c.Request.PostForm)
-	res, err := s.Selfhelp.SaveStep(ctx, who.UserID, p.ID, l.ID, st.ID, toValues(st, inputs), complete)
 	var (
 		fe   fieldErrors
 		errs map[string]string
@@ -643,6 +657,12 @@ func (s *Site) stepSubmit(c *gin.Context) {
 		return
 	}
 	if len(errs) > 0 {
+		if lv == nil {
+			if lv, err = s.Selfhelp.OpenLesson(ctx, who.UserID, p.ID, l.ID); err != nil {
+				s.selfhelpError(c, v, err)
+				return
+			}
+		}
 		s.renderStep(c, http.StatusUnprocessableEntity, v, lv, st, inputs, errs, 0)
 		return
 	}

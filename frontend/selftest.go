@@ -125,6 +125,16 @@ func (s *Site) selftestForm(c *gin.Context) {
 		return
 	}
 	v := s.view(c, "", "/selftest/"+in.ID)
+	if v.Session.State == sessionNone {
+		// A visitor without session cookies gets the same page as every
+		// other one in their language but for the form's idempotency key:
+		// it is rendered once and the key spliced in (formCache).
+		if page, ok := s.forms.page(s, v, in); ok {
+			c.Header("Cache-Control", "no-store")
+			s.write(c, http.StatusOK, page.with(formIdempotencyKey(nil)), v.Lang)
+			return
+		}
+	}
 	s.renderForm(c, http.StatusOK, v, in, nil, nil)
 }
 

@@ -83,6 +83,7 @@ type Site struct {
 	info   *infoPages
 	course courseText
 	images courseImages
+	forms  formCache
 }
 
 // pageNames are the templates in templates/ besides layout.html; each
@@ -267,7 +268,7 @@ func (s *Site) write(c *gin.Context, status int, body []byte, l string) {
 	}
 	var gz []byte
 	if len(body) > 1024 && acceptsGzip(c.Request) {
-		gz = gzipBytes(body)
+		gz = gzipPage(body)
 	} else if len(body) > 1024 {
 		c.Writer.Header().Add("Vary", "Accept-Encoding")
 	}

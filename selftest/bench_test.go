@@ -3,7 +3,10 @@ package selftest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,6 +93,59 @@ func BenchmarkRawInsert(b *testing.B) {
 				if err := gdb.WithContext(ctx).Create(&sub).Error; err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkSubmitPool is the pool-size curve: 64 concurrent submitters
+// (SetParallelism(32) on two cores) on PostgreSQL with pools of 2 to 20
+// connections. ns/op is the inverse of throughput; p99-µs is the 99th
+// percentile latency of one submit. The baseline is conns=20, the old
+// default; db.DefaultMaxOpenConns (4 × cores) is chosen from this curve.
+func BenchmarkSubmitPool(b *testing.B) {
+	u := os.Getenv("TEST_DATABASE_URL")
+	if u == "" {
+		b.Skip("TEST_DATABASE_URL not set")
+	}
+	catalog, err := selftest.LoadCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := dbtest.Migrated(b, dbtest.OpenPostgres(b, u))
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := build(b, catalog, selftest.NewStore(d.DB), time.Now)
+	in := selftest.SubmitInput{InstrumentID: "phq9", Language: "nl", Answers: benchAnswers(),
+		Profile: selftest.Profile{AgeBand: "35_44"}}
+	for _, n := range []int{2, 4, 8, 20} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			sqlDB.SetMaxOpenConns(n)
+			sqlDB.SetMaxIdleConns(n)
+			var mu sync.Mutex
+			var lat []time.Duration
+			b.SetParallelism(32)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				var mine []time.Duration
+				for pb.Next() {
+					start := time.Now()
+					if _, err := svc.Submit(ctx, in); err != nil {
+						b.Error(err)
+						return
+					}
+					mine = append(mine, time.Since(start))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			}
 		})
 	}

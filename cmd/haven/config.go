@@ -70,8 +70,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MaxBodyBytes, err = parseInt(getenv("HAVEN_MAX_BODY_BYTES"), 64<<10); err != nil || c.MaxBodyBytes < 1024 {
 		errs = append(errs, "HAVEN_MAX_BODY_BYTES must be a number of bytes, at least 1024")
 	}
-	conns, err := parseInt(getenv("HAVEN_DB_MAX_OPEN_CONNS"), 20)
-	if err != nil || conns < 1 {
+	// 0 leaves the pool to db.DefaultMaxOpenConns (4 per core).
+	conns, err := parseInt(getenv("HAVEN_DB_MAX_OPEN_CONNS"), 0)
+	if err != nil || conns < 0 || (conns == 0 && getenv("HAVEN_DB_MAX_OPEN_CONNS") != "") {
 		errs = append(errs, "HAVEN_DB_MAX_OPEN_CONNS must be a positive number")
 	}
 	c.DBMaxOpenConns = int(conns)

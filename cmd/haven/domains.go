@@ -35,6 +35,21 @@ func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.C
 		}
 		w.LessonGapDays = n
 	}
+	w.SessionCacheTTL = 2 * time.Second
+	if v := getenv("HAVEN_SESSION_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			*errs = append(*errs, "HAVEN_SESSION_CACHE_TTL must be a duration from 0s to 1m")
+		}
+		w.SessionCacheTTL = d
+	}
+	if v := getenv("HAVEN_PASSWORD_HASH_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			*errs = append(*errs, "HAVEN_PASSWORD_HASH_CONCURRENCY must be a whole number from 1 to 1024")
+		}
+		w.PasswordHashConcurrency = n
+	}
 	if spec := getenv("HAVEN_ENCRYPTION_KEYS"); spec != "" {
 		keys, err := seal.ParseKeys(spec)
 		if err != nil {

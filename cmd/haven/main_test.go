@@ -88,6 +88,7 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 		"shutdown timeout": {"HAVEN_SHUTDOWN_TIMEOUT", "soon"},
 		"database scheme":  {"DATABASE_URL", "mysql://localhost/haven"},
 		"pool size":        {"HAVEN_DB_MAX_OPEN_CONNS", "0"},
+		"hash concurrency": {"HAVEN_PASSWORD_HASH_CONCURRENCY", "0"},
 	}
 	for name, kv := range tests {
 		t.Run(name, func(t *testing.T) {

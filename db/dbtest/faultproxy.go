@@ -29,6 +29,10 @@ type FaultProxy struct {
 	// loseCommitAck: the next COMMIT reaches the server, its answer is
 	// dropped and the proxy cuts (commitSent: the COMMIT has passed).
 	loseCommitAck, commitSent bool
+	// ackOf: the statement whose answer to drop instead of a COMMIT's
+	// (ackSeen: it was prepared; the next message runs it).
+	ackOf   []byte
+	ackSeen bool
 }
 
 type proxyState int
@@ -117,7 +121,16 @@ func (p *FaultProxy) Slow(d time.Duration) {
 func (p *FaultProxy) LoseNextCommitAck() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.loseCommitAck, p.commitSent = true, false
+	p.loseCommitAck, p.commitSent, p.ackOf, p.ackSeen = true, false, nil, false
+}
+
+// LoseNextAckOf is LoseNextCommitAck for the next statement whose text
+// holds sql (case-insensitive): a statement outside a transaction commits
+// by itself, so losing its answer is the same fault.
+func (p *FaultProxy) LoseNextAckOf(sql string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loseCommitAck, p.commitSent, p.ackOf, p.ackSeen = true, false, bytes.ToLower([]byte(sql)), false
 }
 
 // Restore forwards again: stalled bytes flow, a cut proxy listens on its
@@ -196,8 +209,14 @@ func (p *FaultProxy) pipe(dst, src net.Conn, toServer bool) {
 			}
 			if p.loseCommitAck {
 				switch {
-				case toServer && isCommit(buf[:n]):
+				case toServer && p.ackOf == nil && isCommit(buf[:n]):
 					p.commitSent = true
+				case toServer && p.ackOf != nil && bytes.Contains(bytes.ToLower(buf[:n]), p.ackOf):
+					// pgx prepares the statement first; the next message
+					// runs it (Bind, Execute, Sync).
+					p.ackSeen = true
+				case toServer && p.ackSeen:
+					p.ackSeen, p.commitSent = false, true
 				case !toServer && p.commitSent:
 					// The server has answered the COMMIT: drop the answer.
 					p.loseCommitAck, p.commitSent = false, false

@@ -33,6 +33,8 @@ func All() []*gormigrate.Migration {
 		idempotencyKeys(),
 		coachingNotifyLanguage(),
 		coachingReminders(),
+		selftestUnusedIndex(),
+		authThrottle(),
 		reportIndexes(),
 		reportRollups(),
 	}

@@ -54,6 +54,12 @@ type Config struct {
 	// Argon2 and Throttle default to production values (OWASP, auth's).
 	Argon2   auth.Argon2Params
 	Throttle auth.ThrottleConfig
+	// PasswordHashConcurrency bounds the argon2id computations running at
+	// once (HAVEN_PASSWORD_HASH_CONCURRENCY; 0 is auth's default).
+	PasswordHashConcurrency int
+	// SessionCacheTTL is how long this process trusts a session it found
+	// live (HAVEN_SESSION_CACHE_TTL); 0 checks the database every time.
+	SessionCacheTTL time.Duration
 	// AuditKeys MAC the audit chain (HAVEN_AUDIT_KEY); without them SQLite
 	// keeps a generated key next to its database and PostgreSQL refuses to
 	// start. AuditAnchorFile receives the chain's head (the audit-anchor job).
@@ -125,7 +131,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	if s.Visits, err = visits.NewCounter(database.DB, cfg.Now, s.Sealer.Derive("visits salt"), cfg.Location); err != nil {
 		return nil, err
 	}
-	users := auth.NewStore(database.DB)
+	users := auth.NewStore(database.DB).CacheSessions(cfg.SessionCacheTTL)
 	if s.Audit, err = newAuditLog(ctx, cfg, database, users, log); err != nil {
 		return nil, err
 	}
@@ -370,7 +376,8 @@ func newIdentity(cfg Config, users *auth.Store, auditLog *audit.Log, sealer *sea
 	}
 	return auth.New(users, tokens, auditLog, auth.Config{
 		RefreshTTL: cfg.RefreshTokenTTL, SessionMaxAge: cfg.SessionMaxAge, Sealer: sealer, Caseloads: caseloads,
-		Argon2: cfg.Argon2, Throttle: cfg.Throttle,
+		Argon2: cfg.Argon2, Throttle: cfg.Throttle, HashConcurrency: cfg.PasswordHashConcurrency,
+		ThrottleKey: sealer.Derive("throttle key"), Log: log,
 	}, cfg.Now, holders...)
 }
 
