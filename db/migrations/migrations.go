@@ -34,6 +34,7 @@ func All() []*gormigrate.Migration {
 		coachingNotifyLanguage(),
 		coachingReminders(),
 		reportIndexes(),
+		selfhelpPaces(),
 	}
 }
 
