@@ -33,8 +33,8 @@ func All() []*gormigrate.Migration {
 		idempotencyKeys(),
 		coachingNotifyLanguage(),
 		coachingReminders(),
-		reportIndexes(),
 		selfhelpPaces(),
+		reportIndexes(),
 	}
 }
 
