@@ -29,7 +29,9 @@ func privateTab(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	// Enough for a sign-up and an audit of a few pages at 320, 375 and
+	// 1280 px on a busy machine.
+	ctx, cancelT := context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(cancelT)
 	return ctx
 }
