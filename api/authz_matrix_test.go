@@ -365,6 +365,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		"GET /api/v1/selfhelp/programmes/:programme":                     {want: all(200), path: "/api/v1/selfhelp/programmes/depression"},
 		"GET /api/v1/selfhelp/programmes/:programme/trial":               {want: all(200), path: "/api/v1/selfhelp/programmes/depression/trial"},
 		"GET /api/v1/selfhelp/programmes/:programme/lessons/:lesson":     {want: only(200, asCoordinator), path: "/api/v1/selfhelp/programmes/depression/lessons/activation"},
+		"GET /api/v1/selfhelp/programmes/:programme/pace":                {want: only(200, asCoordinator), path: "/api/v1/selfhelp/programmes/depression/pace"},
+		"PUT /api/v1/selfhelp/programmes/:programme/pace":                {want: only(200, asCoordinator), path: "/api/v1/selfhelp/programmes/depression/pace", body: map[string]any{"lesson_days": 7}},
 		"GET /api/v1/me/selfhelp":                                        {want: only(200, asClient)},
 		"POST /api/v1/me/selfhelp/:programme":                            {want: only(200, asClient), path: "/api/v1/me/selfhelp/depression"},
 		"GET /api/v1/me/selfhelp/:programme":                             {want: only(200, asClient), path: "/api/v1/me/selfhelp/depression"},

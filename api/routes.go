@@ -97,6 +97,9 @@ func (h *handlers) routes(v1 *gin.RouterGroup) {
 		a.GET("/selfhelp/programmes/:programme", h.getProgramme)
 		a.GET("/selfhelp/programmes/:programme/trial", h.trialLesson)
 		a.GET("/selfhelp/programmes/:programme/lessons/:lesson", coordinator, h.previewLesson)
+		// The programme's rhythm: coordinators see and set it (audited).
+		a.GET("/selfhelp/programmes/:programme/pace", coordinator, h.programmePace)
+		a.PUT("/selfhelp/programmes/:programme/pace", coordinator, h.setProgrammePace)
 		a.GET("/me/selfhelp", client, h.myProgrammes)
 		a.POST("/me/selfhelp/:programme", client, h.startProgramme)
 		a.GET("/me/selfhelp/:programme", client, h.myProgress)

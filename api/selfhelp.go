@@ -645,3 +645,52 @@ func (h *handlers) deleteDiary(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
+
+// paceView is a programme's rhythm: a lesson opens lesson_days days after
+// the one before was finished (0: at once).
+type paceView struct {
+	Programme         string     `json:"programme"`
+	LessonDays        int        `json:"lesson_days"`
+	Source            string     `json:"source"`
+	DefaultLessonDays int        `json:"default_lesson_days"`
+	DefaultSource     string     `json:"default_source"`
+	SetAt             *time.Time `json:"set_at,omitempty"`
+}
+
+func paceOut(pc *modules.Pace) paceView {
+	return paceView{Programme: pc.Programme.ID, LessonDays: pc.Days, Source: pc.Source, DefaultLessonDays: pc.DefaultDays,
+		DefaultSource: pc.DefaultSource, SetAt: pc.SetAt}
+}
+
+// programmePace is a programme's rhythm, for coordinators.
+func (h *handlers) programmePace(c *gin.Context) {
+	pc, err := h.Selfhelp.Pace(c.Request.Context(), c.Param("programme"))
+	if err != nil {
+		h.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, paceOut(pc))
+}
+
+type paceRequest struct {
+	LessonDays *int `json:"lesson_days"`
+}
+
+// setProgrammePace is a coordinator changing a programme's rhythm.
+func (h *handlers) setProgrammePace(c *gin.Context) {
+	var req paceRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	if req.LessonDays == nil {
+		abortWith(c, http.StatusUnprocessableEntity, CodeValidationFailed, "Give the number of days between lessons (0 opens the next lesson at once).",
+			map[string]string{"lesson_days": "is required"})
+		return
+	}
+	pc, err := h.Selfhelp.SetPace(c.Request.Context(), principal(c), c.Param("programme"), *req.LessonDays)
+	if err != nil {
+		h.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, paceOut(pc))
+}

@@ -80,6 +80,9 @@ const (
 	ActionMessageSend       = "message.send"
 	ActionAlertAcknowledged = "alert.acknowledge"
 	ActionAccessLogViewed   = "audit.own_access_log"
+	// A coordinator's change of a self-help programme's pace (the object
+	// names the programme and the days).
+	ActionPaceChange = "selfhelp.pace_change"
 )
 
 // ErrTampered is returned by Verify when the chain is broken.

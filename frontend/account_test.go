@@ -28,10 +28,10 @@ type accountEnv struct {
 	jar    map[string]string
 }
 
-func newAccountEnv(t testing.TB) *accountEnv {
+func newAccountEnv(t testing.TB, opts ...wiretest.Option) *accountEnv {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
-	deps, database := testDeps(t)
+	deps, database := testDeps(t, opts...)
 	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)

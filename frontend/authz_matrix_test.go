@@ -135,6 +135,8 @@ var webMatrix = map[string]map[string]outcome{
 	"GET /en/coordination":                           coordinators,
 	"POST /en/coordination/applications/:id/assign":  coordinators,
 	"POST /en/coordination/alerts/:alert":            coordinators,
+	"GET /en/coordination/pace":                      coordinators,
+	"POST /en/coordination/pace/:programme":          coordinators,
 	"GET /en/reports":                                reportReaders,
 	"GET /en/reports/csv":                            reportReaders,
 	// Guided care: the way in for all (/en/guided above), the rest for
@@ -232,7 +234,7 @@ func TestWebAuthorisationMatrix(t *testing.T) {
 	}
 	p := e.site.programme()
 	second := p.Lessons[1]
-	params := strings.NewReplacer(":name", "app.css", ":programme/*src", p.ID+"/none.svg", ":id", "what-is-depression",
+	params := strings.NewReplacer(":name", "app.css", ":programme/*src", p.ID+"/none.svg", ":programme", p.ID, ":id", "what-is-depression",
 		":instrument", "phq9", ":lesson/:step", second.ID+"/"+second.Steps[0].ID, ":lesson", second.ID, ":point", "start")
 
 	// Every registered route has a row, and every row a route.

@@ -28,6 +28,7 @@ func dynamicKeys() []string {
 	ids = append(ids, caseloadKeys()...)
 	ids = append(ids, guidedKeys()...)
 	ids = append(ids, reportsKeys()...)
+	ids = append(ids, paceKeys()...)
 	return append(ids, accountKeys()...)
 }
 

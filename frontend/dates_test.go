@@ -50,7 +50,7 @@ func TestDatesInTheDeploymentsTimeZoneAndReadersLanguage(t *testing.T) {
 	today := time.Now().In(e.site.location())
 	postStep(e, "/nl/selfhelp/diary", map[string][]string{"day": {today.Format(time.DateOnly)}, "mood": {"6"}})
 	body = e.do(http.MethodGet, "/nl/selfhelp/diary", nil).Body.String()
-	for _, want := range []string{`<div class="table-wrap">`, `<time class="nowrap" datetime="` + today.Format(time.DateOnly) + `">`} {
+	for _, want := range []string{`<div class="table-wrap" tabindex="0" role="region" aria-label="`, `<time class="nowrap" datetime="` + today.Format(time.DateOnly) + `">`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("diary lacks %s", want)
 		}

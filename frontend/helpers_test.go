@@ -43,11 +43,11 @@ func newTestEnv(t testing.TB) *testEnv {
 
 // testDeps are the site's services as cmd/haven builds them (wiretest
 // calls wire.New) on a fresh database.
-func testDeps(t testing.TB) (Deps, *db.DB) {
+func testDeps(t testing.TB, opts ...wiretest.Option) (Deps, *db.DB) {
 	t.Helper()
 	// The services can send mail; whether a page offers it is
 	// Deps.MailConfigured, which tests set.
-	svcs := wiretest.New(t, wiretest.WithMail())
+	svcs := wiretest.New(t, append([]wiretest.Option{wiretest.WithMail()}, opts...)...)
 	return Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, Reports: svcs.Reports, FHIR: svcs.FHIR, DefaultLanguage: "nl"}, svcs.DB
 }
 

@@ -138,6 +138,9 @@ func (s *Site) Register(r *gin.Engine) {
 		get(a, "/coordination", coordinator, s.coordinationPage)
 		a.POST("/coordination/applications/:id/assign", form, coordinator, s.assignSubmit)
 		a.POST("/coordination/alerts/:alert", form, coordinator, s.coordinationAcknowledge)
+		// The self-help programmes' rhythm (coordination_pace.go).
+		get(a, "/coordination/pace", coordinator, s.pacePage)
+		a.POST("/coordination/pace/:programme", form, coordinator, s.paceSubmit)
 		// The monthly report: coordinators, and researchers with every
 		// count suppressed (reports.go).
 		if s.Reports != nil {

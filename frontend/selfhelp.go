@@ -166,13 +166,16 @@ type coursePage struct {
 	Staff      bool
 	Preview    bool // a coordinator: every lesson links to its preview
 	// Clients
-	Client      bool
-	Enrolled    bool
-	StartHref   string
-	Nudge       string
-	Notice      string
-	ResumeHref  string
-	ResumeText  string
+	Client     bool
+	Enrolled   bool
+	StartHref  string
+	Nudge      string
+	Notice     string
+	ResumeHref string
+	ResumeText string
+	// ResumeLabel replaces the button's "Continue" (the homework while the
+	// next lesson waits for the rhythm).
+	ResumeLabel string
 	Finished    bool
 	DueHref     string
 	DueText     string
@@ -325,6 +328,16 @@ func (s *Site) clientCourse(c *gin.Context, v *view, who auth.Principal, p *modu
 		st := l.Step(pr.ResumeStep)
 		cp.ResumeText = v.T("selfhelp.resume_where", "N", l.Number, "Lesson", l.Title.In(tl), "Step", st.Title.In(tl),
 			"X", l.StepIndex(st.ID)+1, "Y", len(l.Steps))
+		// The next lesson waits for the course's rhythm: meanwhile, the
+		// homework of the lesson before.
+		if lp := pr.Lessons[l.Number-1]; lp.OpensAt != nil && l.Number > 1 {
+			prev := p.Lessons[l.Number-2]
+			if hw := prev.Homework(); hw != nil {
+				cp.ResumeHref = v.Href("/selfhelp/lesson/" + prev.ID + "/" + hw.ID)
+				cp.ResumeText = v.T("selfhelp.between.text", "N", l.Number, "Date", s.dateText(v, *lp.OpensAt), "Previous", prev.Number)
+				cp.ResumeLabel = v.T("selfhelp.between.button", "Previous", prev.Number)
+			}
+		}
 	}
 	cp.Advice = s.courseAdvice(v, p, tl, pr.Advice)
 	cp.GuidedOrder = pr.Guided

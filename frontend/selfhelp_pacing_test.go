@@ -10,15 +10,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haven-mh/haven/api/middleware"
-	"github.com/haven-mh/haven/cmd/haven/wire"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 )
 
-// With a pace of seven days the course page and the plan say on which day
+// With the shipped course's pace of seven days the course page and the plan say on which day
 // the next lesson opens, link to it only then, and it opens on that day.
 func TestSelfhelpPacingShowsTheDayTheNextLessonOpens(t *testing.T) {
 	clock := wiretest.NewClock(time.Date(2026, 12, 2, 13, 5, 0, 0, time.UTC))
-	svcs := wiretest.New(t, wiretest.WithClock(clock.Now), wiretest.WithConfig(func(c *wire.Config) { c.LessonGapDays = 7 }))
+	svcs := wiretest.New(t, wiretest.WithClock(clock.Now))
 	gin.SetMode(gin.ReleaseMode)
 	deps := Deps{Selftest: svcs.Selftest, Auth: svcs.Auth, Audit: svcs.Audit, Selfhelp: svcs.Selfhelp, Coaching: svcs.Coaching, DefaultLanguage: "nl"}
 	s, err := New(deps)

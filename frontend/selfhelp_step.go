@@ -701,6 +701,13 @@ func (s *Site) afterLesson(c *gin.Context, userID string, p *modules.Programme, 
 	if res.NextStep == "" || res.CourseCompleted {
 		return "/selfhelp?notice=finished", nil
 	}
+	// The next lesson waits for the course's rhythm: the course page says
+	// on which day it opens and leads to the homework meanwhile.
+	for _, lp := range pr.Lessons {
+		if lp.Lesson.ID == res.NextLesson && lp.OpensAt != nil {
+			return "/selfhelp?notice=saved", nil
+		}
+	}
 	return "/selfhelp/lesson/" + res.NextLesson + "/" + res.NextStep + "?finished=" + strconv.Itoa(l.Number), nil
 }
 

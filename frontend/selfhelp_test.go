@@ -191,7 +191,8 @@ func TestSelfhelpVisitorsAndStaff(t *testing.T) {
 }
 
 func TestSelfhelpSaveValidateResume(t *testing.T) {
-	e := newAccountEnv(t)
+	clock := wiretest.NewClock(time.Now())
+	e := newAccountEnv(t, wiretest.WithClock(clock.Now))
 	signUpClient(t, e, "stapvoorstap")
 	base := "/en/selfhelp/lesson/understanding/"
 	e.do(http.MethodGet, base+"welcome", nil)
@@ -254,9 +255,19 @@ func TestSelfhelpSaveValidateResume(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", st.ID, w.Code, w.Body.String())
 		}
 	}
-	if loc := w.Header().Get("Location"); loc != "/en/selfhelp/lesson/activation/doing-and-mood?finished=1" {
+	// Lesson 2 opens a week later (the course's rhythm): the course page
+	// says on which day, and leads to lesson 1's homework meanwhile.
+	if loc := w.Header().Get("Location"); loc != "/en/selfhelp?notice=saved" {
 		t.Fatalf("after lesson 1: %s", loc)
 	}
+	doc = parse(t, e.do(http.MethodGet, "/en/selfhelp", nil).Body.Bytes())
+	if a := find(doc, func(n *html.Node) bool { return attr(n, "id") == "resume" }); attr(a, "href") != base+"homework" || textOf(a) != "Your homework from lesson 1" {
+		t.Errorf("between lessons the course page leads to %q (%q), want lesson 1's homework", attr(a, "href"), textOf(a))
+	}
+	if body := textOf(doc); !strings.Contains(body, "Lesson 2 opens on ") {
+		t.Errorf("between lessons the course page does not say when lesson 2 opens:\n%s", body)
+	}
+	clock.Add(8 * 24 * time.Hour)
 	body = e.do(http.MethodGet, "/en/selfhelp/lesson/activation/doing-and-mood?finished=1", nil).Body.String()
 	for _, want := range []string{"Your homework from lesson 1", "A bit better in the mornings", "you finished lesson 1"} {
 		if !strings.Contains(body, want) {
@@ -439,7 +450,8 @@ func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
 	}
 
 	// A mild start, then the middle 6 points higher.
-	e = newAccountEnv(t)
+	clock := wiretest.NewClock(time.Now())
+	e = newAccountEnv(t, wiretest.WithClock(clock.Now))
 	signUpClient(t, e, "erger")
 	if titles, _ := advice(answer(e, "start", "1", "1", "1", "1", "0", "0", "0", "0", "0")); titles != nil {
 		t.Errorf("a start of 4 has advice: %q", titles)
@@ -451,6 +463,8 @@ func TestSelfhelpQuestionnaireCourseAdvice(t *testing.T) {
 	}
 	p := e.site.programme()
 	for _, l := range p.Lessons[:4] { // the middle questionnaire comes after lesson 4
+		clock.Add(7 * 24 * time.Hour)             // the course's rhythm: a lesson a week,
+		e.do(http.MethodGet, "/en/selfhelp", nil) // visited weekly, so the session stays
 		if _, err := e.site.Selfhelp.OpenLesson(t.Context(), who.UserID, p.ID, l.ID); err != nil {
 			t.Fatal(err)
 		}

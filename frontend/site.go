@@ -95,7 +95,7 @@ var pageNames = []string{
 	"selfhelp_course", "selfhelp_step", "selfhelp_diary", "selfhelp_plan", "selfhelp_measure_result", "selfhelp_help",
 	// Guided care for staff (caseload*.go, coordination.go).
 	"staff_dashboard", "staff_record", "staff_messages", "staff_lessons", "staff_lesson", "staff_diary", "staff_contacts", "staff_end",
-	"staff_coordination",
+	"staff_coordination", "staff_pace",
 	"reports",
 	"guided_apply", "guided_home", "guided_messages", "guided_result", "guided_stop",
 }

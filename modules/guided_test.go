@@ -275,7 +275,8 @@ func TestGuidedIgnoresPace(t *testing.T) {
 	ctx := context.Background()
 	g := &fakeGuidance{assigned: []string{"one", "two"}, active: true}
 	f := newGuidedFixture(t, g)
-	f.svc.gapDays = 7
+	seven := 7
+	f.svc.lessonDays = &seven
 	if _, err := f.svc.Start(ctx, "u1", "demo"); err != nil {
 		t.Fatal(err)
 	}

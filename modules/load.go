@@ -206,6 +206,9 @@ func loadProgramme(fsys fs.FS, dir string, knownInstrument func(string) bool) (*
 	default:
 		return nil, d.at(fmt.Sprintf("unlock %q must be %q or %q", p.Unlock, UnlockSequential, UnlockOpen), "unlock")
 	}
+	if p.LessonDays != nil && (*p.LessonDays < 0 || *p.LessonDays > MaxLessonDays) {
+		return nil, d.at(fmt.Sprintf("lesson_days must be a whole number of days from 0 to %d", MaxLessonDays), "lesson_days")
+	}
 	v := &validator{doc: d, langs: p.Languages}
 	v.text(p.Title, true, "title")
 	v.text(p.Summary, true, "summary")

@@ -117,6 +117,10 @@ func TestLoadShippedProgrammes(t *testing.T) {
 	if n := len(p.Lessons); n < 6 || n > 8 {
 		t.Errorf("depression course has %d lessons, want 6–8", n)
 	}
+	// Each lesson's homework is a week of diary keeping or practice.
+	if p.LessonDays == nil || *p.LessonDays != 7 {
+		t.Errorf("depression course's rhythm: %v, want a lesson a week (lesson_days: 7)", p.LessonDays)
+	}
 	for _, l := range p.Lessons {
 		exercises := 0
 		for _, s := range l.Steps {
@@ -273,6 +277,9 @@ func TestLoadBrokenContent(t *testing.T) {
 		{"bad unlock", "demo/programme.yaml", func(s string) string {
 			return strings.Replace(s, "unlock: sequential", "unlock: weekly", 1)
 		}, []string{`unlock "weekly"`}},
+		{"pace too long", "demo/programme.yaml", func(s string) string {
+			return strings.Replace(s, "unlock: sequential\n", "unlock: sequential\nlesson_days: 61\n", 1)
+		}, []string{"demo/programme.yaml:5", "lesson_days must be a whole number of days from 0 to 60"}},
 		{"yaml syntax", "demo/lessons/two.yaml", func(s string) string {
 			return strings.Replace(s, "minutes: 20", "minutes: [20", 1)
 		}, []string{"demo/lessons/two.yaml"}},

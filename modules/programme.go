@@ -64,6 +64,9 @@ type Programme struct {
 	LessonIDs []string  `yaml:"lessons"`
 	Measures  *Measures `yaml:"measures"`
 	Plan      *PlanSpec `yaml:"plan"`
+	// LessonDays is the programme's own pace (pacing.go): a lesson opens
+	// this many days after the one before was finished; nil or 0 at once.
+	LessonDays *int `yaml:"lesson_days"`
 
 	Lessons []*Lesson `yaml:"-"`
 	// Images holds the bytes of every image the lessons use, by src.

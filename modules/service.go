@@ -3,10 +3,12 @@ package modules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/db/seal"
 	"github.com/haven-mh/haven/selftest"
 )
@@ -34,8 +36,11 @@ type Service struct {
 	guidance Guidance
 	now      func() time.Time
 	loc      *time.Location
-	// gapDays paces a sequential programme (pacing.go).
-	gapDays int
+	// lessonDays is the deployment's pace for every programme
+	// (HAVEN_SELFHELP_LESSON_DAYS), nil for each programme's own (pacing.go).
+	lessonDays *int
+	// audit records the coordinators' changes to a programme's pace.
+	audit Auditor
 	// mail says e-mail can be sent (Options.MailConfigured).
 	mail bool
 }
@@ -59,6 +64,11 @@ type CrisisLines interface {
 	CrisisHelpForAll(lang, country string) *selftest.CrisisHelp
 }
 
+// Auditor appends to the audit log (audit.Log).
+type Auditor interface {
+	Append(ctx context.Context, e audit.Entry) error
+}
+
 // Options are what a Service is built from.
 type Options struct {
 	Library *Library
@@ -75,10 +85,15 @@ type Options struct {
 	Now      func() time.Time
 	// Location is the deployment's time zone: a diary day is a day there.
 	Location *time.Location
-	// LessonGapDays paces a sequential programme: a lesson opens this many
-	// days after the one before was finished, at midnight in Location
-	// (pacing.go); 0 opens it at once.
-	LessonGapDays int
+	// LessonDays is the deployment's pace for every sequential programme
+	// (HAVEN_SELFHELP_LESSON_DAYS): a lesson opens this many days after the
+	// one before was finished, at midnight in Location; 0 opens it at
+	// once. Nil leaves each programme's own (its content's lesson_days). A
+	// coordinator's choice (SetPace) comes before either (pacing.go).
+	LessonDays *int
+	// Audit records a coordinator's change of pace (required for SetPace;
+	// cmd/haven/wire gives the audit log).
+	Audit Auditor
 	// MailConfigured says e-mail can be sent (cmd/haven/wire sets it when
 	// a mailer exists, HAVEN_SMTP_URL): without it no reminder address is
 	// taken (SetNudgeEmail, ErrMailNotConfigured).
@@ -93,11 +108,11 @@ func NewService(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	if o.LessonGapDays < 0 {
-		return nil, errors.New("modules: LessonGapDays must not be negative")
+	if o.LessonDays != nil && (*o.LessonDays < 0 || *o.LessonDays > MaxLessonDays) {
+		return nil, fmt.Errorf("modules: LessonDays must be from 0 to %d", MaxLessonDays)
 	}
 	return &Service{lib: o.Library, store: o.Store, sealer: o.Sealer, scorer: o.Scorer, crisis: o.Crisis, alert: o.Alerter, guidance: o.Guidance,
-		now: o.Now, loc: o.Location, gapDays: o.LessonGapDays, mail: o.MailConfigured}, nil
+		now: o.Now, loc: o.Location, lessonDays: o.LessonDays, audit: o.Audit, mail: o.MailConfigured}, nil
 }
 
 // Library returns the programmes on offer.
@@ -234,6 +249,8 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 	prevDone := true
 	var prevCompleted *time.Time
 	now := s.now()
+	// The pace is read once, and only when a lesson waits for it.
+	var pace *Pace
 	for _, l := range p.Lessons {
 		lp := LessonProgress{Lesson: l}
 		ls, opened := byID[l.ID]
@@ -246,8 +263,15 @@ func (s *Service) progress(ctx context.Context, st *Store, p *Programme, e *Enro
 			lp.State = LessonOpen
 		case prevDone:
 			lp.State = LessonOpen
-			if at := s.paceOpens(p, prevCompleted); at != nil && now.Before(*at) {
-				lp.State, lp.OpensAt = LessonLocked, at
+			if prevCompleted != nil && p.Unlock == UnlockSequential && pace == nil {
+				if pace, err = s.pace(ctx, st, p); err != nil {
+					return nil, err
+				}
+			}
+			if pace != nil {
+				if at := s.paceOpens(p, pace.Days, prevCompleted); at != nil && now.Before(*at) {
+					lp.State, lp.OpensAt = LessonLocked, at
+				}
 			}
 		default:
 			lp.State = LessonLocked

@@ -199,6 +199,14 @@ func (d *demo) diary(c *demoPerson, at time.Time, mood int, note string, activit
 }
 
 // assignLessons is the clinician setting the client's lessons.
+// pace is the coordinator setting the course's rhythm (days between lessons).
+func (d *demo) pace(at time.Time, days int) {
+	d.on(at, fmt.Sprintf("the coordinator sets the course's rhythm to %d days", days), func(ctx context.Context) error {
+		_, err := d.svcs.Selfhelp.SetPace(ctx, d.coordinator.P, demoProgramme, days)
+		return err
+	})
+}
+
 func (d *demo) assignLessons(clinician, c *demoPerson, at time.Time, lessons ...string) {
 	d.on(at, clinician.Nickname+" sets "+c.Nickname+"'s lessons", func(ctx context.Context) error {
 		if _, err := d.svcs.Coaching.Work(ctx, clinician.P, c.Trajectory, demoProgramme); err != nil {

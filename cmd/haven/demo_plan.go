@@ -22,6 +22,11 @@ func (d *demo) plan() {
 	d.staffMember(d.coordinator, d.day(200, "09:00"))
 	d.staffMember(d.sofie, d.day(199, "10:00"))
 	d.staffMember(d.daan, d.day(199, "11:00"))
+	// The organisation ran the course without a rhythm, so its stories
+	// move at their own speed, until the coordinator set the course's own
+	// week yesterday: the clients' next lessons now say when they open.
+	d.pace(d.day(199, "12:00"), 0)
+	d.pace(d.day(1, "09:00"), 7)
 
 	d.anna()
 	d.bram()
@@ -262,7 +267,8 @@ func (d *demo) jonas() {
 	d.contact(dn, c, d.day(124, "17:00"), coaching.ContactPhone, 20, "Short intake by phone; busy job, little time.")
 	d.lesson(c, d.day(122, "23:00"), "understanding", -1)
 	d.feedback(dn, c, d.day(120, "10:00"), "understanding", "Jonas")
-	d.lesson(c, d.day(115, "23:30"), "activation", 2)
+	d.lesson(c, d.day(119, "23:00"), "understanding", -1) // the rest, after the feedback
+	d.lesson(c, d.day(111, "23:30"), "activation", 2)     // a week later: the course's rhythm
 	d.say(c, c, d.day(110, "23:50"), "Sorry, very busy weeks. Will continue soon.")
 	d.say(dn, c, d.day(109, "09:00"), "No problem, Jonas. Would a fixed moment each week help, for instance Sunday evening?")
 	d.say(dn, c, d.day(95, "09:00"), "Hi Jonas, how are you doing? I haven't heard from you for two weeks.")

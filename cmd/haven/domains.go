@@ -33,7 +33,7 @@ func loadWireConfig(getenv func(string) string, c config, errs *[]string) wire.C
 		if err != nil || n < 0 || n > 60 {
 			*errs = append(*errs, "HAVEN_SELFHELP_LESSON_DAYS must be a whole number of days from 0 to 60")
 		}
-		w.LessonGapDays = n
+		w.LessonDays = &n
 	}
 	w.SessionCacheTTL = 2 * time.Second
 	if v := getenv("HAVEN_SESSION_CACHE_TTL"); v != "" {

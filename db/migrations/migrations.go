@@ -35,6 +35,7 @@ func All() []*gormigrate.Migration {
 		coachingReminders(),
 		selftestUnusedIndex(),
 		authThrottle(),
+		selfhelpPaces(),
 		reportIndexes(),
 		reportRollups(),
 	}

@@ -356,6 +356,7 @@ func TestGuidedCareClinicianAndCoordinator(t *testing.T) {
 		t.Errorf("the crisis-flagged application is not listed and marked: %q", rowsText)
 	}
 	for _, lang := range []string{"en", "nl"} {
-		audit(t, cctx, lang, []auditPage{{name: "coordination", url: baseURL + "/" + lang + "/coordination"}})
+		audit(t, cctx, lang, []auditPage{{name: "coordination", url: baseURL + "/" + lang + "/coordination"},
+			{name: "coordination-pace", url: baseURL + "/" + lang + "/coordination/pace"}})
 	}
 }

@@ -126,6 +126,10 @@ func runTests(m *testing.M) (int, error) {
 		// context its own X-Forwarded-For, so the per-source sign-up
 		// limit counts each like a different visitor (fromSource).
 		"HAVEN_TRUSTED_PROXIES=127.0.0.1",
+		// Lessons open at once: the journeys here run on the real clock
+		// and do several lessons in a row. The course's own rhythm (a week)
+		// is tested with a moved clock (TestPacingInTheBrowser).
+		"HAVEN_SELFHELP_LESSON_DAYS=0",
 	)
 	havenBin, havenEnv, havenDataDir = bin, srv.Env, filepath.Join(tmp, "data")
 	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr

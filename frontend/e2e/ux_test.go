@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -101,4 +102,33 @@ func TestReflowAt320(t *testing.T) {
 		}
 	}
 	checkCSP(t, ctx, "reflow @320px")
+}
+
+// One question on one screen: on a small phone (320 by 568 px) every
+// question of the self-tests — its legend and all its answer options —
+// fits in the screen's height, in both languages, so nobody scrolls
+// between a question and its answers.
+func TestQuestionFitsOneScreen(t *testing.T) {
+	need(t)
+	ctx := newTab(t)
+	for _, p := range []string{"/nl/selftest/phq9", "/en/selftest/phq9", "/nl/selftest/gad7", "/en/selftest/gad7"} {
+		do(t, ctx, chromedp.EmulateViewport(320, 568), chromedp.Navigate(baseURL+p))
+		raw := evalString(t, ctx, `JSON.stringify([...document.querySelectorAll('main fieldset')].filter(f => f.querySelector('input[type=radio]')).map(f => ({
+			q: f.querySelector('legend').innerText.trim().slice(0, 50), h: Math.ceil(f.getBoundingClientRect().height)})))`)
+		var qs []struct {
+			Q string `json:"q"`
+			H int    `json:"h"`
+		}
+		if err := json.Unmarshal([]byte(raw), &qs); err != nil || len(qs) < 7 {
+			t.Fatalf("%s: questions %s (%v)", p, raw, err)
+		}
+		for _, q := range qs {
+			if q.H > 568 {
+				t.Errorf("%s: %q with its options is %d px high, more than the 568 px screen", p, q.Q, q.H)
+			}
+		}
+		if strings.HasPrefix(p, "/en/selftest/phq9") {
+			shot(t, ctx, "en-selftest-phq9-320x568")
+		}
+	}
 }

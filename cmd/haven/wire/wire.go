@@ -42,9 +42,11 @@ type Config struct {
 	DefaultCountry string
 	// Location is the deployment's time zone (HAVEN_TIMEZONE).
 	Location *time.Location
-	// LessonGapDays paces the self-help course (HAVEN_SELFHELP_LESSON_DAYS):
-	// a lesson opens this many days after the one before was finished.
-	LessonGapDays int
+	// LessonDays paces every self-help programme (HAVEN_SELFHELP_LESSON_DAYS):
+	// a lesson opens this many days after the one before was finished. Nil
+	// leaves each programme's own (its content's lesson_days); a
+	// coordinator's choice comes before either.
+	LessonDays *int
 	// EncryptionKeys seal sensitive content; without them SQLite keeps a
 	// generated key next to its database and PostgreSQL refuses to start.
 	EncryptionKeys []seal.Key
@@ -154,7 +156,7 @@ func New(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (*S
 	// trajectory reads the course: the relay closes the loop once both
 	// exist, without modules importing coaching.
 	crisis, guidance := &courseCrisis{}, &courseGuidance{}
-	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, crisis, guidance, s.Mailer != nil); err != nil {
+	if s.Selfhelp, err = newSelfhelp(cfg, database, s.Selftest, s.Sealer, s.Audit, crisis, guidance, s.Mailer != nil); err != nil {
 		return nil, err
 	}
 	s.Idempotency = idempotency.New(database, s.Sealer, cfg.Now)
@@ -289,14 +291,14 @@ func SealedKeyIDs(ctx context.Context, database *db.DB) ([]string, error) {
 	return out, nil
 }
 
-func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, alerter modules.CrisisAlerter, guidance modules.Guidance, mail bool) (*modules.Service, error) {
+func newSelfhelp(cfg Config, database *db.DB, scorer *selftest.Service, sealer *seal.Sealer, auditLog *audit.Log, alerter modules.CrisisAlerter, guidance modules.Guidance, mail bool) (*modules.Service, error) {
 	catalog := scorer.Catalog()
 	lib, err := modules.LoadLibrary(func(id string) bool { _, err := catalog.Instrument(id); return err == nil })
 	if err != nil {
 		return nil, err
 	}
 	return modules.NewService(modules.Options{Library: lib, Store: modules.NewStore(database.DB), Sealer: sealer, Crisis: scorer,
-		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonGapDays: cfg.LessonGapDays,
+		Scorer: scorer, Alerter: alerter, Guidance: guidance, Now: cfg.Now, Location: cfg.Location, LessonDays: cfg.LessonDays, Audit: auditLog,
 		MailConfigured: mail})
 }
 
