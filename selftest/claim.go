@@ -279,6 +279,29 @@ func (s *Service) DataName() string { return "selftest" }
 
 // ExportUser returns the self-tests a user has claimed, with their answers.
 func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
+	claimed, err := s.claimedWithAnswers(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := []ExportedSubmission{}
+	for _, c := range claimed {
+		sub := c.Submission
+		out = append(out, ExportedSubmission{ID: sub.ID, Instrument: sub.InstrumentID, Version: sub.InstrumentVersion, Language: sub.Language,
+			Answers: c.Answers, Score: sub.Score, Band: sub.Band, Crisis: sub.Crisis, CreatedAt: sub.CreatedAt.UTC()})
+	}
+	return out, nil
+}
+
+// claimedSubmission is a claimed self-test with its answers.
+type claimedSubmission struct {
+	Submission Submission
+	Answers    []Answer
+}
+
+// claimedWithAnswers returns the self-tests a user claimed, newest first,
+// each with its answers: the copy sealed at the claim when there is one,
+// else the row's own. The export and the FHIR records both read them so.
+func (s *Service) claimedWithAnswers(ctx context.Context, userID string) ([]claimedSubmission, error) {
 	subs, err := s.store.ClaimedBy(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -287,10 +310,9 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []ExportedSubmission{}
+	out := make([]claimedSubmission, 0, len(subs))
 	for _, sub := range subs {
-		e := ExportedSubmission{ID: sub.ID, Instrument: sub.InstrumentID, Version: sub.InstrumentVersion, Language: sub.Language,
-			Score: sub.Score, Band: sub.Band, Crisis: sub.Crisis, CreatedAt: sub.CreatedAt.UTC()}
+		c := claimedSubmission{Submission: sub}
 		answers := sub.Answers
 		if sv, ok := sealed[sub.ID]; ok {
 			plain, err := s.sealer.Open(sv, claimContext(sub.ID))
@@ -300,11 +322,11 @@ func (s *Service) ExportUser(ctx context.Context, userID string) (any, error) {
 			answers = string(plain)
 		}
 		if answers != "" {
-			if err := jsonUnmarshal(answers, &e.Answers); err != nil {
-				return nil, fmt.Errorf("selftest: export answers: %w", err)
+			if err := jsonUnmarshal(answers, &c.Answers); err != nil {
+				return nil, fmt.Errorf("selftest: answers of claimed %s: %w", sub.ID, err)
 			}
 		}
-		out = append(out, e)
+		out = append(out, c)
 	}
 	return out, nil
 }

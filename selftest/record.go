@@ -2,7 +2,6 @@ package selftest
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -42,33 +41,15 @@ const (
 // ClaimedRecords returns the self-tests a user claimed into their account,
 // with their answers, oldest first.
 func (s *Service) ClaimedRecords(ctx context.Context, userID string) ([]Record, error) {
-	subs, err := s.store.ClaimedBy(ctx, userID)
+	claimed, err := s.claimedWithAnswers(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := s.store.ClaimedAnswers(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Record, 0, len(subs))
-	for i := len(subs) - 1; i >= 0; i-- { // ClaimedBy is newest first
-		sub := subs[i]
-		r := Record{Source: SourceSelftest, ID: sub.ID, Instrument: sub.InstrumentID, Language: sub.Language,
-			Score: sub.Score, Band: sub.Band, Crisis: sub.Crisis, TakenAt: sub.CreatedAt.UTC()}
-		answers := sub.Answers
-		if sv, ok := sealed[sub.ID]; ok {
-			plain, err := s.sealer.Open(sv, claimContext(sub.ID))
-			if err != nil {
-				return nil, fmt.Errorf("selftest: open claimed answers %s: %w", sub.ID, err)
-			}
-			answers = string(plain)
-		}
-		if answers != "" {
-			if err := jsonUnmarshal(answers, &r.Answers); err != nil {
-				return nil, fmt.Errorf("selftest: answers of claimed %s: %w", sub.ID, err)
-			}
-		}
-		out = append(out, r)
+	out := make([]Record, 0, len(claimed))
+	for i := len(claimed) - 1; i >= 0; i-- { // newest first
+		sub := claimed[i].Submission
+		out = append(out, Record{Source: SourceSelftest, ID: sub.ID, Instrument: sub.InstrumentID, Language: sub.Language,
+			Answers: claimed[i].Answers, Score: sub.Score, Band: sub.Band, Crisis: sub.Crisis, TakenAt: sub.CreatedAt.UTC()})
 	}
 	return out, nil
 }
