@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"testing"
 
@@ -27,11 +26,7 @@ func TestDefaultMaxOpenConns(t *testing.T) {
 // TestPostgresPoolDefault: without MaxOpenConns the pool is sized from the
 // cores (it was a fixed 20), and a configured size wins.
 func TestPostgresPoolDefault(t *testing.T) {
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("TEST_DATABASE_URL not set")
-	}
-	url := dbtest.PostgresURL(t, base)
+	url := dbtest.PostgresURL(t, dbtest.PostgresBase(t)) // skips without PostgreSQL, fails so in CI
 	for _, tt := range []struct{ configured, want int }{
 		{0, db.DefaultMaxOpenConns(runtime.GOMAXPROCS(0))},
 		{3, 3},
