@@ -1,7 +1,6 @@
 package modules
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -11,8 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/haven-mh/haven/db/dbtest"
-	"github.com/haven-mh/haven/db/seal"
+	"gorm.io/gorm"
 )
 
 // fakeGuidance is a clinician's order and feedback, as the guided
@@ -69,23 +67,7 @@ func newGuidedFixture(t *testing.T, g Guidance, edits ...func(fstest.MapFS)) *fi
 	}
 	fsys["demo/programme.yaml"].Data = []byte(strings.Replace(fixtureProgramme, "lessons: [one, two]", "lessons: [one, two, three]", 1))
 	fsys["demo/lessons/three.yaml"] = &fstest.MapFile{Data: []byte(guidedLessonThree)}
-	lib, err := LoadLibraryFS(fsys, knownPHQ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := dbtest.Open(t)
-	store := NewStore(database.DB)
-	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	scorer := newScorer(t, database.DB, c.now)
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Guidance: g, Now: c.now, Location: brussels(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{svc: svc, store: store, clock: c}
+	return newFixtureFS(t, fsys, func(o *Options, _ *gorm.DB) { o.Guidance = g })
 }
 
 // finishLesson completes every step of one lesson.

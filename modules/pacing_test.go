@@ -11,10 +11,10 @@ import (
 	"testing/fstest"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/haven-mh/haven/audit"
 	"github.com/haven-mh/haven/auth"
-	"github.com/haven-mh/haven/db/dbtest"
-	"github.com/haven-mh/haven/db/seal"
 )
 
 // With a pace of three days, the lesson after one finished on 2 November
@@ -80,23 +80,7 @@ func TestPacingOpensTheNextLessonDaysLater(t *testing.T) {
 
 func newPacedFixture(t *testing.T, gap int) *fixture {
 	t.Helper()
-	lib, err := LoadLibraryFS(fixtureFS(), knownPHQ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := dbtest.Open(t)
-	store := NewStore(database.DB)
-	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	scorer := newScorer(t, database.DB, c.now)
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t), LessonDays: &gap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{svc: svc, store: store, clock: c}
+	return newFixtureFS(t, fixtureFS(), func(o *Options, _ *gorm.DB) { o.LessonDays = &gap })
 }
 
 // newPaceFixture is a course whose content sets contentDays (nil: none) on
@@ -109,28 +93,15 @@ func newPaceFixture(t *testing.T, contentDays, deploymentDays *int) (*fixture, *
 		prog := strings.Replace(fixtureProgramme, "unlock: sequential\n", fmt.Sprintf("unlock: sequential\nlesson_days: %d\n", *contentDays), 1)
 		fsys["demo/programme.yaml"] = &fstest.MapFile{Data: []byte(prog)}
 	}
-	lib, err := LoadLibraryFS(fsys, knownPHQ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New([]seal.Key{{ID: "k1", Secret: bytes.Repeat([]byte{9}, 32)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	database := dbtest.Open(t)
-	store := NewStore(database.DB)
-	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	scorer := newScorer(t, database.DB, c.now)
-	log, err := audit.NewLog(database.DB, audit.Options{Keys: []audit.Key{{ID: "a1", Secret: bytes.Repeat([]byte{6}, 32)}}, Now: c.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := NewService(Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t),
-		LessonDays: deploymentDays, Audit: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{svc: svc, store: store, clock: c}, log
+	var log *audit.Log
+	f := newFixtureFS(t, fsys, func(o *Options, d *gorm.DB) {
+		var err error
+		if log, err = audit.NewLog(d, audit.Options{Keys: []audit.Key{{ID: "a1", Secret: bytes.Repeat([]byte{6}, 32)}}, Now: o.Now}); err != nil {
+			t.Fatal(err)
+		}
+		o.LessonDays, o.Audit = deploymentDays, log
+	})
+	return f, log
 }
 
 func days(n int) *int { return &n }

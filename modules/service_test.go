@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,7 +43,20 @@ func newFixture(t *testing.T) *fixture { t.Helper(); return newFixtureWith(t, ni
 // fixture's deployment sends e-mail unless opt says otherwise.
 func newFixtureWith(t *testing.T, opt func(*Options)) *fixture {
 	t.Helper()
-	lib, err := LoadLibraryFS(fixtureFS(), knownPHQ)
+	return newFixtureFS(t, fixtureFS(), func(o *Options, _ *gorm.DB) {
+		o.MailConfigured = true
+		if opt != nil {
+			opt(o)
+		}
+	})
+}
+
+// newFixtureFS is the course service on the content fsys, a fresh
+// database and the fixture's clock (2 November 2026, 09:00 UTC); opt
+// changes the options, given the database for services built on it.
+func newFixtureFS(t *testing.T, fsys fstest.MapFS, opt func(o *Options, d *gorm.DB)) *fixture {
+	t.Helper()
+	lib, err := LoadLibraryFS(fsys, knownPHQ)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,9 +68,9 @@ func newFixtureWith(t *testing.T, opt func(*Options)) *fixture {
 	store := NewStore(database.DB)
 	c := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 	scorer := newScorer(t, database.DB, c.now)
-	o := Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t), MailConfigured: true}
+	o := Options{Library: lib, Store: store, Sealer: sealer, Scorer: scorer, Crisis: scorer, Now: c.now, Location: brussels(t)}
 	if opt != nil {
-		opt(&o)
+		opt(&o, database.DB)
 	}
 	svc, err := NewService(o)
 	if err != nil {
