@@ -1,16 +1,12 @@
 package frontend
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/haven-mh/haven/api/middleware"
 	"github.com/haven-mh/haven/cmd/haven/wire/wiretest"
 )
 
@@ -46,21 +42,4 @@ func TestInvitationLinkIsAbsolute(t *testing.T) {
 			}
 		})
 	}
-}
-
-// newAccountEnvWith is newAccountEnv with changed Deps.
-func newAccountEnvWith(t *testing.T, change func(*Deps)) *accountEnv {
-	t.Helper()
-	gin.SetMode(gin.ReleaseMode)
-	deps, database := testDeps(t)
-	change(&deps)
-	s, err := New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := gin.New()
-	r.Use(middleware.RequestID(), middleware.SecurityHeaders(false), middleware.Recover(slog.New(slog.DiscardHandler), s.InternalError))
-	r.NoRoute(s.NotFound)
-	s.Register(r)
-	return &accountEnv{t: t, engine: r, auth: deps.Auth, site: s, db: database, jar: map[string]string{}}
 }

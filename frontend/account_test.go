@@ -30,8 +30,18 @@ type accountEnv struct {
 
 func newAccountEnv(t testing.TB, opts ...wiretest.Option) *accountEnv {
 	t.Helper()
+	return newAccountEnvWith(t, nil, opts...)
+}
+
+// newAccountEnvWith is newAccountEnv with its Deps changed by change (nil:
+// none).
+func newAccountEnvWith(t testing.TB, change func(*Deps), opts ...wiretest.Option) *accountEnv {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	deps, database := testDeps(t, opts...)
+	if change != nil {
+		change(&deps)
+	}
 	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
